@@ -1,0 +1,2 @@
+//! atm-client
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! fleet-core
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! fleet-store
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Cross-crate journeys against the sandbox.
+#![forbid(unsafe_code)]
