@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of the project: Rust unit, integration, sandbox scenario, acceptance and interop
+# tests (the interop tests drive nostr-tools from npm), with the OS-keyring tests on a private
+# D-Bus session with an unlocked gnome-keyring.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-debian.sh
+
+echo "== npm ci (tests/interop: nostr-tools, pinned)"
+(cd tests/interop && npm ci --no-audit --no-fund --silent)
+
+echo "== node tests (tests/interop)"
+(cd tests/interop && node --test)
+
+echo "== cargo build"
+cargo build --workspace --locked --all-targets
+
+# A fresh XDG_DATA_HOME so the keyring tests never touch a real user's keyring.
+xdg=$(mktemp -d)
+trap 'rm -rf "$xdg"' EXIT
+
+echo "== cargo test (under a private D-Bus session with an unlocked gnome-keyring)"
+XDG_DATA_HOME="$xdg" dbus-run-session -- bash -c '
+  set -euo pipefail
+  echo -n "satop-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  SATOP_TEST_KEYRING=1 cargo test --workspace --locked --no-fail-fast
+'
