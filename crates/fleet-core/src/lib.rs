@@ -1,2 +1,3 @@
 //! fleet-core
 #![forbid(unsafe_code)]
+pub mod qr;
