@@ -76,8 +76,7 @@ impl PairingQr {
     /// input; [`QrError::SelfCheckFailed`] if the PNG does not decode to exactly `text`.
     pub fn render(text: &str, opts: &QrOptions) -> Result<Self, QrError> {
         let px_per_module = opts.px_per_module;
-        if !(QrOptions::MIN_PX_PER_MODULE..=QrOptions::MAX_PX_PER_MODULE).contains(&px_per_module)
-        {
+        if !(QrOptions::MIN_PX_PER_MODULE..=QrOptions::MAX_PX_PER_MODULE).contains(&px_per_module) {
             return Err(QrError::ScaleOutOfRange {
                 got: px_per_module,
                 min: QrOptions::MIN_PX_PER_MODULE,

@@ -76,7 +76,10 @@ impl Symbol {
         if sx >= self.width || sy >= self.width {
             return false;
         }
-        self.dark.get(sy * self.width + sx).copied().unwrap_or(false)
+        self.dark
+            .get(sy * self.width + sx)
+            .copied()
+            .unwrap_or(false)
     }
 }
 
@@ -88,14 +91,19 @@ fn encode_at(text: &str, level: EcLevel, ecc: Ecc) -> Result<Option<Symbol>, QrE
         Err(other) => return Err(QrError::Encode(other.to_string())),
     };
     let version = match code.version() {
-        Version::Normal(v) => u8::try_from(v)
-            .map_err(|_| QrError::Encode(format!("unexpected QR version {v}")))?,
+        Version::Normal(v) => {
+            u8::try_from(v).map_err(|_| QrError::Encode(format!("unexpected QR version {v}")))?
+        }
         // The automatic encoder only produces normal symbols; Micro QR is not scannable
         // by most phone and ATM readers, so treat it as an encoder surprise.
         Version::Micro(_) => return Err(QrError::Encode("unexpected Micro QR symbol".into())),
     };
     let width = code.width();
-    let dark = code.into_colors().into_iter().map(|c| c == Color::Dark).collect();
+    let dark = code
+        .into_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
     Ok(Some(Symbol {
         width,
         dark,
