@@ -1,2 +1,36 @@
-//! fleet-store
+//! The SQLite cache of Satmachine Operator: the bunker profile, the machines, the outbox of work
+//! that needs the network, and the append-only audit log.
+//!
+//! Nothing secret is ever stored here (DESIGN.md §1). The async side reaches SQLite only through
+//! [`Db::interact`], which runs a closure on a blocking thread; the table handles are plain sync
+//! functions over a `&Connection`, so they are tested directly on in-memory databases.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), fleet_store::Error> {
+//! use fleet_store::{machines, Db, NewMachine};
+//!
+//! let db = Db::open("/tmp/satop/fleet.sqlite3")?;
+//! let atm = db
+//!     .interact(|conn| machines::insert(conn, &NewMachine::new("Lobby ATM")))
+//!     .await?;
+//! assert_eq!(atm.name, "Lobby ATM");
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod audit;
+mod clock;
+mod db;
+mod error;
+pub mod machines;
+mod migrate;
+pub mod outbox;
+pub mod profile;
+
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use db::Db;
+pub use error::{Error, ErrorKind, Result};
+pub use machines::{Machine, MachineState, NewMachine, Pairing, MAX_NAME_CHARS};
+pub use migrate::{MIGRATIONS, MIGRATION_DIR};
+pub use outbox::{NewOutboxItem, OutboxItem, OutboxStatus};
+pub use profile::{BunkerProfile, Encryption};

@@ -1,0 +1,83 @@
+//! The audit log: what the operator did and how it went. Append-only; triggers in the schema
+//! refuse UPDATE and DELETE, so history cannot be rewritten through this app's database.
+
+use rusqlite::{params, Connection, Row};
+
+use crate::clock::unix_now;
+use crate::Result;
+
+/// An entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// What was done, e.g. `pair`, `revoke`.
+    pub action: String,
+    /// The machine it concerned.
+    pub machine_id: Option<i64>,
+    /// How it went, e.g. `ok`, `failed`, `queued`.
+    pub outcome: String,
+    /// Human-readable detail. Never a secret.
+    pub detail: Option<String>,
+}
+
+/// A recorded entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Row id, increasing with time.
+    pub id: i64,
+    /// When (unix seconds).
+    pub at: i64,
+    /// What was done.
+    pub action: String,
+    /// The machine it concerned.
+    pub machine_id: Option<i64>,
+    /// How it went.
+    pub outcome: String,
+    /// Detail.
+    pub detail: Option<String>,
+}
+
+/// Appends an entry stamped now and returns it.
+///
+/// # Errors
+/// [`crate::Error::Sqlite`].
+pub fn append(conn: &Connection, entry: &NewAuditEntry) -> Result<AuditEntry> {
+    let at = unix_now();
+    conn.execute(
+        "INSERT INTO audit_log (at, action, machine_id, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![at, entry.action, entry.machine_id, entry.outcome, entry.detail],
+    )?;
+    Ok(AuditEntry {
+        id: conn.last_insert_rowid(),
+        at,
+        action: entry.action.clone(),
+        machine_id: entry.machine_id,
+        outcome: entry.outcome.clone(),
+        detail: entry.detail.clone(),
+    })
+}
+
+/// The newest `limit` entries, newest first.
+///
+/// # Errors
+/// [`crate::Error::Sqlite`].
+pub fn list(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at, action, machine_id, outcome, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let entries = stmt
+        .query_map([limit], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(entries)
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.get(0)?,
+        at: row.get(1)?,
+        action: row.get(2)?,
+        machine_id: row.get(3)?,
+        outcome: row.get(4)?,
+        detail: row.get(5)?,
+    })
+}
