@@ -1,2 +1,3 @@
 //! atm-client
 #![forbid(unsafe_code)]
+pub mod camera;
