@@ -1,0 +1,267 @@
+//! [`AdminClient`]: nsecbunkerd's admin RPC (protocol/nsecbunkerd.md §2), signed by the console
+//! key, which must be listed in the bunker's `admin.npubs`.
+
+use std::sync::Arc;
+
+use nostr::{Keys, PublicKey};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use crate::crypto::Encryption;
+use crate::error::{Error, ErrorKind, Result};
+use crate::link::{Link, LinkSpec, KIND_ADMIN, KIND_NOSTR_CONNECT};
+use crate::options::ClientOptions;
+use crate::types::{
+    AclRequest, KeyInfo, KeyToken, KeyUser, NewPolicy, PingReply, Policy, RawKeyInfo, RawKeyToken,
+};
+use crate::uri::AdminConnection;
+
+/// Proof that a bunker answers NIP-44, listing the public keys of its unlocked keys.
+///
+/// Only [`AdminClient::probe_nip44`] can build one, so NIP-44 can never be sent to the key of an
+/// unprobed bunker (one NIP-44 request kills a stock nsecbunkerd, §0.3 item 2).
+#[derive(Debug, Clone)]
+pub struct Nip44Capable {
+    keys: Vec<PublicKey>,
+}
+
+impl Nip44Capable {
+    /// Whether NIP-44 is proven for this signing key.
+    pub fn covers(&self, signer: &PublicKey) -> bool {
+        self.keys.contains(signer)
+    }
+}
+
+/// A connection to a bunker's admin interface. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct AdminClient(Arc<Link>);
+
+impl AdminClient {
+    /// Connects to the admin relays and listens for the bunker admin key's replies (kinds 24133
+    /// for errors and 24134 for successes, §0.3 item 3). Does not contact the bunker: call
+    /// [`AdminClient::ping`] to check it answers.
+    pub async fn connect(
+        console: Keys,
+        conn: &AdminConnection,
+        opts: ClientOptions,
+    ) -> Result<Self> {
+        let spec = LinkSpec {
+            keys: console,
+            peer: conn.admin,
+            relays: conn.relays.clone(),
+            request_kind: KIND_ADMIN,
+            reply_kinds: vec![KIND_NOSTR_CONNECT, KIND_ADMIN],
+        };
+        Ok(Self(Arc::new(Link::open(spec, opts).await?)))
+    }
+
+    /// The console's public key (what must be in `admin.npubs`).
+    pub fn console_public_key(&self) -> PublicKey {
+        self.0.public_key()
+    }
+
+    /// Admin `ping`: `ok` from stock nsecbunkerd, `pong` from forks (§2.3.1, §6.3 C9).
+    pub async fn ping(&self) -> Result<PingReply> {
+        let result = self.call("ping", Vec::new()).await?;
+        parse_ping(&result)
+    }
+
+    /// All keys, unlocked first; locked keys have no public key (§2.3.2).
+    pub async fn get_keys(&self) -> Result<Vec<KeyInfo>> {
+        let raw: Vec<RawKeyInfo> = self.call_json("get_keys", Vec::new()).await?;
+        raw.into_iter().map(KeyInfo::try_from).collect()
+    }
+
+    /// The named key, which must exist and be unlocked.
+    pub async fn unlocked_key(&self, name: &str) -> Result<KeyInfo> {
+        let key = self
+            .get_keys()
+            .await?
+            .into_iter()
+            .find(|k| k.name == name)
+            .ok_or_else(|| Error::UnknownKey {
+                name: name.to_owned(),
+            })?;
+        if key.is_locked() {
+            return Err(Error::KeyLocked {
+                name: name.to_owned(),
+            });
+        }
+        Ok(key)
+    }
+
+    /// Clients paired with a key, revoked ones included (§2.3.3).
+    pub async fn get_key_users(&self, key: &str) -> Result<Vec<KeyUser>> {
+        self.call_json("get_key_users", vec![key.into()]).await
+    }
+
+    /// All tokens of a key, sorted by id. Empty for an unknown OR locked key (§2.3.4, §5 item 11).
+    pub async fn get_key_tokens(&self, key: &str) -> Result<Vec<KeyToken>> {
+        let raw: Vec<RawKeyToken> = self.call_json("get_key_tokens", vec![key.into()]).await?;
+        let mut tokens: Vec<KeyToken> = raw.into_iter().map(KeyToken::from).collect();
+        tokens.sort_by_key(|t| t.id);
+        Ok(tokens)
+    }
+
+    /// All policies (§2.3.5).
+    pub async fn get_policies(&self) -> Result<Vec<Policy>> {
+        self.call_json("get_policies", Vec::new()).await
+    }
+
+    /// Creates a policy. The bunker returns no id: read it back with
+    /// [`AdminClient::get_policies`] (highest id with this name, §2.3.6).
+    pub async fn create_new_policy(&self, policy: &NewPolicy) -> Result<()> {
+        if policy.name.trim().is_empty() {
+            return Err(Error::InvalidInput("a policy needs a name"));
+        }
+        if policy.rules.is_empty() {
+            // Without rules nsecbunkerd creates the policy and then fails (§2.3.6).
+            return Err(Error::InvalidInput("a policy needs at least one rule"));
+        }
+        let result = self
+            .call("create_new_policy", vec![policy.to_wire_json().into()])
+            .await?;
+        expect_ok(&result)
+    }
+
+    /// Creates a pairing token. The bunker returns no token: read it back with
+    /// [`AdminClient::get_key_tokens`] (§2.3.7). `policy_id` is sent as a JSON number (§0.3
+    /// item 6); `redeem_window_hours` limits redemption only, `None` means no limit (§3.4).
+    pub async fn create_new_token(
+        &self,
+        key: &str,
+        client_name: &str,
+        policy_id: u64,
+        redeem_window_hours: Option<u32>,
+    ) -> Result<()> {
+        if client_name.trim().is_empty() {
+            return Err(Error::InvalidInput("a token needs a client name"));
+        }
+        let mut params: Vec<Value> = vec![key.into(), client_name.into(), policy_id.into()];
+        match redeem_window_hours {
+            // nsecbunkerd treats 0 as "no expiry" (falsy), the opposite of what 0 suggests.
+            Some(0) => {
+                return Err(Error::InvalidInput(
+                    "a redemption window of 0 hours would mean no expiry",
+                ))
+            }
+            Some(hours) => params.push(hours.to_string().into()),
+            None => {}
+        }
+        let result = self.call("create_new_token", params).await?;
+        expect_ok(&result)
+    }
+
+    /// Revokes a paired client by its `KeyUser.id` (from [`AdminClient::get_key_users`]).
+    /// Permanent: nsecbunkerd has no un-revoke (§2.3.8).
+    pub async fn revoke_user(&self, key_user_id: u64) -> Result<()> {
+        let result = self
+            .call("revoke_user", vec![key_user_id.to_string().into()])
+            .await?;
+        expect_ok(&result)
+    }
+
+    /// Renames the first client with this public key, across all keys (§2.3.9).
+    pub async fn rename_key_user(&self, client: &PublicKey, name: &str) -> Result<()> {
+        let result = self
+            .call("rename_key_user", vec![client.to_hex().into(), name.into()])
+            .await?;
+        expect_ok(&result)
+    }
+
+    /// The bunker's unsolicited `acl` permission prompts (§2.5). This client never answers
+    /// them: approving is the operator's decision, and an unanswered prompt ends in
+    /// `"Not authorized"` after 10 s.
+    pub fn acl_requests(&self) -> broadcast::Receiver<AclRequest> {
+        self.0.acl_requests()
+    }
+
+    /// Checks whether the bunker understands NIP-44 by sending one NIP-44 `ping` to the ADMIN
+    /// key, which a stock bunker silently drops without harm (§6.3 A5); never to a signing key.
+    /// Answered: returns a proof listing the unlocked keys. Unanswered within
+    /// `nip44_probe_timeout`: `None`, stay on NIP-04.
+    pub async fn probe_nip44(&self) -> Result<Option<Nip44Capable>> {
+        let timeout = self.0.options().nip44_probe_timeout;
+        match self.0.call("ping", &[], Encryption::Nip44, timeout).await {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::Timeout => return Ok(None),
+            // Any answer, even a refusal, was a decrypted NIP-44 request.
+            Err(Error::Refused(_) | Error::BunkerInternal { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let keys = self
+            .get_keys()
+            .await?
+            .into_iter()
+            .filter_map(|k| k.public_key)
+            .collect();
+        Ok(Some(Nip44Capable { keys }))
+    }
+
+    /// Disconnects; running calls fail with [`Error::Closed`].
+    pub async fn shutdown(&self) {
+        self.0.shutdown().await;
+    }
+
+    async fn call(&self, method: &str, params: Vec<Value>) -> Result<String> {
+        let timeout = self.0.options().timeout;
+        self.0
+            .call(method, &params, Encryption::Nip04, timeout)
+            .await
+    }
+
+    /// List and object results are JSON text inside `result` (§2.2, §5 item 5).
+    async fn call_json<T: DeserializeOwned>(&self, method: &str, params: Vec<Value>) -> Result<T> {
+        let result = self.call(method, params).await?;
+        serde_json::from_str(&result)
+            .map_err(|_| Error::Protocol("a result did not have the documented JSON shape"))
+    }
+}
+
+fn parse_ping(result: &str) -> Result<PingReply> {
+    match result {
+        "ok" => Ok(PingReply::Ok),
+        "pong" => Ok(PingReply::Pong),
+        _ => Err(Error::Protocol(
+            "ping was answered with neither ok nor pong",
+        )),
+    }
+}
+
+/// `create_new_policy`, `create_new_token`, `revoke_user` and `rename_key_user` answer `["ok"]`.
+fn expect_ok(result: &str) -> Result<()> {
+    match serde_json::from_str::<Value>(result) {
+        Ok(Value::Array(items)) if items.first().and_then(Value::as_str) == Some("ok") => Ok(()),
+        _ if result == "ok" => Ok(()),
+        _ => Err(Error::Protocol("expected [\"ok\"]")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_ping_accepts_ok_and_pong_only() {
+        assert_eq!(parse_ping("ok").unwrap(), PingReply::Ok);
+        assert_eq!(parse_ping("pong").unwrap(), PingReply::Pong);
+        assert_eq!(parse_ping("ack").unwrap_err().kind(), ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn ok_array_is_success_and_anything_else_is_protocol_error() {
+        assert!(expect_ok(r#"["ok"]"#).is_ok());
+        assert!(expect_ok("ok").is_ok());
+        assert!(expect_ok(r#"{"success":false}"#).is_err());
+    }
+
+    #[test]
+    fn nip44_proof_covers_only_listed_keys() {
+        let a = Keys::generate().public_key();
+        let b = Keys::generate().public_key();
+        let proof = Nip44Capable { keys: vec![a] };
+        assert!(proof.covers(&a));
+        assert!(!proof.covers(&b));
+    }
+}

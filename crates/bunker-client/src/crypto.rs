@@ -1,0 +1,136 @@
+//! Content encryption for NIP-46 and admin messages (protocol/nsecbunkerd.md §1.2).
+//!
+//! Requests are encrypted with the scheme the caller chose (NIP-04 unless NIP-44 was proven
+//! safe); replies are decrypted by the `?iv=` rule (§6.2 V3), so a bunker that answers in
+//! either scheme is understood.
+
+use nostr::nips::{nip04, nip44};
+use nostr::{PublicKey, SecretKey};
+
+use crate::error::{Error, Result};
+
+/// The encryption scheme of a request's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encryption {
+    /// NIP-04 (AES-256-CBC): the only scheme stock nsecbunkerd 0.10.5 understands.
+    Nip04,
+    /// NIP-44 v2: crashes a stock nsecbunkerd's key backend (§0.3 item 2); use only with proof.
+    Nip44,
+}
+
+impl Encryption {
+    /// The scheme a received payload uses, by the `?iv=` rule: NIP-04 payloads carry `?iv=`.
+    pub fn of_payload(payload: &str) -> Self {
+        if payload.contains("?iv=") {
+            Self::Nip04
+        } else {
+            Self::Nip44
+        }
+    }
+}
+
+/// Encrypts `plaintext` from `secret_key` to `peer` with `scheme`.
+pub fn encrypt(
+    scheme: Encryption,
+    secret_key: &SecretKey,
+    peer: &PublicKey,
+    plaintext: &str,
+) -> Result<String> {
+    match scheme {
+        Encryption::Nip04 => nip04::encrypt(secret_key, peer, plaintext)
+            .map_err(|_| Error::Local("NIP-04 encryption failed")),
+        Encryption::Nip44 => nip44::encrypt(secret_key, peer, plaintext, nip44::Version::V2)
+            .map_err(|_| Error::Local("NIP-44 encryption failed")),
+    }
+}
+
+/// Decrypts a payload from `peer`, choosing the scheme by the `?iv=` rule. The error carries no
+/// payload text: undecryptable events are dropped, never shown.
+pub fn decrypt(secret_key: &SecretKey, peer: &PublicKey, payload: &str) -> Result<String> {
+    match Encryption::of_payload(payload) {
+        Encryption::Nip04 => nip04::decrypt(secret_key, peer, payload)
+            .map_err(|_| Error::Protocol("a NIP-04 payload could not be decrypted")),
+        Encryption::Nip44 => nip44::decrypt(secret_key, peer, payload)
+            .map_err(|_| Error::Protocol("a NIP-44 payload could not be decrypted")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nostr::nips::nip44::v2::ConversationKey;
+
+    // protocol/nsecbunkerd.md §6.2: throwaway test keys.
+    const CLIENT_SK: &str = "10c5f292eda9f1a7a097965191129eb17b6aa6b526e98e83f9b071a7576d324d";
+    const CLIENT_PK: &str = "45ddf8e0b0d76166844619d5d794c51f122674d7b50c4add7b596d29145d57c9";
+    const ADMIN_SK: &str = "f6a36770cc3212fe59317060629c78551cbb31347a27d41a11e212205d8e9e6e";
+    const ADMIN_PK: &str = "a4818d9d05bbec10166edbefe7b9e0201542b8f45f78c535e56f6c73c383b4f5";
+    const PLAINTEXT: &str = r#"{"id":"a1","method":"ping","params":[]}"#;
+    const V1_CONTENT: &str =
+        "lymelgouWB/HoS9tUL5jXJfT3K24YRlISzRXzne0VhdYamIRjY0zzDKw8tnanMi5?iv=AAECAwQFBgcICQoLDA0ODw==";
+    const V2_CONVERSATION_KEY: &str =
+        "fdeec8a48c8acb92fdc578e746b5a60feca617bcae5a02a7ea031295233882f7";
+    const V2_PAYLOAD: &str = "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABo6alcSRd9lhYIguGbdc+mefB3yc6YLfBxV48GQGJH+7bYPr1G3QoVt0oj9gpkTNy2bZOCJ0KYER/3MbGL7sKE169l362JZvC/up5UTjQ3n/Wb9px92Y2RD+wDifsK0NIS2M=";
+
+    fn keys() -> (SecretKey, PublicKey, SecretKey, PublicKey) {
+        (
+            SecretKey::from_hex(CLIENT_SK).unwrap(),
+            PublicKey::from_hex(CLIENT_PK).unwrap(),
+            SecretKey::from_hex(ADMIN_SK).unwrap(),
+            PublicKey::from_hex(ADMIN_PK).unwrap(),
+        )
+    }
+
+    #[test]
+    fn v1_nip04_vector_decrypts_on_both_sides() {
+        let (client_sk, client_pk, admin_sk, admin_pk) = keys();
+        assert_eq!(
+            decrypt(&admin_sk, &client_pk, V1_CONTENT).unwrap(),
+            PLAINTEXT
+        );
+        assert_eq!(
+            decrypt(&client_sk, &admin_pk, V1_CONTENT).unwrap(),
+            PLAINTEXT
+        );
+    }
+
+    #[test]
+    fn v2_nip44_conversation_key_and_payload_match() {
+        let (client_sk, client_pk, admin_sk, admin_pk) = keys();
+        let key = ConversationKey::derive(&client_sk, &admin_pk).unwrap();
+        let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, V2_CONVERSATION_KEY);
+        assert_eq!(
+            decrypt(&admin_sk, &client_pk, V2_PAYLOAD).unwrap(),
+            PLAINTEXT
+        );
+    }
+
+    #[test]
+    fn v3_scheme_is_chosen_by_iv_marker() {
+        assert_eq!(Encryption::of_payload(V1_CONTENT), Encryption::Nip04);
+        assert_eq!(Encryption::of_payload(V2_PAYLOAD), Encryption::Nip44);
+    }
+
+    #[test]
+    fn encrypt_uses_the_chosen_scheme_and_round_trips() {
+        let (client_sk, client_pk, admin_sk, admin_pk) = keys();
+        let nip04 = encrypt(Encryption::Nip04, &client_sk, &admin_pk, PLAINTEXT).unwrap();
+        assert!(nip04.contains("?iv="), "NIP-04 content must carry ?iv=");
+        let nip44 = encrypt(Encryption::Nip44, &client_sk, &admin_pk, PLAINTEXT).unwrap();
+        assert!(
+            !nip44.contains("?iv="),
+            "NIP-44 content must not carry ?iv="
+        );
+        for payload in [nip04, nip44] {
+            assert_eq!(decrypt(&admin_sk, &client_pk, &payload).unwrap(), PLAINTEXT);
+        }
+    }
+
+    #[test]
+    fn garbage_payload_is_an_error_not_a_panic() {
+        let (_, client_pk, admin_sk, _) = keys();
+        assert!(decrypt(&admin_sk, &client_pk, "not a payload").is_err());
+        assert!(decrypt(&admin_sk, &client_pk, "abc?iv=def").is_err());
+    }
+}

@@ -1,0 +1,337 @@
+//! The transport shared by the admin and NIP-46 clients: one nostr-sdk `Client` talking to one
+//! peer over its relays, with replies matched to requests by id only.
+//!
+//! Rules (protocol/nsecbunkerd.md §1.1, §2.1, Appendix C):
+//! - subscribe before publishing: kinds 24133/24134 are ephemeral and never stored;
+//! - publish without waiting for the relay's `OK`: nostr-rs-relay never sends one for ephemeral
+//!   kinds, so `OK` is information, not a precondition;
+//! - replies are matched by the decrypted `id` only; duplicates (NDK 2.8.1 sends a specific error
+//!   and a generic `"Not authorized"`, in no fixed order) are tolerated;
+//! - the peer's own requests (`acl` prompts) are surfaced, never answered and never taken for
+//!   replies (§6.3 C8).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use nostr::{ClientMessage, Event, EventBuilder, Filter, Keys, Kind, PublicKey, RelayUrl, Tag};
+use nostr_sdk::{Client, RelayPoolNotification};
+use serde_json::Value;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+use tokio::time::{timeout_at, Instant};
+use tracing::{debug, warn};
+
+use crate::crypto::{self, Encryption};
+use crate::error::{Error, Result};
+use crate::options::ClientOptions;
+use crate::types::AclRequest;
+use crate::wire::{self, Incoming, Reply, Request, Response};
+
+/// Kind of NIP-46 requests and replies, and of nsecbunkerd's admin error replies.
+pub(crate) const KIND_NOSTR_CONNECT: u16 = 24133;
+/// Kind of nsecbunkerd admin requests and success replies.
+pub(crate) const KIND_ADMIN: u16 = 24134;
+
+type Pending = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Response>>>>;
+
+/// Who a link talks to and how.
+pub(crate) struct LinkSpec {
+    /// Our key: signs requests, decrypts replies.
+    pub keys: Keys,
+    /// The peer's public key: the only author whose events are read.
+    pub peer: PublicKey,
+    /// Relays to use; at least one.
+    pub relays: Vec<RelayUrl>,
+    /// Kind our requests are published with.
+    pub request_kind: u16,
+    /// Kinds replies may come as.
+    pub reply_kinds: Vec<u16>,
+}
+
+/// One live connection to a peer.
+pub(crate) struct Link {
+    client: Client,
+    keys: Keys,
+    peer: PublicKey,
+    relays: Vec<RelayUrl>,
+    request_kind: Kind,
+    pending: Pending,
+    acl: broadcast::Sender<AclRequest>,
+    options: ClientOptions,
+    listener: JoinHandle<()>,
+}
+
+impl Link {
+    /// Connects to the relays and subscribes to the peer's replies. Fails with
+    /// [`Error::Unreachable`] when no relay connects within `options.connect_timeout`.
+    pub async fn open(spec: LinkSpec, options: ClientOptions) -> Result<Self> {
+        if spec.relays.is_empty() {
+            return Err(Error::InvalidInput("at least one relay is needed"));
+        }
+        let client = Client::default();
+        for relay in &spec.relays {
+            client
+                .add_relay(relay.clone())
+                .await
+                .map_err(|_| Error::unreachable(&spec.relays))?;
+        }
+        let connected = client.try_connect(options.connect_timeout).await;
+        if connected.success.is_empty() {
+            client.shutdown().await;
+            return Err(Error::unreachable(&spec.relays));
+        }
+        debug!(relays = connected.success.len(), "bunker link connected");
+
+        // Taken before subscribing, so no reply can slip past the listener.
+        let notifications = client.notifications();
+        let filter = Filter::new()
+            .kinds(spec.reply_kinds.iter().copied().map(Kind::from))
+            .author(spec.peer)
+            .pubkey(spec.keys.public_key())
+            .limit(0);
+        let subscribed = client
+            .subscribe(filter, None)
+            .await
+            .map_err(|_| Error::unreachable(&spec.relays))?;
+        if subscribed.success.is_empty() {
+            client.shutdown().await;
+            return Err(Error::unreachable(&spec.relays));
+        }
+
+        let pending: Pending = Arc::default();
+        let (acl, _) = broadcast::channel(32);
+        let listener = tokio::spawn(listen(
+            notifications,
+            Listener {
+                keys: spec.keys.clone(),
+                peer: spec.peer,
+                reply_kinds: spec.reply_kinds.iter().copied().map(Kind::from).collect(),
+                pending: Arc::clone(&pending),
+                acl: acl.clone(),
+            },
+        ));
+        Ok(Self {
+            client,
+            keys: spec.keys,
+            peer: spec.peer,
+            relays: spec.relays,
+            request_kind: Kind::from(spec.request_kind),
+            pending,
+            acl,
+            options,
+            listener,
+        })
+    }
+
+    /// The link's timing.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Our public key on this link.
+    pub fn public_key(&self) -> PublicKey {
+        self.keys.public_key()
+    }
+
+    /// A receiver of the peer's `acl` prompts.
+    pub fn acl_requests(&self) -> broadcast::Receiver<AclRequest> {
+        self.acl.subscribe()
+    }
+
+    /// Sends one request and waits up to `timeout` for its reply; returns the reply's `result`.
+    pub async fn call(
+        &self,
+        method: &str,
+        params: &[Value],
+        scheme: Encryption,
+        timeout: Duration,
+    ) -> Result<String> {
+        let id = wire::new_request_id();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        // Registered before publishing: the reply can arrive before `send_msg_to` returns.
+        let _slot = PendingSlot::register(&self.pending, id.clone(), tx);
+
+        let plaintext = Request {
+            id: &id,
+            method,
+            params,
+        }
+        .to_json();
+        let content = crypto::encrypt(scheme, self.keys.secret_key(), &self.peer, &plaintext)?;
+        let event: Event = EventBuilder::new(self.request_kind, content)
+            .tag(Tag::public_key(self.peer))
+            .sign_with_keys(&self.keys)
+            .map_err(|_| Error::Local("signing the request failed"))?;
+
+        // `send_msg_to` only queues the EVENT message; unlike `send_event` it does not wait for
+        // the relay's OK (Appendix C: nostr-rs-relay never sends one for kind 24133/24134).
+        let sent = self
+            .client
+            .send_msg_to(self.relays.clone(), ClientMessage::event(event))
+            .await
+            .map_err(|_| Error::unreachable(&self.relays))?;
+        if sent.success.is_empty() {
+            return Err(Error::unreachable(&self.relays));
+        }
+        debug!(method, id = %id, ?scheme, "request sent");
+        self.await_reply(&mut rx, timeout).await
+    }
+
+    async fn await_reply(
+        &self,
+        rx: &mut mpsc::UnboundedReceiver<Response>,
+        timeout: Duration,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let response = match timeout_at(deadline, rx.recv()).await {
+                Err(_) => return Err(Error::timeout(timeout, &self.relays)),
+                Ok(None) => return Err(Error::Closed),
+                Ok(Some(response)) => response,
+            };
+            match wire::classify(&response) {
+                // §1.7: the real answer, if any, follows on the same id.
+                Reply::AuthChallenge => debug!("auth_url challenge ignored"),
+                Reply::Success(result) => return Ok(result),
+                Reply::Failure(error) if is_generic(&error) => {
+                    return self.prefer_specific(rx, error).await
+                }
+                Reply::Failure(error) => return Err(error),
+            }
+        }
+    }
+
+    /// After a generic `"Not authorized"`, waits `duplicate_grace` for a more telling reply to
+    /// the same id (`"Token already redeemed"`, ...) and returns that instead (Appendix C).
+    async fn prefer_specific(
+        &self,
+        rx: &mut mpsc::UnboundedReceiver<Response>,
+        generic: Error,
+    ) -> Result<String> {
+        let deadline = Instant::now() + self.options.duplicate_grace;
+        while let Ok(Some(response)) = timeout_at(deadline, rx.recv()).await {
+            match wire::classify(&response) {
+                Reply::Failure(error) if !is_generic(&error) => return Err(error),
+                // Two backends for one key (§2.3.10) can answer once each: a success wins.
+                Reply::Success(result) => return Ok(result),
+                _ => {}
+            }
+        }
+        Err(generic)
+    }
+
+    /// Stops the listener, fails running calls with [`Error::Closed`], and disconnects.
+    pub async fn shutdown(&self) {
+        self.listener.abort();
+        lock(&self.pending).clear();
+        self.client.shutdown().await;
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+fn is_generic(error: &Error) -> bool {
+    error.refusal().is_some_and(|r| r.is_generic())
+}
+
+fn lock(
+    pending: &Pending,
+) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Response>>> {
+    // A panic while holding this lock cannot leave the map inconsistent: keep using it.
+    pending.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Removes a request's reply slot when the call ends, so late duplicates are dropped.
+struct PendingSlot<'a> {
+    pending: &'a Pending,
+    id: String,
+}
+
+impl<'a> PendingSlot<'a> {
+    fn register(pending: &'a Pending, id: String, tx: mpsc::UnboundedSender<Response>) -> Self {
+        lock(pending).insert(id.clone(), tx);
+        Self { pending, id }
+    }
+}
+
+impl Drop for PendingSlot<'_> {
+    fn drop(&mut self) {
+        lock(self.pending).remove(&self.id);
+    }
+}
+
+struct Listener {
+    keys: Keys,
+    peer: PublicKey,
+    reply_kinds: Vec<Kind>,
+    pending: Pending,
+    acl: broadcast::Sender<AclRequest>,
+}
+
+async fn listen(mut notifications: broadcast::Receiver<RelayPoolNotification>, listener: Listener) {
+    loop {
+        match notifications.recv().await {
+            Ok(RelayPoolNotification::Event { event, .. }) => listener.handle(&event),
+            Ok(RelayPoolNotification::Shutdown) => break,
+            Ok(RelayPoolNotification::Message { .. }) => {}
+            Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                warn!(
+                    skipped,
+                    "bunker link fell behind; some relay messages were skipped"
+                );
+            }
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+    }
+    // Dropping the senders ends every waiting call with `Error::Closed`.
+    lock(&listener.pending).clear();
+}
+
+impl Listener {
+    /// Routes one event. Nothing from the event's content is ever logged.
+    fn handle(&self, event: &Event) {
+        if event.pubkey != self.peer || !self.reply_kinds.contains(&event.kind) {
+            return;
+        }
+        if event.verify().is_err() {
+            debug!(event = %event.id, "ignored an event with a bad id or signature");
+            return;
+        }
+        let Ok(plaintext) = crypto::decrypt(self.keys.secret_key(), &event.pubkey, &event.content)
+        else {
+            debug!(event = %event.id, "ignored an event that could not be decrypted");
+            return;
+        };
+        match Incoming::parse(&plaintext) {
+            None => debug!(event = %event.id, "ignored an event that is not a JSON-RPC message"),
+            Some(Incoming::Request { method, params, .. }) => {
+                if method == "acl" {
+                    match wire::parse_acl_request(&params) {
+                        Some(request) => {
+                            debug!("bunker permission prompt surfaced (not answered)");
+                            // No receiver is fine: prompts are informational.
+                            let _ = self.acl.send(request);
+                        }
+                        None => debug!("ignored a malformed acl prompt"),
+                    }
+                } else {
+                    debug!("ignored a request from the peer");
+                }
+            }
+            Some(Incoming::Response(response)) => {
+                let slot = lock(&self.pending).get(&response.id).cloned();
+                match slot {
+                    Some(tx) => {
+                        let _ = tx.send(response);
+                    }
+                    None => debug!(kind = %event.kind, "dropped a reply for no running request"),
+                }
+            }
+        }
+    }
+}

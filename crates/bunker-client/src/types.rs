@@ -1,0 +1,401 @@
+//! Results of admin calls and the bunker's `acl` prompt (protocol/nsecbunkerd.md §2.3, §2.5).
+//!
+//! Dates stay the ISO-8601 strings the bunker sends (`"2024-05-01T12:00:00.000Z"`). Optional
+//! fields that nsecbunkerd omits when unset (`revokedAt`, `description`, ...) are `Option`s.
+
+use nostr::nips::nip19::FromBech32;
+use nostr::{PublicKey, RelayUrl};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::uri::BunkerUri;
+use crate::Sensitive;
+
+/// One key on the bunker (`get_keys`, §2.3.2). A locked key has no public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Key name in the bunker's config.
+    pub name: String,
+    /// The key's public key; `None` while the key is locked.
+    pub public_key: Option<PublicKey>,
+    /// Clients ever paired with this key, revoked ones included.
+    pub user_count: u64,
+    /// Tokens ever created for this key, redeemed and expired ones included.
+    pub token_count: u64,
+}
+
+impl KeyInfo {
+    /// Whether the key is locked (the bunker listed it without an npub).
+    pub fn is_locked(&self) -> bool {
+        self.public_key.is_none()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawKeyInfo {
+    name: String,
+    #[serde(default)]
+    npub: Option<String>,
+    #[serde(default)]
+    user_count: Option<u64>,
+    #[serde(default)]
+    token_count: Option<u64>,
+}
+
+impl TryFrom<RawKeyInfo> for KeyInfo {
+    type Error = Error;
+
+    fn try_from(raw: RawKeyInfo) -> Result<Self> {
+        let public_key = match raw.npub.filter(|n| !n.is_empty()) {
+            Some(npub) => Some(
+                PublicKey::from_bech32(&npub)
+                    .map_err(|_| Error::Protocol("get_keys returned an invalid npub"))?,
+            ),
+            None => None,
+        };
+        Ok(Self {
+            name: raw.name,
+            public_key,
+            user_count: raw.user_count.unwrap_or_default(),
+            token_count: raw.token_count.unwrap_or_default(),
+        })
+    }
+}
+
+/// A permission row of a paired client (`signingConditions`, §2.3.3).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SigningCondition {
+    /// Method name as the bunker's ACL checks it (`connect`, `sign_event`, `ping`, ...).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Event kind as text, `"all"`, or `None`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Whether the condition allows (always `true` for rows made from a policy).
+    #[serde(default)]
+    pub allowed: Option<bool>,
+}
+
+/// A client paired with a key (`get_key_users`, §2.3.3): one per (key, client pubkey).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyUser {
+    /// `KeyUser.id`: the handle `revoke_user` takes.
+    pub id: u64,
+    /// The KEY's name (not the client's).
+    pub name: String,
+    /// The client's public key.
+    pub pubkey: PublicKey,
+    /// The client name from the redeemed token, or as renamed.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// When the client first redeemed a token.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When the client was revoked; absent while active.
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+    /// The client's permissions.
+    #[serde(default)]
+    pub signing_conditions: Vec<SigningCondition>,
+}
+
+impl KeyUser {
+    /// Whether the client has been revoked.
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+}
+
+/// A pairing token (`get_key_tokens`, §2.3.4). `Debug` never shows the token.
+#[derive(Debug, PartialEq, Eq)]
+pub struct KeyToken {
+    /// Token id; the newest token of a client name has the highest id.
+    pub id: u64,
+    /// Key the token grants access to.
+    pub key_name: String,
+    /// Client name the token was created for.
+    pub client_name: String,
+    /// `"<key npub>#<64 hex>"`.
+    pub token: Sensitive<String>,
+    /// Policy applied on redemption.
+    pub policy_id: Option<u64>,
+    /// Creation time.
+    pub created_at: Option<String>,
+    /// End of the redemption window; `None` means no expiry.
+    pub expires_at: Option<String>,
+    /// When the token was redeemed.
+    pub redeemed_at: Option<String>,
+    /// Description of the client that redeemed it.
+    pub redeemed_by: Option<String>,
+}
+
+impl KeyToken {
+    /// The part after `#`: the secret that goes into `secret=` of the pairing URL (§4.1 item 4).
+    pub fn secret_hex(&self) -> Sensitive<String> {
+        let token = self.token.expose();
+        let secret = token.split_once('#').map_or(token.as_str(), |(_, s)| s);
+        Sensitive::new(secret.to_owned())
+    }
+
+    /// The key's public key, from the part before `#`.
+    pub fn key_public_key(&self) -> Result<PublicKey> {
+        let token = self.token.expose();
+        let npub = token
+            .split_once('#')
+            .map(|(n, _)| n)
+            .ok_or(Error::Protocol("a token lacks the npub#secret form"))?;
+        PublicKey::from_bech32(npub).map_err(|_| Error::Protocol("a token holds an invalid npub"))
+    }
+
+    /// Whether the token has been used.
+    pub fn is_redeemed(&self) -> bool {
+        self.redeemed_at.is_some()
+    }
+
+    /// The pairing URL for this token: `bunker://<key hex>?relay=…&secret=<hex>` (§4.1 item 5).
+    /// `relays` are the bunker's `nostr.relays`, which no admin call reports.
+    pub fn pairing_uri(&self, relays: Vec<RelayUrl>) -> Result<BunkerUri> {
+        if relays.is_empty() {
+            return Err(Error::InvalidInput(
+                "a pairing URL needs at least one relay",
+            ));
+        }
+        let secret = self.secret_hex();
+        if secret.expose().is_empty() || !secret.expose().chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Error::Protocol("a token's secret is not hex"));
+        }
+        Ok(BunkerUri {
+            signer: self.key_public_key()?,
+            relays,
+            secret: Some(secret),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RawKeyToken {
+    id: u64,
+    key_name: String,
+    client_name: String,
+    token: String,
+    #[serde(default)]
+    policy_id: Option<u64>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    expires_at: Option<String>,
+    #[serde(default)]
+    redeemed_at: Option<String>,
+    #[serde(default)]
+    redeemed_by: Option<String>,
+}
+
+impl From<RawKeyToken> for KeyToken {
+    fn from(raw: RawKeyToken) -> Self {
+        Self {
+            id: raw.id,
+            key_name: raw.key_name,
+            client_name: raw.client_name,
+            token: Sensitive::new(raw.token),
+            policy_id: raw.policy_id,
+            created_at: raw.created_at,
+            expires_at: raw.expires_at,
+            redeemed_at: raw.redeemed_at,
+            redeemed_by: raw.redeemed_by,
+        }
+    }
+}
+
+/// A rule of a policy: a method and, for `sign_event`, an event kind.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PolicyRule {
+    /// Method name (`sign_event`, `ping`, `connect`, `encrypt`, ...).
+    pub method: String,
+    /// Event kind as text (`"21000"`), `"all"`, or `None`.
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+impl PolicyRule {
+    /// `sign_event` for one event kind.
+    pub fn sign_event(kind: u16) -> Self {
+        Self {
+            method: "sign_event".to_owned(),
+            kind: Some(kind.to_string()),
+        }
+    }
+
+    /// Any other method (`ping`, `encrypt`, ...); sent with kind `"all"` (§5 item 9).
+    pub fn method(method: &str) -> Self {
+        Self {
+            method: method.to_owned(),
+            kind: None,
+        }
+    }
+}
+
+/// A policy (`get_policies`, §2.3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Policy {
+    /// Policy id, passed to `create_new_token`.
+    pub id: u64,
+    /// Name (not unique on the bunker).
+    pub name: String,
+    /// Rules copied to a client on redemption.
+    #[serde(default)]
+    pub rules: Vec<PolicyRule>,
+    /// Stored by the bunker but never enforced (§3.4).
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// A policy to create (`create_new_policy`, §2.3.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPolicy {
+    /// Policy name.
+    pub name: String,
+    /// Its rules; at least one.
+    pub rules: Vec<PolicyRule>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct WirePolicy<'a> {
+    pub name: &'a str,
+    pub rules: Vec<WireRule<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct WireRule<'a> {
+    pub method: &'a str,
+    pub kind: serde_json::Value,
+}
+
+impl NewPolicy {
+    /// The JSON text `create_new_policy` takes. Every rule gets a non-null kind, because a rule
+    /// without one makes nsecbunkerd fail half-way and leave a partial policy (§2.3.6, §5 item 9).
+    pub(crate) fn to_wire_json(&self) -> String {
+        let rules = self
+            .rules
+            .iter()
+            .map(|rule| {
+                let kind = match rule.kind.as_deref() {
+                    // A number matches §2.4's example; the bunker stores `kind.toString()` anyway.
+                    Some(k) => k
+                        .parse::<u64>()
+                        .map_or_else(|_| k.into(), serde_json::Value::from),
+                    None => "all".into(),
+                };
+                WireRule {
+                    method: &rule.method,
+                    kind,
+                }
+            })
+            .collect();
+        serde_json::to_string(&WirePolicy {
+            name: &self.name,
+            rules,
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// An unsolicited permission prompt from the bunker (§2.5). Surfaced, never answered (C8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclRequest {
+    /// Key the client asked to use.
+    pub key_name: String,
+    /// The client's public key.
+    pub client: PublicKey,
+    /// The method the client called.
+    pub method: String,
+    /// The client's description on the bunker, if any.
+    pub description: Option<String>,
+}
+
+/// The reply to an admin `ping`: stock nsecbunkerd answers `ok`, some forks `pong` (§2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PingReply {
+    /// Stock nsecbunkerd 0.10.5.
+    Ok,
+    /// Forks such as `398ja/nsecbunkerd`, and NIP-46 signers.
+    Pong,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nostr::nips::nip19::ToBech32;
+
+    const KEY: &str = "654b4314334099912b30b4dd79dad0620204b82b0eafe37e5c3a988842fa3e2e";
+    const SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+    #[test]
+    fn get_keys_marks_keys_without_npub_as_locked() {
+        let npub = PublicKey::from_hex(KEY).unwrap().to_bech32().unwrap();
+        let json = format!(
+            r#"[{{"name":"fleet","npub":"{npub}","userCount":2,"tokenCount":3}},{{"name":"cold"}}]"#
+        );
+        let raw: Vec<RawKeyInfo> = serde_json::from_str(&json).unwrap();
+        let keys: Vec<KeyInfo> = raw.into_iter().map(|k| k.try_into().unwrap()).collect();
+        assert!(!keys[0].is_locked());
+        assert_eq!((keys[0].user_count, keys[0].token_count), (2, 3));
+        assert!(keys[1].is_locked());
+    }
+
+    #[test]
+    fn key_users_parse_with_omitted_fields() {
+        let json = format!(
+            r#"[{{"id":3,"name":"fleet","pubkey":"{KEY}","description":"satmachine-42","createdAt":"2024-05-01T12:00:00.000Z","signingConditions":[{{"id":8,"method":"sign_event","kind":"21000","content":null,"keyUserKeyName":null,"allowed":true,"keyUserId":3}}]}},{{"id":4,"name":"fleet","pubkey":"{KEY}","createdAt":"x","revokedAt":"y"}}]"#
+        );
+        let users: Vec<KeyUser> = serde_json::from_str(&json).unwrap();
+        assert!(!users[0].is_revoked());
+        assert_eq!(
+            users[0].signing_conditions[0].kind.as_deref(),
+            Some("21000")
+        );
+        assert!(users[1].is_revoked());
+        assert_eq!(users[1].description, None);
+    }
+
+    #[test]
+    fn token_yields_secret_and_pairing_uri_and_hides_itself() {
+        let npub = PublicKey::from_hex(KEY).unwrap().to_bech32().unwrap();
+        let json = format!(
+            r#"{{"id":12,"key_name":"fleet","client_name":"satmachine-42","token":"{npub}#{SECRET}","policy_id":4,"policy_name":"p","created_at":"a","updated_at":"b","expires_at":null,"redeemed_at":null,"time_until_expiration":null}}"#
+        );
+        let token: KeyToken = serde_json::from_str::<RawKeyToken>(&json).unwrap().into();
+        assert_eq!(token.secret_hex().expose(), SECRET);
+        assert!(
+            !format!("{token:?}").contains(SECRET),
+            "Debug must hide the token"
+        );
+        let relay = RelayUrl::parse("wss://relay.example.com").unwrap();
+        let uri = token.pairing_uri(vec![relay]).unwrap();
+        assert_eq!(
+            uri.to_url_string(),
+            format!("bunker://{KEY}?relay=wss%3A%2F%2Frelay.example.com&secret={SECRET}")
+        );
+        assert!(token.pairing_uri(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn new_policy_gives_every_rule_a_kind() {
+        let policy = NewPolicy {
+            name: "satmachine-21000".into(),
+            rules: vec![PolicyRule::sign_event(21000), PolicyRule::method("ping")],
+        };
+        assert_eq!(
+            policy.to_wire_json(),
+            r#"{"name":"satmachine-21000","rules":[{"method":"sign_event","kind":21000},{"method":"ping","kind":"all"}]}"#
+        );
+    }
+
+    #[test]
+    fn policies_parse_with_string_kinds() {
+        let json = r#"[{"id":4,"name":"atm-21000","description":null,"created_at":"a","updated_at":"b","expires_at":null,"rules":[{"method":"sign_event","kind":"21000","max_usage_count":null,"current_usage_count":0}]}]"#;
+        let policies: Vec<Policy> = serde_json::from_str(json).unwrap();
+        assert_eq!(policies[0].rules, [PolicyRule::sign_event(21000)]);
+    }
+}
