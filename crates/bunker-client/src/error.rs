@@ -47,9 +47,9 @@ pub enum ErrorKind {
 pub enum Error {
     /// No reply within the timeout (protocol/nsecbunkerd.md §6.3 C10).
     #[error(
-        "no reply from the bunker within {} s: check that it is running, that it is connected to \
+        "no reply from the bunker within {}: check that it is running, that it is connected to \
          the relays ({relays}) and that this key is allowed to talk to it",
-        waited.as_secs()
+        seconds(*waited)
     )]
     Timeout {
         /// How long the call waited.
@@ -164,6 +164,15 @@ impl Error {
         Self::Unreachable {
             relays: relay_list(relays),
         }
+    }
+}
+
+/// `15 s`, or `0.4 s` for sub-second test timeouts.
+fn seconds(waited: Duration) -> String {
+    if waited.subsec_millis() == 0 {
+        format!("{} s", waited.as_secs())
+    } else {
+        format!("{:.1} s", waited.as_secs_f64())
     }
 }
 

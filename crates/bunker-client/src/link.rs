@@ -147,6 +147,9 @@ impl Link {
         scheme: Encryption,
         timeout: Duration,
     ) -> Result<String> {
+        // One deadline covers publishing and the reply, so a relay that accepts the message but
+        // stalls can never hold a call past its timeout (§6.3 C10).
+        let deadline = Instant::now() + timeout;
         let id = wire::new_request_id();
         let (tx, mut rx) = mpsc::unbounded_channel();
         // Registered before publishing: the reply can arrive before `send_msg_to` returns.
@@ -166,24 +169,26 @@ impl Link {
 
         // `send_msg_to` only queues the EVENT message; unlike `send_event` it does not wait for
         // the relay's OK (Appendix C: nostr-rs-relay never sends one for kind 24133/24134).
-        let sent = self
+        let send = self
             .client
-            .send_msg_to(self.relays.clone(), ClientMessage::event(event))
+            .send_msg_to(self.relays.clone(), ClientMessage::event(event));
+        let sent = timeout_at(deadline, send)
             .await
+            .map_err(|_| Error::timeout(timeout, &self.relays))?
             .map_err(|_| Error::unreachable(&self.relays))?;
         if sent.success.is_empty() {
             return Err(Error::unreachable(&self.relays));
         }
         debug!(method, id = %id, ?scheme, "request sent");
-        self.await_reply(&mut rx, timeout).await
+        self.await_reply(&mut rx, deadline, timeout).await
     }
 
     async fn await_reply(
         &self,
         rx: &mut mpsc::UnboundedReceiver<Response>,
+        deadline: Instant,
         timeout: Duration,
     ) -> Result<String> {
-        let deadline = Instant::now() + timeout;
         loop {
             let response = match timeout_at(deadline, rx.recv()).await {
                 Err(_) => return Err(Error::timeout(timeout, &self.relays)),
