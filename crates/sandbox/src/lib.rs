@@ -1,2 +1,41 @@
-//! sandbox
+//! A loopback Nostr relay and a bunker that behaves like **stock nsecbunkerd 0.10.5 (NDK 2.8.1)**
+//! on the wire, for tests, benchmarks and the desktop app's demo mode. Never used against real
+//! funds: secrets live unencrypted in the sandbox's own SQLite file.
+//!
+//! The contract is `protocol/nsecbunkerd.md`; comments cite its sections (e.g. §2.3.7) where the
+//! sandbox reproduces a quirk of the real daemon on purpose.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), sandbox::Error> {
+//! use sandbox::{Sandbox, SandboxConfig};
+//! let admin = nostr::Keys::generate();
+//! let mut cfg = SandboxConfig::new("/tmp/sandbox-state.sqlite");
+//! cfg.admin_npubs.push(admin.public_key());
+//! let sandbox = Sandbox::start(cfg).await?;
+//! println!("{}", sandbox.bunker.admin_connection_string());
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+
+mod acl;
+mod admin;
+mod bunker;
+mod clock;
+mod config;
+mod error;
+mod js;
+mod nip46;
+mod relay;
+mod sandbox;
+mod store;
+mod wire;
+
+pub use crate::bunker::SandboxBunker;
+pub use crate::config::{
+    BunkerConfig, EncryptionMode, PingReply, SandboxKey, DEFAULT_APPROVAL_TIMEOUT,
+    DEFAULT_KEY_NAME, DEFAULT_PASSPHRASE,
+};
+pub use crate::error::{Error, ErrorKind, Result};
+pub use crate::relay::SandboxRelay;
+pub use crate::sandbox::{Sandbox, SandboxConfig};
