@@ -10,14 +10,18 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum SecretError {
     /// The store did not answer in time (a locked keyring waiting on a prompt, usually).
-    #[error("the {store} did not answer within {secs} s to a {op}: if it is locked, unlock it and retry")]
+    #[error(
+        "the {store} did not answer a {op} within {} s: if it is locked or shows a prompt, unlock \
+         it and retry",
+        millis.div_ceil(1000)
+    )]
     Timeout {
         /// "read", "write" or "delete".
         op: &'static str,
         /// The store's description.
         store: String,
-        /// The timeout in seconds.
-        secs: u64,
+        /// The timeout in milliseconds.
+        millis: u64,
     },
     /// The OS keyring is locked or refused access.
     #[error("the OS keyring refused access (is it locked?): unlock it and retry ({detail})")]

@@ -58,18 +58,31 @@ pub trait SecretStore: Send + Sync + 'static {
 
 /// The async, cheap-to-clone handle to a [`SecretStore`].
 #[derive(Clone)]
-pub struct Secrets(Arc<dyn SecretStore>);
+pub struct Secrets {
+    store: Arc<dyn SecretStore>,
+    timeout: Duration,
+}
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Secrets").field(&self.0.describe()).finish()
+        f.debug_tuple("Secrets")
+            .field(&self.store.describe())
+            .finish()
     }
 }
 
 impl Secrets {
-    /// Wraps a store.
+    /// Wraps a store; calls time out after [`STORE_TIMEOUT`].
     pub fn new(store: impl SecretStore) -> Self {
-        Self(Arc::new(store))
+        Self::with_timeout(store, STORE_TIMEOUT)
+    }
+
+    /// Wraps a store with another timeout per call.
+    pub fn with_timeout(store: impl SecretStore, timeout: Duration) -> Self {
+        Self {
+            store: Arc::new(store),
+            timeout,
+        }
     }
 
     /// An in-memory store (tests, demo mode).
@@ -79,13 +92,13 @@ impl Secrets {
 
     /// Where the keys are, for the user.
     pub fn describe(&self) -> String {
-        self.0.describe()
+        self.store.describe()
     }
 
     /// The key stored under `name`, if any.
     ///
     /// # Errors
-    /// [`SecretError::Timeout`] after [`STORE_TIMEOUT`], or the store's own error.
+    /// [`SecretError::Timeout`] after the timeout, or the store's own error.
     pub async fn get(&self, name: &str) -> Result<Option<SecretKey>, SecretError> {
         let name = name.to_owned();
         self.run("read", move |store| store.get(&name)).await
@@ -94,7 +107,7 @@ impl Secrets {
     /// Stores `key` under `name`.
     ///
     /// # Errors
-    /// [`SecretError::Timeout`] after [`STORE_TIMEOUT`], or the store's own error.
+    /// [`SecretError::Timeout`] after the timeout, or the store's own error.
     pub async fn set(&self, name: &str, key: &SecretKey) -> Result<(), SecretError> {
         let name = name.to_owned();
         let key = key.clone();
@@ -104,7 +117,7 @@ impl Secrets {
     /// Removes the key under `name`.
     ///
     /// # Errors
-    /// [`SecretError::Timeout`] after [`STORE_TIMEOUT`], or the store's own error.
+    /// [`SecretError::Timeout`] after the timeout, or the store's own error.
     pub async fn delete(&self, name: &str) -> Result<(), SecretError> {
         let name = name.to_owned();
         self.run("delete", move |store| store.delete(&name)).await
@@ -115,15 +128,15 @@ impl Secrets {
         F: FnOnce(&dyn SecretStore) -> Result<R, SecretError> + Send + 'static,
         R: Send + 'static,
     {
-        let store = Arc::clone(&self.0);
+        let store = Arc::clone(&self.store);
         // On timeout the blocking thread is left to finish on its own (it cannot be cancelled);
         // the caller gets an answer it can show instead of a frozen screen.
         let task = tokio::task::spawn_blocking(move || f(store.as_ref()));
-        match tokio::time::timeout(STORE_TIMEOUT, task).await {
+        match tokio::time::timeout(self.timeout, task).await {
             Err(_) => Err(SecretError::Timeout {
                 op,
                 store: self.describe(),
-                secs: STORE_TIMEOUT.as_secs(),
+                millis: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
             }),
             Ok(Err(join)) => Err(SecretError::Task(join.to_string())),
             Ok(Ok(result)) => result,

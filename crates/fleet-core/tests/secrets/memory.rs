@@ -28,3 +28,40 @@ async fn secrets_handle_runs_the_store_off_the_runtime() {
     assert_eq!(secrets.get("console-session").await.unwrap(), None);
     assert!(format!("{secrets:?}").contains("memory"));
 }
+
+/// A store whose every call blocks until the test lets it go, like a keyring waiting on an
+/// unlock prompt nobody answers.
+struct StuckStore(std::sync::Mutex<std::sync::mpsc::Receiver<()>>);
+
+impl fleet_core::secrets::SecretStore for StuckStore {
+    fn get(&self, _: &str) -> Result<Option<SecretKey>, fleet_core::secrets::SecretError> {
+        let _ = self.0.lock().unwrap().recv();
+        Ok(None)
+    }
+    fn set(&self, _: &str, _: &SecretKey) -> Result<(), fleet_core::secrets::SecretError> {
+        Ok(())
+    }
+    fn delete(&self, _: &str) -> Result<(), fleet_core::secrets::SecretError> {
+        Ok(())
+    }
+    fn describe(&self) -> String {
+        "stuck store".to_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_never_answers_times_out_instead_of_hanging() {
+    let (release, stuck) = std::sync::mpsc::channel();
+    let secrets = Secrets::with_timeout(
+        StuckStore(std::sync::Mutex::new(stuck)),
+        std::time::Duration::from_millis(50),
+    );
+    let err = secrets.get("console").await.unwrap_err();
+    release.send(()).unwrap();
+    assert_eq!(err.kind(), fleet_core::secrets::SecretErrorKind::Timeout);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("stuck store") && msg.contains("unlock"),
+        "{msg}"
+    );
+}
