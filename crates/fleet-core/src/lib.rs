@@ -1,7 +1,32 @@
-//! fleet-core
+//! The use cases of Satmachine Operator, free of any UI: connect to a bunker as its
+//! administrator, keep the console identity in a secret store, report status, render pairing QRs.
+//!
+//! Everything goes through one cheap-to-clone handle, [`Fleet`]:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), fleet_core::Error> {
+//! use fleet_core::{secrets::Secrets, Fleet};
+//!
+//! let fleet = Fleet::open(std::path::Path::new("/tmp/satop"), Secrets::memory())?;
+//! let (console, _created) = fleet.init_console().await?;
+//! println!("add {} to the bunker's admin.npubs", console.npub());
+//! # Ok(()) }
+//! ```
+//!
+//! - [`connect`]: probe a bunker and store its profile.
+//! - [`status`]: what is stored, offline.
 //! - [`secrets`]: where the console keys live (OS keyring, encrypted file, memory).
 //! - [`identity`]: the console identity (admin key) and the console session key.
+//! - [`qr`]: pairing QR codes, self-checked.
 #![forbid(unsafe_code)]
+
+pub mod connect;
+mod error;
+mod fleet;
+pub mod identity;
 pub mod qr;
 pub mod secrets;
-pub mod identity;
+pub mod status;
+
+pub use error::{Error, ErrorKind, Result};
+pub use fleet::{Fleet, DB_FILE};

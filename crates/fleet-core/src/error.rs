@@ -1,0 +1,96 @@
+//! The one error type of fleet-core and its stable kinds.
+
+use crate::secrets::SecretError;
+
+/// Result alias for fleet-core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong in a use case. Messages say what to do; none contains a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The user's input breaks a rule; the message says which and how to fix it.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// There is no console key yet.
+    #[error("this console has no key yet: run `satop init` first")]
+    NoConsole,
+    /// No bunker has been connected yet.
+    #[error("no bunker is configured: run `satop connect <admin connection string> --key NAME --atm-relay URL` first")]
+    NotConnected,
+    /// The bunker has no key with the configured name.
+    #[error("the bunker has no key named {name:?}; it has: {}", if available.is_empty() { "none".to_string() } else { available.join(", ") })]
+    UnknownKey {
+        /// The key name asked for.
+        name: String,
+        /// The key names the bunker listed.
+        available: Vec<String>,
+    },
+    /// The operator key is locked in the bunker.
+    #[error("the bunker key {name:?} is locked: unlock it on the bunker (nsecbunkerd `unlock_key` or the admin UI), then try again")]
+    KeyLocked {
+        /// The key name.
+        name: String,
+    },
+    /// Talking to the bunker failed.
+    #[error(transparent)]
+    Bunker(#[from] bunker_client::Error),
+    /// The local cache failed.
+    #[error(transparent)]
+    Store(#[from] fleet_store::Error),
+    /// The secret store failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+}
+
+/// Stable classification of [`Error`]: the CLI and UI branch on this, never on messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad input from the user.
+    InvalidInput,
+    /// Something must be set up first (`init`, `connect`).
+    NotInitialized,
+    /// No reply in time.
+    Timeout,
+    /// Relay or bunker not reachable.
+    Unreachable,
+    /// The console is not an admin of the bunker.
+    NotAdmin,
+    /// The operator key is locked (or missing) in the bunker.
+    KeyLocked,
+    /// The bunker refused the request.
+    Rejected,
+    /// The bunker answered something this app does not understand.
+    Protocol,
+    /// The local database failed.
+    Storage,
+    /// The secret store failed.
+    SecretStore,
+}
+
+impl Error {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        use bunker_client::ErrorKind as B;
+        match self {
+            Self::InvalidInput(_) => ErrorKind::InvalidInput,
+            Self::NoConsole | Self::NotConnected => ErrorKind::NotInitialized,
+            Self::UnknownKey { .. } | Self::KeyLocked { .. } => ErrorKind::KeyLocked,
+            Self::Bunker(e) => match e.kind() {
+                B::Timeout => ErrorKind::Timeout,
+                B::Unreachable | B::Closed => ErrorKind::Unreachable,
+                B::NotAdmin => ErrorKind::NotAdmin,
+                B::KeyLocked => ErrorKind::KeyLocked,
+                B::Rejected | B::Unsupported | B::BunkerFault => ErrorKind::Rejected,
+                B::InvalidInput => ErrorKind::InvalidInput,
+                _ => ErrorKind::Protocol,
+            },
+            Self::Store(e) => match e.kind() {
+                fleet_store::ErrorKind::InvalidInput | fleet_store::ErrorKind::Conflict => ErrorKind::InvalidInput,
+                _ => ErrorKind::Storage,
+            },
+            Self::Secrets(_) => ErrorKind::SecretStore,
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! `Fleet`: the one cheap-to-clone handle over the local cache, the secret store and the bunker.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bunker_client::{AdminClient, AdminConnection, ClientOptions};
+use fleet_store::{profile, BunkerProfile, Db};
+use nostr::RelayUrl;
+
+use crate::identity::ConsoleIdentity;
+use crate::secrets::Secrets;
+use crate::{Error, Result};
+
+/// File name of the local cache inside the data directory.
+pub const DB_FILE: &str = "fleet.sqlite3";
+
+/// The operator console: every use case is a method (or a module function) over this handle.
+#[derive(Clone)]
+pub struct Fleet(Arc<Inner>);
+
+struct Inner {
+    data_dir: PathBuf,
+    db: Db,
+    secrets: Secrets,
+    options: ClientOptions,
+}
+
+impl Fleet {
+    /// Opens (creating if needed) the cache in `data_dir` and uses `secrets` for the console key.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the database cannot be opened, e.g. it was written by a newer app.
+    pub fn open(data_dir: &Path, secrets: Secrets) -> Result<Self> {
+        Self::open_with(data_dir, secrets, ClientOptions::default())
+    }
+
+    /// Like [`Fleet::open`], with explicit bunker timeouts.
+    ///
+    /// # Errors
+    /// As [`Fleet::open`].
+    pub fn open_with(data_dir: &Path, secrets: Secrets, options: ClientOptions) -> Result<Self> {
+        let db = Db::open(data_dir.join(DB_FILE))?;
+        Ok(Self(Arc::new(Inner { data_dir: data_dir.to_path_buf(), db, secrets, options })))
+    }
+
+    /// Timeouts used for every bunker call.
+    pub fn client_options(&self) -> &ClientOptions {
+        &self.0.options
+    }
+
+    /// Opens an admin session to the configured bunker.
+    ///
+    /// # Errors
+    /// [`Error::NotConnected`] before `connect`; [`Error::NoConsole`]; [`Error::Bunker`] when the
+    /// relays can't be reached.
+    pub async fn admin_session(&self) -> Result<(AdminClient, BunkerProfile)> {
+        let profile = self.profile().await?.ok_or(Error::NotConnected)?;
+        let console = self.console().await?;
+        let admin = nostr::PublicKey::from_hex(&profile.admin_pubkey)
+            .map_err(|_| Error::InvalidInput("the stored bunker profile is damaged: run `satop connect` again".into()))?;
+        let relays = profile
+            .admin_relays
+            .iter()
+            .map(|r| RelayUrl::parse(r))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|_| Error::InvalidInput("the stored bunker relays are damaged: run `satop connect` again".into()))?;
+        let conn = AdminConnection { admin, relays };
+        let client = AdminClient::connect(console.keys().clone(), &conn, self.0.options).await?;
+        Ok((client, profile))
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.0.data_dir
+    }
+
+    /// The local cache.
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    /// The secret store.
+    pub fn secrets(&self) -> &Secrets {
+        &self.0.secrets
+    }
+
+    /// Creates the console key, or loads it if it exists; `true` when it was created now.
+    ///
+    /// # Errors
+    /// [`Error::Secrets`] when the secret store cannot be read or written.
+    pub async fn init_console(&self) -> Result<(ConsoleIdentity, bool)> {
+        if let Some(existing) = ConsoleIdentity::load(self.secrets()).await? {
+            return Ok((existing, false));
+        }
+        Ok((ConsoleIdentity::create(self.secrets()).await?, true))
+    }
+
+    /// The console identity.
+    ///
+    /// # Errors
+    /// [`Error::NoConsole`] before `init`; [`Error::Secrets`].
+    pub async fn console(&self) -> Result<ConsoleIdentity> {
+        ConsoleIdentity::load(self.secrets()).await?.ok_or(Error::NoConsole)
+    }
+
+    /// The stored bunker profile, if any.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn profile(&self) -> Result<Option<BunkerProfile>> {
+        Ok(self.db().interact(|conn| profile::load(conn)).await?)
+    }
+}

@@ -1,0 +1,70 @@
+//! The command line: global options and subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Satmachine Operator: pair, manage and revoke Bitcoin ATMs whose operator key lives in an
+/// nsecbunkerd bunker.
+#[derive(Debug, Parser)]
+#[command(name = "satop", version, about)]
+pub struct Cli {
+    /// Where the local cache lives (default: $XDG_DATA_HOME/satmachine-operator).
+    #[arg(long, global = true, env = "SATOP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Where the console key is kept: `keyring` (the OS keyring) or `file:PATH` (a NIP-49
+    /// ncryptsec file; passphrase from SATOP_PASSPHRASE or asked for).
+    #[arg(long, global = true, env = "SATOP_SECRET_STORE", default_value = "keyring")]
+    pub secret_store: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the console key (this app's identity) and print its npub.
+    Init,
+    /// Print the console npub and how to make it a bunker admin.
+    Whoami,
+    /// Probe a bunker as its administrator and store its profile.
+    Connect(ConnectArgs),
+    /// Show what is stored locally: console, bunker profile, machines.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a loopback relay and a sandbox bunker (behaves like stock nsecbunkerd) in the foreground.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConnectArgs {
+    /// The bunker's admin connection string: `bunker://npub1…@relay,relay` (nsecbunkerd's
+    /// connection.txt) or `bunker://<hex>?relay=…`.
+    pub connection: String,
+    /// The bunker key name that holds the operator key.
+    #[arg(long = "key", default_value = "operator")]
+    pub key_name: String,
+    /// A relay the ATMs use (the bunker's `nostr.relays`; no RPC exposes them). Repeat for two.
+    #[arg(long = "atm-relay", required = true)]
+    pub atm_relays: Vec<String>,
+    /// Seconds to wait for each bunker reply.
+    #[arg(long, default_value_t = 15)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Loopback port for the relay (default: a free one).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// An npub allowed to administrate the sandbox (default: this console's npub, if initialised).
+    #[arg(long = "admin")]
+    pub admins: Vec<String>,
+    /// Answer NIP-44 requests too (NDK >= 2.10.6 style) instead of stock NIP-04 only.
+    #[arg(long)]
+    pub auto_encryption: bool,
+}

@@ -1,0 +1,34 @@
+//! One module per subcommand; each takes its arguments, calls fleet-core, prints the result.
+
+mod connect;
+mod identity;
+mod sandbox;
+mod status;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Failure;
+use crate::setup::open_fleet;
+
+/// Runs the parsed command.
+pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Sandbox(args) => sandbox::run(cli.data_dir, &cli.secret_store, args).await,
+        command => {
+            let fleet = open_fleet(cli.data_dir, &cli.secret_store)?;
+            match command {
+                Command::Init => identity::init(&fleet).await,
+                Command::Whoami => identity::whoami(&fleet).await,
+                Command::Connect(args) => connect::run(&fleet, args).await,
+                Command::Status { json } => status::run(&fleet, json).await,
+                Command::Sandbox(_) => Ok(()),
+            }
+        }
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::new(crate::exit::OTHER, e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}

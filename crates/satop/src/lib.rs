@@ -1,0 +1,43 @@
+//! `satop`: the operator's command line over `fleet-core`.
+//!
+//! Exit codes: 0 ok, 2 bad input, 3 bunker or relay problem, 1 anything else; every failure
+//! prints one line saying what went wrong and what to do.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod commands;
+mod exit;
+mod setup;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use exit::Failure;
+
+/// Parses the command line, runs the command, and maps the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::BAD_INPUT } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    setup::init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("satop: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::OTHER);
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("satop: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}

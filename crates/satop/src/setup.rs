@@ -1,0 +1,63 @@
+//! Process set-up: logging, the data directory and the secret store from the global options.
+
+use std::path::PathBuf;
+
+use bunker_client::Sensitive;
+use fleet_core::secrets::{FileStore, KeyringStore, Secrets};
+use fleet_core::Fleet;
+
+use crate::exit::Failure;
+
+/// Logs go to stderr, `warn` and up unless `RUST_LOG` says otherwise. No secret is ever logged:
+/// the crates below log ids, names and kinds only.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// `--data-dir`, else `$XDG_DATA_HOME/satmachine-operator`, else `~/.local/share/satmachine-operator`.
+pub fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    if let Some(dir) = flag {
+        return Ok(dir);
+    }
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(xdg).join("satmachine-operator"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|home| PathBuf::from(home).join(".local/share/satmachine-operator"))
+        .ok_or_else(|| Failure::input("cannot tell where to keep data: set --data-dir DIR"))
+}
+
+/// Builds the secret store named by `--secret-store`.
+pub fn secret_store(spec: &str) -> Result<Secrets, Failure> {
+    if spec == "keyring" {
+        return Ok(Secrets::new(KeyringStore::new()));
+    }
+    if let Some(path) = spec.strip_prefix("file:") {
+        if path.is_empty() {
+            return Err(Failure::input("--secret-store file: needs a path, e.g. file:/home/me/.satop-keys.json"));
+        }
+        return Ok(Secrets::new(FileStore::new(PathBuf::from(path), passphrase()?)));
+    }
+    Err(Failure::input(format!("unknown secret store {spec:?}: use `keyring` or `file:PATH`")))
+}
+
+/// Opens the fleet with the global options.
+pub fn open_fleet(data_dir_flag: Option<PathBuf>, store: &str) -> Result<Fleet, Failure> {
+    let dir = data_dir(data_dir_flag)?;
+    Ok(Fleet::open(&dir, secret_store(store)?)?)
+}
+
+/// The file store's passphrase: `SATOP_PASSPHRASE`, else asked for on the terminal.
+fn passphrase() -> Result<Sensitive<String>, Failure> {
+    if let Ok(p) = std::env::var("SATOP_PASSPHRASE") {
+        if !p.is_empty() {
+            return Ok(Sensitive::new(p));
+        }
+    }
+    rpassword::prompt_password("Passphrase for the console key file: ")
+        .map(Sensitive::new)
+        .map_err(|_| Failure::input("no passphrase: set SATOP_PASSPHRASE or run satop in a terminal"))
+}
