@@ -31,12 +31,14 @@
 //! - [`types`] — admin results and prompts;
 //! - [`options`] — [`ClientOptions`];
 //! - [`error`] — [`Error`], [`ErrorKind`], [`Refusal`];
+//! - [`fingerprint`] — [`fingerprint()`], the short key fingerprint shown at pairing;
 //! - [`sensitive`] — [`Sensitive`], the secret wrapper.
 #![forbid(unsafe_code)]
 
 pub mod admin;
 pub mod crypto;
 pub mod error;
+pub mod fingerprint;
 mod link;
 pub mod options;
 pub mod sensitive;
@@ -48,6 +50,7 @@ mod wire;
 pub use admin::{AdminClient, Nip44Capable};
 pub use crypto::Encryption;
 pub use error::{Error, ErrorKind, Refusal, Result};
+pub use fingerprint::fingerprint;
 pub use options::ClientOptions;
 pub use sensitive::Sensitive;
 pub use signer::{EventTemplate, Redemption, SignerClient};
