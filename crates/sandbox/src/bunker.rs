@@ -126,6 +126,7 @@ pub struct SandboxBunker {
     inner: Arc<Inner>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    watchers: Vec<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for SandboxBunker {
@@ -183,11 +184,17 @@ impl SandboxBunker {
         // §1.4: NIP-46 per key. Locked keys are filtered in-process (N18), so unlock_key needs no
         // new subscription.
         let key_filter = Filter::new().kind(Kind::from(KIND_NIP46)).pubkeys(key_pubkeys).limit(0);
+        let mut subscriptions = Vec::new();
         for filter in [admin_filter, key_filter] {
-            let out = client.subscribe(filter, None).await.map_err(|_| Error::Unreachable)?;
+            let out = client.subscribe(filter.clone(), None).await.map_err(|_| Error::Unreachable)?;
             if out.success.is_empty() {
                 return Err(Error::Unreachable);
             }
+            subscriptions.push((out.val, filter));
+        }
+        let mut watchers = Vec::new();
+        for relay in client.relays().await.into_values() {
+            watchers.push(crate::reconnect::keep_subscribed(relay, subscriptions.clone()));
         }
         // The relay handles one connection's messages in order: once it acknowledges this probe,
         // our REQs are registered. The loop ignores events authored by the admin key.
@@ -215,7 +222,7 @@ impl SandboxBunker {
         });
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(listen(Arc::clone(&inner), notifications, stop_rx));
-        Ok(Self { inner, stop, task: Some(task) })
+        Ok(Self { inner, stop, task: Some(task), watchers })
     }
 
     /// The bunker admin pubkey (`admin.key` in nsecbunkerd's config).
@@ -278,6 +285,9 @@ impl SandboxBunker {
     pub async fn shutdown(mut self) {
         self.inner.stopped.store(true, Ordering::SeqCst);
         let _ = self.stop.send(true);
+        for watcher in &self.watchers {
+            watcher.abort();
+        }
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
@@ -289,6 +299,9 @@ impl Drop for SandboxBunker {
     fn drop(&mut self) {
         self.inner.stopped.store(true, Ordering::SeqCst);
         let _ = self.stop.send(true);
+        for watcher in &self.watchers {
+            watcher.abort();
+        }
     }
 }
 

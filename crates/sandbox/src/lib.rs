@@ -26,6 +26,7 @@ mod config;
 mod error;
 mod js;
 mod nip46;
+mod reconnect;
 mod relay;
 mod sandbox;
 mod store;
