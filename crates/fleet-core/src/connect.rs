@@ -121,7 +121,10 @@ impl Fleet {
         let admin = AdminClient::connect(console.keys().clone(), &conn, options).await?;
         let outcome = probe(&admin, key_name, &on_step).await;
         admin.shutdown().await;
-        let (ping, encryption, keys, operator_pubkey, policies) = outcome?;
+        let (ping, encryption, keys, operator_pubkey, policies) = outcome.map_err(|e| match e {
+            Error::Bunker(b) if b.kind() == bunker_client::ErrorKind::NotAdmin => Error::NotAdmin { npub: console.npub() },
+            other => other,
+        })?;
 
         let caps = Capabilities {
             admin_pubkey: conn.admin.to_hex(),

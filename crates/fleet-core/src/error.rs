@@ -26,6 +26,12 @@ pub enum Error {
         /// The key names the bunker listed.
         available: Vec<String>,
     },
+    /// The bunker does not list this console in `admin.npubs`.
+    #[error("the bunker does not accept this console as an administrator: add \"{npub}\" to admin.npubs in nsecbunker.json, restart the bunker, then connect again")]
+    NotAdmin {
+        /// The console npub to add.
+        npub: String,
+    },
     /// The operator key is locked in the bunker.
     #[error("the bunker key {name:?} is locked: unlock it on the bunker (nsecbunkerd `unlock_key` or the admin UI), then try again")]
     KeyLocked {
@@ -77,6 +83,7 @@ impl Error {
             Self::InvalidInput(_) => ErrorKind::InvalidInput,
             Self::NoConsole | Self::NotConnected => ErrorKind::NotInitialized,
             Self::UnknownKey { .. } | Self::KeyLocked { .. } => ErrorKind::KeyLocked,
+            Self::NotAdmin { .. } => ErrorKind::NotAdmin,
             Self::Bunker(e) => match e.kind() {
                 B::Timeout => ErrorKind::Timeout,
                 B::Unreachable | B::Closed => ErrorKind::Unreachable,
