@@ -36,12 +36,16 @@ pub(crate) fn check(
         return Ok(Verdict::Undecided);
     };
     let conditions = users::conditions(conn, user.id)?;
-    if conditions.iter().any(|c| c.method.as_deref() == Some("*") && c.allowed == Some(false)) {
+    if conditions
+        .iter()
+        .any(|c| c.method.as_deref() == Some("*") && c.allowed == Some(false))
+    {
         return Ok(Verdict::Deny);
     }
     let matching = conditions.iter().find(|c| {
         c.method.as_deref() == Some(method)
-            && (method != "sign_event" || matches!(c.kind.as_deref(), Some(k) if Some(k) == kind || k == "all"))
+            && (method != "sign_event"
+                || matches!(c.kind.as_deref(), Some(k) if Some(k) == kind || k == "all"))
     });
     Ok(match matching.and_then(|c| c.allowed) {
         None => Verdict::Undecided,
@@ -65,7 +69,10 @@ pub(crate) struct Approvals(Mutex<HashMap<String, Pending>>);
 
 impl Approvals {
     fn insert(&self, id: String, pending: Pending) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(id, pending);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, pending);
     }
 
     fn remove(&self, id: &str) -> Option<Pending> {
@@ -86,11 +93,17 @@ pub(crate) struct Ask<'a> {
 
 /// ACL check; undecided requests go to the admins (§3.3 → §3.6). `true` = allowed.
 pub(crate) async fn permit(inner: &Inner, ask: Ask<'_>) -> bool {
-    let (key_name, client_hex, method, kind) =
-        (ask.key_name.to_owned(), ask.client.to_hex(), ask.method.to_owned(), ask.kind.clone());
+    let (key_name, client_hex, method, kind) = (
+        ask.key_name.to_owned(),
+        ask.client.to_hex(),
+        ask.method.to_owned(),
+        ask.kind.clone(),
+    );
     let verdict = inner
         .store
-        .run(move |c| -> Result<_, Thrown> { Ok(check(c, &key_name, &client_hex, &method, kind.as_deref())?) })
+        .run(move |c| -> Result<_, Thrown> {
+            Ok(check(c, &key_name, &client_hex, &method, kind.as_deref())?)
+        })
         .await;
     match verdict {
         Ok(Verdict::Allow) => true,
@@ -123,7 +136,9 @@ async fn ask_admins(inner: &Inner, ask: Ask<'_>) -> bool {
     let (k, c) = (ask.key_name.to_owned(), client_hex.clone());
     let description = inner
         .store
-        .run(move |conn| -> Result<_, Thrown> { Ok(users::key_user(conn, &k, &c)?.and_then(|u| u.description)) })
+        .run(move |conn| -> Result<_, Thrown> {
+            Ok(users::key_user(conn, &k, &c)?.and_then(|u| u.description))
+        })
         .await
         .ok()
         .flatten()
@@ -149,7 +164,9 @@ async fn ask_admins(inner: &Inner, ask: Ask<'_>) -> bool {
     );
     let prompt = wire::request(&id, "acl", &[params]);
     for admin in inner.admin_list() {
-        inner.publish(&inner.admin, KIND_ADMIN, &admin, &prompt, Scheme::Nip04).await;
+        inner
+            .publish(&inner.admin, KIND_ADMIN, &admin, &prompt, Scheme::Nip04)
+            .await;
     }
     let outcome = tokio::time::timeout(inner.approval_timeout, approved).await;
     inner.approvals.remove(&id);
@@ -161,12 +178,18 @@ async fn ask_admins(inner: &Inner, ask: Ask<'_>) -> bool {
 /// block); anything else is ignored and the prompt keeps waiting.
 pub(crate) async fn on_admin_reply(inner: &Inner, msg: &Message) {
     let Some(id) = msg.id.as_str() else { return };
-    let Some(Value::String(result)) = &msg.result else { return };
-    let Ok(Value::Array(answer)) = serde_json::from_str::<Value>(result) else { return };
+    let Some(Value::String(result)) = &msg.result else {
+        return;
+    };
+    let Ok(Value::Array(answer)) = serde_json::from_str::<Value>(result) else {
+        return;
+    };
     if answer.first().and_then(Value::as_str) != Some("always") {
         return;
     }
-    let Some(pending) = inner.approvals.remove(id) else { return };
+    let Some(pending) = inner.approvals.remove(id) else {
+        return;
+    };
     let description = answer.get(1).and_then(Value::as_str).map(str::to_owned);
     let kind = answer.get(2).and_then(|o| o.get("kind")).cloned();
     let persist_kind = match kind {
@@ -175,7 +198,12 @@ pub(crate) async fn on_admin_reply(inner: &Inner, msg: &Message) {
         Some(_) => None,
     };
     if let Some(kind) = persist_kind {
-        let Pending { key_name, client_hex, method, .. } = &pending;
+        let Pending {
+            key_name,
+            client_hex,
+            method,
+            ..
+        } = &pending;
         let (key_name, client_hex, method) = (key_name.clone(), client_hex.clone(), method.clone());
         let stored = inner
             .store
@@ -196,7 +224,9 @@ pub(crate) async fn on_admin_reply(inner: &Inner, msg: &Message) {
 fn request_id() -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut rng = rand::thread_rng();
-    (0..8).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect()
+    (0..8)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -209,10 +239,19 @@ mod tests {
         let conn = memory();
         let id = users::upsert_key_user(&conn, "fleet", "aa", None).unwrap();
         users::add_condition(&conn, id, "sign_event", Some("21000"), true).unwrap();
-        assert_eq!(check(&conn, "fleet", "aa", "sign_event", Some("21000")).unwrap(), Verdict::Allow);
-        assert_eq!(check(&conn, "fleet", "aa", "sign_event", Some("1")).unwrap(), Verdict::Undecided);
+        assert_eq!(
+            check(&conn, "fleet", "aa", "sign_event", Some("21000")).unwrap(),
+            Verdict::Allow
+        );
+        assert_eq!(
+            check(&conn, "fleet", "aa", "sign_event", Some("1")).unwrap(),
+            Verdict::Undecided
+        );
         users::add_condition(&conn, id, "sign_event", Some("all"), true).unwrap();
-        assert_eq!(check(&conn, "fleet", "aa", "sign_event", Some("1")).unwrap(), Verdict::Allow);
+        assert_eq!(
+            check(&conn, "fleet", "aa", "sign_event", Some("1")).unwrap(),
+            Verdict::Allow
+        );
     }
 
     #[test]
@@ -221,8 +260,17 @@ mod tests {
         let id = users::upsert_key_user(&conn, "fleet", "aa", None).unwrap();
         users::add_condition(&conn, id, "connect", None, true).unwrap();
         users::revoke(&conn, id).unwrap();
-        assert_eq!(check(&conn, "fleet", "aa", "connect", None).unwrap(), Verdict::Deny);
-        assert_eq!(check(&conn, "fleet", "aa", "ping", None).unwrap(), Verdict::Undecided);
-        assert_eq!(check(&conn, "other", "aa", "connect", None).unwrap(), Verdict::Undecided);
+        assert_eq!(
+            check(&conn, "fleet", "aa", "connect", None).unwrap(),
+            Verdict::Deny
+        );
+        assert_eq!(
+            check(&conn, "fleet", "aa", "ping", None).unwrap(),
+            Verdict::Undecided
+        );
+        assert_eq!(
+            check(&conn, "other", "aa", "connect", None).unwrap(),
+            Verdict::Undecided
+        );
     }
 }

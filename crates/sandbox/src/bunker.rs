@@ -50,7 +50,10 @@ impl KeyRing {
 
     /// The unlocked key with this pubkey; locked keys have no backend (N18).
     pub(crate) fn unlocked_by_pubkey(&self, pk: &PublicKey) -> Option<HostedKey> {
-        self.hosted.iter().find(|k| k.keys.public_key() == *pk && self.is_unlocked(&k.name)).cloned()
+        self.hosted
+            .iter()
+            .find(|k| k.keys.public_key() == *pk && self.is_unlocked(&k.name))
+            .cloned()
     }
 }
 
@@ -73,11 +76,17 @@ pub(crate) struct Inner {
 
 impl Inner {
     pub(crate) fn is_admin(&self, pk: &PublicKey) -> bool {
-        self.admins.read().unwrap_or_else(|e| e.into_inner()).contains(pk)
+        self.admins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(pk)
     }
 
     pub(crate) fn admin_list(&self) -> Vec<PublicKey> {
-        self.admins.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.admins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub(crate) fn ring(&self) -> std::sync::RwLockReadGuard<'_, KeyRing> {
@@ -103,7 +112,14 @@ impl Inner {
     }
 
     /// Encrypts `plaintext` for `to` and publishes it as `kind` from `author`.
-    pub(crate) async fn publish(&self, author: &Keys, kind: u16, to: &PublicKey, plaintext: &str, scheme: Scheme) {
+    pub(crate) async fn publish(
+        &self,
+        author: &Keys,
+        kind: u16,
+        to: &PublicKey,
+        plaintext: &str,
+        scheme: Scheme,
+    ) {
         if !self.answering() {
             return;
         }
@@ -154,23 +170,35 @@ impl SandboxBunker {
         let mut hosted = Vec::new();
         let mut started = Vec::new();
         for row in key_rows {
-            let secret = SecretKey::from_hex(&row.secret_hex).map_err(|e| Error::Key(e.to_string()))?;
+            let secret =
+                SecretKey::from_hex(&row.secret_hex).map_err(|e| Error::Key(e.to_string()))?;
             if !row.locked {
                 started.push(row.name.clone());
             }
             hosted.push(HostedKey {
-                passphrase: row.passphrase.unwrap_or_else(|| crate::config::DEFAULT_PASSPHRASE.to_owned()),
+                passphrase: row
+                    .passphrase
+                    .unwrap_or_else(|| crate::config::DEFAULT_PASSPHRASE.to_owned()),
                 name: row.name,
                 keys: Keys::new(secret),
             });
         }
-        let admins = admin_hexes.iter().filter_map(|h| PublicKey::from_hex(h).ok()).collect();
+        let admins = admin_hexes
+            .iter()
+            .filter_map(|h| PublicKey::from_hex(h).ok())
+            .collect();
         let key_pubkeys: Vec<PublicKey> = hosted.iter().map(|k| k.keys.public_key()).collect();
 
         let client = Client::default();
         for url in &cfg.relays {
-            let opts = RelayOptions::new().retry_interval(RETRY_INTERVAL).adjust_retry_interval(false);
-            client.pool().add_relay(url.clone(), opts).await.map_err(|e| Error::Relay(e.to_string()))?;
+            let opts = RelayOptions::new()
+                .retry_interval(RETRY_INTERVAL)
+                .adjust_retry_interval(false);
+            client
+                .pool()
+                .add_relay(url.clone(), opts)
+                .await
+                .map_err(|e| Error::Relay(e.to_string()))?;
         }
         // Listen before subscribing so nothing is missed.
         let notifications = client.notifications();
@@ -179,14 +207,22 @@ impl SandboxBunker {
 
         let admin_pk = admin.public_key();
         // §2.1: admin requests on either kind, #p = admin pubkey.
-        let admin_filter =
-            Filter::new().kinds([Kind::from(KIND_NIP46), Kind::from(KIND_ADMIN)]).pubkey(admin_pk).limit(0);
+        let admin_filter = Filter::new()
+            .kinds([Kind::from(KIND_NIP46), Kind::from(KIND_ADMIN)])
+            .pubkey(admin_pk)
+            .limit(0);
         // §1.4: NIP-46 per key. Locked keys are filtered in-process (N18), so unlock_key needs no
         // new subscription.
-        let key_filter = Filter::new().kind(Kind::from(KIND_NIP46)).pubkeys(key_pubkeys).limit(0);
+        let key_filter = Filter::new()
+            .kind(Kind::from(KIND_NIP46))
+            .pubkeys(key_pubkeys)
+            .limit(0);
         let mut subscriptions = Vec::new();
         for filter in [admin_filter, key_filter] {
-            let out = client.subscribe(filter.clone(), None).await.map_err(|_| Error::Unreachable)?;
+            let out = client
+                .subscribe(filter.clone(), None)
+                .await
+                .map_err(|_| Error::Unreachable)?;
             if out.success.is_empty() {
                 return Err(Error::Unreachable);
             }
@@ -194,13 +230,19 @@ impl SandboxBunker {
         }
         let mut watchers = Vec::new();
         for relay in client.relays().await.into_values() {
-            watchers.push(crate::reconnect::keep_subscribed(relay, subscriptions.clone()));
+            watchers.push(crate::reconnect::keep_subscribed(
+                relay,
+                subscriptions.clone(),
+            ));
         }
         // The relay handles one connection's messages in order: once it acknowledges this probe,
         // our REQs are registered. The loop ignores events authored by the admin key.
         let probe = wire::envelope(&admin, KIND_ADMIN, &admin_pk, String::new())
             .ok_or_else(|| Error::Internal("cannot sign the readiness probe".into()))?;
-        let sent = client.send_event(&probe).await.map_err(|_| Error::Unreachable)?;
+        let sent = client
+            .send_event(&probe)
+            .await
+            .map_err(|_| Error::Unreachable)?;
         if sent.success.is_empty() {
             return Err(Error::Unreachable);
         }
@@ -222,7 +264,12 @@ impl SandboxBunker {
         });
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(listen(Arc::clone(&inner), notifications, stop_rx));
-        Ok(Self { inner, stop, task: Some(task), watchers })
+        Ok(Self {
+            inner,
+            stop,
+            task: Some(task),
+            watchers,
+        })
     }
 
     /// The bunker admin pubkey (`admin.key` in nsecbunkerd's config).
@@ -233,7 +280,12 @@ impl SandboxBunker {
     /// nsecbunkerd's legacy admin connection string (§1.5):
     /// `bunker://npub1…@<encodeURIComponent(relays.join(',') with wss:// stripped)>`.
     pub fn admin_connection_string(&self) -> String {
-        let npub = self.inner.admin.public_key().to_bech32().unwrap_or_default();
+        let npub = self
+            .inner
+            .admin
+            .public_key()
+            .to_bech32()
+            .unwrap_or_default();
         if self.inner.relays.is_empty() {
             return format!("bunker://{npub}");
         }
@@ -255,7 +307,12 @@ impl SandboxBunker {
 
     /// Names of the hosted keys, in creation order.
     pub fn key_names(&self) -> Vec<String> {
-        self.inner.ring().hosted.iter().map(|k| k.name.clone()).collect()
+        self.inner
+            .ring()
+            .hosted
+            .iter()
+            .map(|k| k.name.clone())
+            .collect()
     }
 
     /// The relays NIP-46 clients use (nsecbunkerd's `nostr.relays`; same as the admin relays here).
@@ -271,7 +328,11 @@ impl SandboxBunker {
     /// Adds (and persists) an admin npub.
     pub async fn add_admin(&self, pk: PublicKey) {
         let hex = pk.to_hex();
-        let stored: Result<()> = self.inner.store.run(move |c| Ok(key_rows::add_admin(c, &hex)?)).await;
+        let stored: Result<()> = self
+            .inner
+            .store
+            .run(move |c| Ok(key_rows::add_admin(c, &hex)?))
+            .await;
         if let Err(e) = stored {
             tracing::warn!("sandbox bunker: cannot persist admin: {e}");
         }
@@ -306,7 +367,10 @@ impl Drop for SandboxBunker {
 }
 
 /// Reads or initialises admin secret, keys and admins (config merged over state).
-async fn load_state(store: &Store, cfg: &BunkerConfig) -> Result<(SecretKey, Vec<KeyRow>, Vec<String>)> {
+async fn load_state(
+    store: &Store,
+    cfg: &BunkerConfig,
+) -> Result<(SecretKey, Vec<KeyRow>, Vec<String>)> {
     let cfg_admin = cfg.admin_secret.as_ref().map(SecretKey::to_secret_hex);
     let cfg_keys: Vec<(KeyRow, String)> = cfg
         .keys
@@ -437,7 +501,13 @@ mod tests {
 
     #[test]
     fn connection_string_relays_are_uri_component_encoded() {
-        assert_eq!(encode_uri_component("ws://127.0.0.1:7777"), "ws%3A%2F%2F127.0.0.1%3A7777");
-        assert_eq!(encode_uri_component("relay.example.com,a.b"), "relay.example.com%2Ca.b");
+        assert_eq!(
+            encode_uri_component("ws://127.0.0.1:7777"),
+            "ws%3A%2F%2F127.0.0.1%3A7777"
+        );
+        assert_eq!(
+            encode_uri_component("relay.example.com,a.b"),
+            "relay.example.com%2Ca.b"
+        );
     }
 }

@@ -38,6 +38,9 @@ mod tests {
     #[test]
     fn iso_has_millis_and_z() {
         assert_eq!(iso(1_714_564_800_123), "2024-05-01T12:00:00.123Z");
-        assert_eq!(parse_iso("2024-05-01T12:00:00.123Z"), Some(1_714_564_800_123));
+        assert_eq!(
+            parse_iso("2024-05-01T12:00:00.123Z"),
+            Some(1_714_564_800_123)
+        );
     }
 }

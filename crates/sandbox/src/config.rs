@@ -52,12 +52,26 @@ pub struct SandboxKey {
 impl SandboxKey {
     /// An unlocked key.
     pub fn unlocked(name: impl Into<String>, secret: SecretKey) -> Self {
-        Self { name: name.into(), secret, locked: false, passphrase: None }
+        Self {
+            name: name.into(),
+            secret,
+            locked: false,
+            passphrase: None,
+        }
     }
 
     /// A locked key that `unlock_key [name, passphrase]` unlocks.
-    pub fn locked(name: impl Into<String>, secret: SecretKey, passphrase: impl Into<String>) -> Self {
-        Self { name: name.into(), secret, locked: true, passphrase: Some(passphrase.into()) }
+    pub fn locked(
+        name: impl Into<String>,
+        secret: SecretKey,
+        passphrase: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            secret,
+            locked: true,
+            passphrase: Some(passphrase.into()),
+        }
     }
 
     /// The passphrase `unlock_key` accepts for this key.
@@ -72,7 +86,10 @@ impl fmt::Debug for SandboxKey {
             .field("name", &self.name)
             .field("secret", &"<redacted>")
             .field("locked", &self.locked)
-            .field("passphrase", &self.passphrase.as_ref().map(|_| "<redacted>"))
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -132,7 +149,10 @@ impl fmt::Debug for BunkerConfig {
             .field("ping_reply", &self.ping_reply)
             .field("admin_npubs", &self.admin_npubs)
             .field("keys", &self.keys)
-            .field("admin_secret", &self.admin_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "admin_secret",
+                &self.admin_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("base_url", &self.base_url)
             .field("domains", &self.domains)
             .finish()

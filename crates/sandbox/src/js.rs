@@ -99,13 +99,20 @@ pub(crate) fn json_parse_error(text: &str) -> Option<String> {
         "Unexpected end of JSON input".to_owned()
     } else {
         let token = text.chars().nth(pos).unwrap_or(' ');
-        format!("Unexpected token '{token}', \"{}\" is not valid JSON", context(text))
+        format!(
+            "Unexpected token '{token}', \"{}\" is not valid JSON",
+            context(text)
+        )
     })
 }
 
 /// Zero-based character offset of serde_json's (1-based line, 1-based column).
 fn char_offset(text: &str, line: usize, column: usize) -> usize {
-    let before: usize = text.split('\n').take(line.saturating_sub(1)).map(|l| l.chars().count() + 1).sum();
+    let before: usize = text
+        .split('\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.chars().count() + 1)
+        .sum();
     before + column.saturating_sub(1)
 }
 
@@ -130,7 +137,10 @@ mod tests {
             json_parse_error("{not json").as_deref(),
             Some("Expected property name or '}' in JSON at position 1")
         );
-        assert_eq!(json_parse_error("").as_deref(), Some("Unexpected end of JSON input"));
+        assert_eq!(
+            json_parse_error("").as_deref(),
+            Some("Unexpected end of JSON input")
+        );
         assert_eq!(
             json_parse_error("undefined").as_deref(),
             Some("Unexpected token 'u', \"undefined\" is not valid JSON")

@@ -11,15 +11,25 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
 /// Spawns a task that re-sends `subscriptions` each time `relay` (re)connects.
-pub(crate) fn keep_subscribed(relay: Relay, subscriptions: Vec<(SubscriptionId, Filter)>) -> JoinHandle<()> {
+pub(crate) fn keep_subscribed(
+    relay: Relay,
+    subscriptions: Vec<(SubscriptionId, Filter)>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut notifications = relay.notifications();
         loop {
             match notifications.recv().await {
-                Ok(RelayNotification::RelayStatus { status: RelayStatus::Connected }) => {
+                Ok(RelayNotification::RelayStatus {
+                    status: RelayStatus::Connected,
+                }) => {
                     for (id, filter) in &subscriptions {
-                        if let Err(e) =
-                            relay.subscribe_with_id(id.clone(), filter.clone(), SubscribeOptions::default()).await
+                        if let Err(e) = relay
+                            .subscribe_with_id(
+                                id.clone(),
+                                filter.clone(),
+                                SubscribeOptions::default(),
+                            )
+                            .await
                         {
                             tracing::debug!("sandbox: re-subscribe to {} failed: {e}", relay.url());
                         }

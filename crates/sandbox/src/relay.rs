@@ -33,7 +33,10 @@ impl SandboxRelay {
             let mut builder = RelayBuilder::default()
                 .addr(IpAddr::V4(Ipv4Addr::LOCALHOST))
                 // Tests and benchmarks send far more than the default 60 events/min per connection.
-                .rate_limit(RateLimit { max_reqs: 10_000, notes_per_minute: 1_000_000 });
+                .rate_limit(RateLimit {
+                    max_reqs: 10_000,
+                    notes_per_minute: 1_000_000,
+                });
             if let Some(port) = port {
                 builder = builder.port(port);
             }
@@ -80,7 +83,8 @@ impl SandboxRelay {
             // The relay's shutdown only wakes tasks that are waiting right now, so repeat it
             // until the listener is really gone.
             self.relay.shutdown();
-            if std::net::TcpListener::bind(addr).is_ok() || tokio::time::Instant::now() >= deadline {
+            if std::net::TcpListener::bind(addr).is_ok() || tokio::time::Instant::now() >= deadline
+            {
                 break;
             }
             tokio::time::sleep(PORT_POLL).await;

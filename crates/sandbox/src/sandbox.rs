@@ -6,7 +6,9 @@ use std::time::Duration;
 use nostr::{PublicKey, SecretKey};
 
 use crate::bunker::SandboxBunker;
-use crate::config::{BunkerConfig, EncryptionMode, PingReply, SandboxKey, DEFAULT_APPROVAL_TIMEOUT};
+use crate::config::{
+    BunkerConfig, EncryptionMode, PingReply, SandboxKey, DEFAULT_APPROVAL_TIMEOUT,
+};
 use crate::error::Result;
 use crate::relay::SandboxRelay;
 

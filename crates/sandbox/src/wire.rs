@@ -28,14 +28,24 @@ impl Scheme {
     }
 }
 
-pub(crate) fn decrypt(keys: &Keys, from: &PublicKey, content: &str, scheme: Scheme) -> Option<String> {
+pub(crate) fn decrypt(
+    keys: &Keys,
+    from: &PublicKey,
+    content: &str,
+    scheme: Scheme,
+) -> Option<String> {
     match scheme {
         Scheme::Nip04 => nip04::decrypt(keys.secret_key(), from, content).ok(),
         Scheme::Nip44 => nip44::decrypt(keys.secret_key(), from, content).ok(),
     }
 }
 
-pub(crate) fn encrypt(keys: &Keys, to: &PublicKey, plaintext: &str, scheme: Scheme) -> Option<String> {
+pub(crate) fn encrypt(
+    keys: &Keys,
+    to: &PublicKey,
+    plaintext: &str,
+    scheme: Scheme,
+) -> Option<String> {
     match scheme {
         Scheme::Nip04 => nip04::encrypt(keys.secret_key(), to, plaintext).ok(),
         Scheme::Nip44 => nip44::encrypt(keys.secret_key(), to, plaintext, nip44::Version::V2).ok(),
@@ -92,12 +102,22 @@ struct Reply<'a> {
 
 /// `{"id":…,"result":…}`.
 pub(crate) fn ok_reply(id: &Value, result: &str) -> String {
-    serde_json::to_string(&Reply { id, result, error: None }).unwrap_or_default()
+    serde_json::to_string(&Reply {
+        id,
+        result,
+        error: None,
+    })
+    .unwrap_or_default()
 }
 
 /// `{"id":…,"result":"error","error":…}` (§1.3, §2.2 variant B).
 pub(crate) fn error_reply(id: &Value, error: &str) -> String {
-    serde_json::to_string(&Reply { id, result: "error", error: Some(error) }).unwrap_or_default()
+    serde_json::to_string(&Reply {
+        id,
+        result: "error",
+        error: Some(error),
+    })
+    .unwrap_or_default()
 }
 
 /// A request plaintext `{"id","method","params"}` (the bunker's own `acl` prompts).

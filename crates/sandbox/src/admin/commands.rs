@@ -28,12 +28,23 @@ fn prisma_type(v: &Value) -> &'static str {
 }
 
 /// A Prisma client validation error naming one argument.
-fn prisma_invalid(call: &str, file: &str, arg: &str, expected: &str, provided: Option<&Value>) -> Thrown {
+fn prisma_invalid(
+    call: &str,
+    file: &str,
+    arg: &str,
+    expected: &str,
+    provided: Option<&Value>,
+) -> Thrown {
     let detail = match provided {
         None => format!("Argument `{arg}` is missing."),
-        Some(v) => format!("Argument `{arg}`: Invalid value provided. Expected {expected}, provided {}.", prisma_type(v)),
+        Some(v) => format!(
+            "Argument `{arg}`: Invalid value provided. Expected {expected}, provided {}.",
+            prisma_type(v)
+        ),
     };
-    Thrown(format!("\nInvalid `prisma.{call}()` invocation in\n{NBD_SRC}/{file}\n\n{detail}"))
+    Thrown(format!(
+        "\nInvalid `prisma.{call}()` invocation in\n{NBD_SRC}/{file}\n\n{detail}"
+    ))
 }
 
 /// §2.3.6: `[policyJson]` → `["ok"]`. Not atomic: the Policy row exists even when a rule fails
@@ -49,7 +60,15 @@ pub(super) async fn create_new_policy(inner: &Inner, params: &[Value]) -> Result
     let file = "create_new_policy.ts:12:45";
     let name = match policy.get("name") {
         Some(Value::String(n)) => n.clone(),
-        other => return Err(prisma_invalid("policy.create", file, "name", "String", other.filter(|v| !v.is_null()))),
+        other => {
+            return Err(prisma_invalid(
+                "policy.create",
+                file,
+                "name",
+                "String",
+                other.filter(|v| !v.is_null()),
+            ))
+        }
     };
     let expires_at = match policy.get("expires_at") {
         v if !js::truthy(v) => None,
@@ -67,16 +86,28 @@ pub(super) async fn create_new_policy(inner: &Inner, params: &[Value]) -> Result
             let items: Vec<Value> = match rules {
                 Some(Value::Array(items)) => items,
                 // A string is iterable in JS: each character is a rule without a kind.
-                Some(Value::String(s)) => s.chars().map(|ch| Value::String(ch.to_string())).collect(),
+                Some(Value::String(s)) => {
+                    s.chars().map(|ch| Value::String(ch.to_string())).collect()
+                }
                 _ => return Err(Thrown::new("policy.rules is not iterable")),
             };
             for rule in items {
                 if rule.is_null() {
-                    return Err(Thrown::new("Cannot read properties of null (reading 'kind')"));
+                    return Err(Thrown::new(
+                        "Cannot read properties of null (reading 'kind')",
+                    ));
                 }
                 let kind = match rule.get("kind") {
-                    None => return Err(Thrown::new("Cannot read properties of undefined (reading 'toString')")),
-                    Some(Value::Null) => return Err(Thrown::new("Cannot read properties of null (reading 'toString')")),
+                    None => {
+                        return Err(Thrown::new(
+                            "Cannot read properties of undefined (reading 'toString')",
+                        ))
+                    }
+                    Some(Value::Null) => {
+                        return Err(Thrown::new(
+                            "Cannot read properties of null (reading 'toString')",
+                        ))
+                    }
                     Some(k) => js::to_js_string(Some(k)),
                 };
                 let rule_file = "create_new_policy.ts:21:45";
@@ -84,13 +115,27 @@ pub(super) async fn create_new_policy(inner: &Inner, params: &[Value]) -> Result
                     Some(Value::String(m)) => m.clone(),
                     other => {
                         let other = other.filter(|v| !v.is_null());
-                        return Err(prisma_invalid("policyRule.create", rule_file, "method", "String", other));
+                        return Err(prisma_invalid(
+                            "policyRule.create",
+                            rule_file,
+                            "method",
+                            "String",
+                            other,
+                        ));
                     }
                 };
                 let max_usage = match rule.get("use_count") {
                     None | Some(Value::Null) => None,
                     Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
-                    other => return Err(prisma_invalid("policyRule.create", rule_file, "maxUsageCount", "Int or Null", other)),
+                    other => {
+                        return Err(prisma_invalid(
+                            "policyRule.create",
+                            rule_file,
+                            "maxUsageCount",
+                            "Int or Null",
+                            other,
+                        ))
+                    }
                 };
                 policies::add_rule(c, id, &method, &kind, max_usage)?;
             }
@@ -102,9 +147,17 @@ pub(super) async fn create_new_policy(inner: &Inner, params: &[Value]) -> Result
 
 /// §2.3.7: `[keyName, clientName, policyId, durationInHours?]` → `["ok"]`; the token itself is
 /// only visible through `get_key_tokens`.
-pub(super) async fn create_new_token(inner: &Inner, params: &[Value], admin_hex: &str) -> Result<String, Thrown> {
-    let (key_name, client_name, policy_id, duration) =
-        (param(params, 0).cloned(), param(params, 1).cloned(), param(params, 2).cloned(), param(params, 3).cloned());
+pub(super) async fn create_new_token(
+    inner: &Inner,
+    params: &[Value],
+    admin_hex: &str,
+) -> Result<String, Thrown> {
+    let (key_name, client_name, policy_id, duration) = (
+        param(params, 0).cloned(),
+        param(params, 1).cloned(),
+        param(params, 2).cloned(),
+        param(params, 3).cloned(),
+    );
     if !js::truthy(client_name.as_ref()) || !js::truthy(policy_id.as_ref()) {
         return Err(Thrown::new(INVALID_PARAMS));
     }
@@ -172,7 +225,10 @@ fn token_create_leak(
     admin_hex: &str,
     token: &str,
 ) -> String {
-    let show = |v: &Option<Value>| v.as_ref().map_or_else(|| "undefined".to_owned(), Value::to_string);
+    let show = |v: &Option<Value>| {
+        v.as_ref()
+            .map_or_else(|| "undefined".to_owned(), Value::to_string)
+    };
     let (arg, expected, provided) = match (key_name, client_name, policy_id) {
         (Some(Value::String(_)), Some(Value::String(_)), p) => ("policyId", "Int or Null", p),
         (Some(Value::String(_)), c, _) => ("clientName", "String", c),
@@ -180,7 +236,10 @@ fn token_create_leak(
     };
     let detail = match provided {
         None => format!("Argument `{arg}` is missing."),
-        Some(v) => format!("Argument `{arg}`: Invalid value provided. Expected {expected}, provided {}.", prisma_type(v)),
+        Some(v) => format!(
+            "Argument `{arg}`: Invalid value provided. Expected {expected}, provided {}.",
+            prisma_type(v)
+        ),
     };
     format!(
         "\nInvalid `prisma.token.create()` invocation in\n{NBD_SRC}/create_new_token.ts:28:24\n\n  25     data.expiresAt = new Date(Date.now() + (durationInHours * 60 * 60 * 1000));\n  26   }}\n  27 \n→ 28   await prisma.token.create({{\n         data: {{\n           keyName: {},\n           clientName: {},\n           policyId: {},\n           createdBy: \"{admin_hex}\",\n           token: \"{token}\"\n         }}\n       }})\n\n{detail}",
@@ -212,7 +271,8 @@ pub(super) async fn revoke_user(inner: &Inner, params: &[Value]) -> Result<Strin
 
 /// §2.3.9: `[clientPubkeyHex, newDescription]`; renames the first KeyUser with that pubkey.
 pub(super) async fn rename_key_user(inner: &Inner, params: &[Value]) -> Result<String, Thrown> {
-    let (Some(pubkey), Some(description)) = (string_param(params, 0), string_param(params, 1)) else {
+    let (Some(pubkey), Some(description)) = (string_param(params, 0), string_param(params, 1))
+    else {
         return Err(Thrown::new(INVALID_PARAMS));
     };
     inner
@@ -257,8 +317,14 @@ pub(super) fn unlock_key(inner: &Inner, params: &[Value]) -> Result<String, Thro
         }
     };
     let result = match outcome {
-        Ok(()) => UnlockResult { success: true, error: None },
-        Err(error) => UnlockResult { success: false, error: Some(error) },
+        Ok(()) => UnlockResult {
+            success: true,
+            error: None,
+        },
+        Err(error) => UnlockResult {
+            success: false,
+            error: Some(error),
+        },
     };
     serde_json::to_string(&result).map_err(|e| Thrown(e.to_string()))
 }
@@ -278,6 +344,8 @@ pub(super) fn create_account(inner: &Inner, params: &[Value]) -> Option<String> 
     if ["admin", "root", "_", "administrator", "__"].contains(&username.as_str()) {
         return Some("username not available".to_owned());
     }
-    tracing::info!("sandbox bunker: create_account for {username}@{domain} left unanswered (no baseUrl)");
+    tracing::info!(
+        "sandbox bunker: create_account for {username}@{domain} left unanswered (no baseUrl)"
+    );
     None
 }

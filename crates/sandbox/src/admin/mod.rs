@@ -45,7 +45,9 @@ pub(crate) async fn handle(inner: &Inner, event: &Event) {
         EncryptionMode::Auto => scheme,
     };
     let send = |kind: u16, body: String| async move {
-        inner.publish(&inner.admin, kind, &event.pubkey, &body, reply_scheme).await;
+        inner
+            .publish(&inner.admin, kind, &event.pubkey, &body, reply_scheme)
+            .await;
     };
 
     if method == "create_account" {
@@ -66,14 +68,20 @@ pub(crate) async fn handle(inner: &Inner, event: &Event) {
         Some(Err(Thrown(error))) => send(KIND_NIP46, wire::error_reply(&msg.id, &error)).await,
         // Variant C: no `error` field, request's kind (§2.2).
         None => {
-            let result = serde_json::to_string(&["error", &format!("Unknown method {method}")]).unwrap_or_default();
+            let result = serde_json::to_string(&["error", &format!("Unknown method {method}")])
+                .unwrap_or_default();
             send(request_kind, wire::ok_reply(&msg.id, &result)).await;
         }
     }
 }
 
 /// The method switch (§2.3); `None` for an unknown method.
-async fn dispatch(inner: &Inner, method: &str, params: &[Value], admin_hex: &str) -> Option<Result<String, Thrown>> {
+async fn dispatch(
+    inner: &Inner,
+    method: &str,
+    params: &[Value],
+    admin_hex: &str,
+) -> Option<Result<String, Thrown>> {
     Some(match method {
         "ping" => Ok(match inner.ping_reply {
             crate::PingReply::Ok => "ok".to_owned(),

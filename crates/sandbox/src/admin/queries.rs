@@ -36,9 +36,19 @@ pub(super) async fn get_keys(inner: &Inner) -> Result<String, Thrown> {
             .started
             .iter()
             .filter_map(|n| ring.by_name(n))
-            .map(|k| (k.name.clone(), k.keys.public_key().to_bech32().unwrap_or_default()))
+            .map(|k| {
+                (
+                    k.name.clone(),
+                    k.keys.public_key().to_bech32().unwrap_or_default(),
+                )
+            })
             .collect();
-        let locked = ring.hosted.iter().filter(|k| !ring.is_unlocked(&k.name)).map(|k| k.name.clone()).collect();
+        let locked = ring
+            .hosted
+            .iter()
+            .filter(|k| !ring.is_unlocked(&k.name))
+            .map(|k| k.name.clone())
+            .collect();
         (unlocked, locked)
     };
     let items = inner
@@ -48,9 +58,19 @@ pub(super) async fn get_keys(inner: &Inner) -> Result<String, Thrown> {
             for (name, npub) in unlocked {
                 let user_count = users::count_users(c, &name)?;
                 let token_count = tokens::count(c, &name)?;
-                items.push(KeyItem { name, npub: Some(npub), user_count: Some(user_count), token_count: Some(token_count) });
+                items.push(KeyItem {
+                    name,
+                    npub: Some(npub),
+                    user_count: Some(user_count),
+                    token_count: Some(token_count),
+                });
             }
-            items.extend(locked.into_iter().map(|name| KeyItem { name, npub: None, user_count: None, token_count: None }));
+            items.extend(locked.into_iter().map(|name| KeyItem {
+                name,
+                npub: None,
+                user_count: None,
+                token_count: None,
+            }));
             Ok(items)
         })
         .await?;
@@ -147,7 +167,9 @@ pub(super) async fn get_key_tokens(inner: &Inner, params: &[Value]) -> Result<St
     let npub = {
         let ring = inner.ring();
         match ring.by_name(&key_name) {
-            Some(k) if ring.is_unlocked(&k.name) => k.keys.public_key().to_bech32().unwrap_or_default(),
+            Some(k) if ring.is_unlocked(&k.name) => {
+                k.keys.public_key().to_bech32().unwrap_or_default()
+            }
             _ => return Ok("[]".to_owned()),
         }
     };
@@ -158,11 +180,15 @@ pub(super) async fn get_key_tokens(inner: &Inner, params: &[Value]) -> Result<St
             let mut items = Vec::new();
             for t in tokens::tokens(c, &key_name)? {
                 let policy_name = match t.policy_id {
-                    Some(id) => policies::policy(c, id)?.map(|p| p.name).filter(|n| !n.is_empty()),
+                    Some(id) => policies::policy(c, id)?
+                        .map(|p| p.name)
+                        .filter(|n| !n.is_empty()),
                     None => None,
                 };
                 let redeemed_by = match (t.redeemed_at, t.key_user_id) {
-                    (Some(_), Some(ku)) => users::key_user_by_id(c, ku)?.and_then(|u| u.description).filter(|d| !d.is_empty()),
+                    (Some(_), Some(ku)) => users::key_user_by_id(c, ku)?
+                        .and_then(|u| u.description)
+                        .filter(|d| !d.is_empty()),
                     _ => None,
                 };
                 items.push(TokenItem {

@@ -26,21 +26,26 @@ pub(crate) async fn handle(inner: &Inner, key: &HostedKey, event: &Event) {
         inner.kill("NIP-44 NIP-46 request (Error: join.decode input should be string)");
         return;
     }
-    let Some(msg) = wire::decrypt(&key.keys, &event.pubkey, &event.content, scheme).and_then(|p| Message::parse(&p))
+    let Some(msg) = wire::decrypt(&key.keys, &event.pubkey, &event.content, scheme)
+        .and_then(|p| Message::parse(&p))
     else {
         if nip04_only {
             inner.kill("undecryptable NIP-46 request (unhandled rejection in parseEvent)");
         }
         return;
     };
-    let Some(method) = msg.method.as_deref() else { return };
+    let Some(method) = msg.method.as_deref() else {
+        return;
+    };
     let client = event.pubkey;
     let outcome = match method {
         "connect" => connect(inner, key, &client, &msg.params).await,
         "sign_event" => sign::sign_event(inner, key, &client, &msg.params).await,
         // Never access-controlled (§1.4, N1, N16).
         "get_public_key" => Ok(Some(key.keys.public_key().to_hex())),
-        "ping" => Ok(allowed(inner, key, &client, "ping", None).await.then(|| "pong".to_owned())),
+        "ping" => Ok(allowed(inner, key, &client, "ping", None)
+            .await
+            .then(|| "pong".to_owned())),
         // NDK 2.8.1 checks `encrypt`/`decrypt`, not `nip04_*` (§1.4, N13).
         "nip04_encrypt" => crypt(inner, key, &client, &msg.params, "encrypt").await,
         "nip04_decrypt" => crypt(inner, key, &client, &msg.params, "decrypt").await,
@@ -48,7 +53,11 @@ pub(crate) async fn handle(inner: &Inner, key: &HostedKey, event: &Event) {
         _ => Ok(None),
     };
     let scheme = if nip04_only { Scheme::Nip04 } else { scheme };
-    let send = |body: String| async move { inner.publish(&key.keys, KIND_NIP46, &client, &body, scheme).await };
+    let send = |body: String| async move {
+        inner
+            .publish(&key.keys, KIND_NIP46, &client, &body, scheme)
+            .await
+    };
     match outcome {
         Ok(Some(result)) => send(wire::ok_reply(&msg.id, &result)).await,
         Ok(None) => send(wire::error_reply(&msg.id, NOT_AUTHORIZED)).await,
@@ -60,19 +69,45 @@ pub(crate) async fn handle(inner: &Inner, key: &HostedKey, event: &Event) {
     }
 }
 
-async fn allowed(inner: &Inner, key: &HostedKey, client: &PublicKey, method: &str, param: Option<String>) -> bool {
-    acl::permit(inner, Ask { key_name: &key.name, client, method, kind: None, param }).await
+async fn allowed(
+    inner: &Inner,
+    key: &HostedKey,
+    client: &PublicKey,
+    method: &str,
+    param: Option<String>,
+) -> bool {
+    acl::permit(
+        inner,
+        Ask {
+            key_name: &key.name,
+            client,
+            method,
+            kind: None,
+            param,
+        },
+    )
+    .await
 }
 
 /// §3.2: redeem a truthy token, then check `connect` on the key that received the request.
-async fn connect(inner: &Inner, key: &HostedKey, client: &PublicKey, params: &[Value]) -> Result<Option<String>, Thrown> {
+async fn connect(
+    inner: &Inner,
+    key: &HostedKey,
+    client: &PublicKey,
+    params: &[Value],
+) -> Result<Option<String>, Thrown> {
     let token = params.get(1);
     let param = js::truthy(token).then(|| js::to_js_string(token));
     if let Some(secret) = param.clone() {
         let client_hex = client.to_hex();
-        inner.store.run(move |c| token::apply(c, &client_hex, &secret)).await?;
+        inner
+            .store
+            .run(move |c| token::apply(c, &client_hex, &secret))
+            .await?;
     }
-    Ok(allowed(inner, key, client, "connect", param).await.then(|| "ack".to_owned()))
+    Ok(allowed(inner, key, client, "connect", param)
+        .await
+        .then(|| "ack".to_owned()))
 }
 
 async fn crypt(
@@ -86,7 +121,8 @@ async fn crypt(
     if !allowed(inner, key, client, acl_method, Some(text.clone())).await {
         return Ok(None);
     }
-    let peer = PublicKey::from_hex(&js::to_js_string(params.first())).map_err(|e| Thrown(e.to_string()))?;
+    let peer = PublicKey::from_hex(&js::to_js_string(params.first()))
+        .map_err(|e| Thrown(e.to_string()))?;
     let out = if acl_method == "encrypt" {
         nip04::encrypt(key.keys.secret_key(), &peer, text)
     } else {

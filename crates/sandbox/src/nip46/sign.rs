@@ -35,12 +35,26 @@ pub(super) async fn sign_event(
     let field = |name: &str| template.as_object().and_then(|o| o.get(name));
     // The ACL query does `payload.kind.toString()`.
     let kind_value = match field("kind") {
-        None => return Err(Thrown::new("Cannot read properties of undefined (reading 'toString')")),
-        Some(Value::Null) => return Err(Thrown::new("Cannot read properties of null (reading 'toString')")),
+        None => {
+            return Err(Thrown::new(
+                "Cannot read properties of undefined (reading 'toString')",
+            ))
+        }
+        Some(Value::Null) => {
+            return Err(Thrown::new(
+                "Cannot read properties of null (reading 'toString')",
+            ))
+        }
         Some(k) => k.clone(),
     };
     let kind_text = js::to_js_string(Some(&kind_value));
-    let ask = Ask { key_name: &key.name, client, method: "sign_event", kind: Some(kind_text.clone()), param: Some(raw.clone()) };
+    let ask = Ask {
+        key_name: &key.name,
+        client,
+        method: "sign_event",
+        kind: Some(kind_text.clone()),
+        param: Some(raw.clone()),
+    };
     if !acl::permit(inner, ask).await {
         return Ok(None);
     }
@@ -50,7 +64,11 @@ pub(super) async fn sign_event(
         .map(Kind::from)
         .ok_or_else(|| Thrown(format!("Invalid kind {kind_text}")))?;
     // NDKEvent: `content || ""`, `tags || []`.
-    let content = if js::truthy(field("content")) { js::to_js_string(field("content")) } else { String::new() };
+    let content = if js::truthy(field("content")) {
+        js::to_js_string(field("content"))
+    } else {
+        String::new()
+    };
     let mut tags: Vec<Vec<String>> = match field("tags") {
         Some(Value::Array(items)) => items
             .iter()
@@ -64,13 +82,25 @@ pub(super) async fn sign_event(
     let content = content_tags(&content, &mut tags);
     // created_at kept if truthy and the kind is not replaceable; otherwise now.
     let created_at = match field("created_at").and_then(Value::as_f64) {
-        Some(t) if t >= 1.0 && !kind.is_replaceable() && !kind.is_addressable() => Timestamp::from(t as u64),
+        Some(t) if t >= 1.0 && !kind.is_replaceable() && !kind.is_addressable() => {
+            Timestamp::from(t as u64)
+        }
         _ => Timestamp::now(),
     };
-    let parsed_tags = tags.iter().map(|t| Tag::parse(t.clone())).collect::<Result<Vec<_>, _>>().map_err(|e| Thrown(e.to_string()))?;
-    let event = UnsignedEvent::new(key.keys.public_key(), created_at, kind, parsed_tags, content.clone())
-        .sign_with_keys(&key.keys)
+    let parsed_tags = tags
+        .iter()
+        .map(|t| Tag::parse(t.clone()))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Thrown(e.to_string()))?;
+    let event = UnsignedEvent::new(
+        key.keys.public_key(),
+        created_at,
+        kind,
+        parsed_tags,
+        content.clone(),
+    )
+    .sign_with_keys(&key.keys)
+    .map_err(|e| Thrown(e.to_string()))?;
     let signed = Signed {
         created_at: event.created_at.as_secs(),
         content: &content,
@@ -80,7 +110,9 @@ pub(super) async fn sign_event(
         id: event.id.to_hex(),
         sig: event.sig.to_string(),
     };
-    serde_json::to_string(&signed).map(Some).map_err(|e| Thrown(e.to_string()))
+    serde_json::to_string(&signed)
+        .map(Some)
+        .map_err(|e| Thrown(e.to_string()))
 }
 
 /// NDK 2.8.1 `generateContentTags`: `@npub`/`nostr:npub` (and `nprofile`) mentions that decode
@@ -94,7 +126,9 @@ fn content_tags(content: &str, tags: &mut Vec<Vec<String>>) -> String {
         let prefix = ["nostr:", "@"].into_iter().find(|p| rest.starts_with(p));
         if let Some(prefix) = prefix {
             let after = &rest[prefix.len()..];
-            let end = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
+            let end = after
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(after.len());
             let entity = &after[..end];
             if let Some(pk) = mentioned_pubkey(entity) {
                 push_new(tags, vec!["p".to_owned(), pk.to_hex()]);
@@ -120,7 +154,9 @@ fn mentioned_pubkey(entity: &str) -> Option<PublicKey> {
     if entity.starts_with("npub1") {
         PublicKey::from_bech32(entity).ok()
     } else if entity.starts_with("nprofile1") {
-        nostr::nips::nip19::Nip19Profile::from_bech32(entity).ok().map(|p| p.public_key)
+        nostr::nips::nip19::Nip19Profile::from_bech32(entity)
+            .ok()
+            .map(|p| p.public_key)
     } else {
         None
     }
@@ -131,11 +167,12 @@ fn hashtags(content: &str) -> Vec<String> {
     const STOP: &str = "!@#$%^&*()=+./,[{]};:'\"?><";
     let mut found = Vec::new();
     let mut prev_is_boundary = true;
-    let mut iter = content.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
+    for (i, c) in content.char_indices() {
         if c == '#' && prev_is_boundary {
             let body = &content[i + 1..];
-            let len = body.find(|ch: char| ch.is_whitespace() || STOP.contains(ch)).unwrap_or(body.len());
+            let len = body
+                .find(|ch: char| ch.is_whitespace() || STOP.contains(ch))
+                .unwrap_or(body.len());
             if len > 0 {
                 found.push(content[i..i + 1 + len].to_owned());
             }
@@ -146,7 +183,10 @@ fn hashtags(content: &str) -> Vec<String> {
 }
 
 fn push_new(tags: &mut Vec<Vec<String>>, tag: Vec<String>) {
-    if !tags.iter().any(|t| t.first() == tag.first() && t.get(1) == tag.get(1)) {
+    if !tags
+        .iter()
+        .any(|t| t.first() == tag.first() && t.get(1) == tag.get(1))
+    {
         tags.push(tag);
     }
 }
@@ -158,9 +198,21 @@ mod tests {
     #[test]
     fn hashtags_keep_the_hash_and_invalid_npubs_stay() {
         let mut tags = vec![vec!["x".to_owned(), "y".to_owned()]];
-        let content = content_tags("pay #tag nostr:npub1tj2dmc4udvgafxxxxxxxrtgne8j8l6rgrnaykzc8sys9mzfcz", &mut tags);
-        assert_eq!(content, "pay #tag nostr:npub1tj2dmc4udvgafxxxxxxxrtgne8j8l6rgrnaykzc8sys9mzfcz");
-        assert_eq!(tags, vec![vec!["x".to_owned(), "y".to_owned()], vec!["t".to_owned(), "#tag".to_owned()]]);
+        let content = content_tags(
+            "pay #tag nostr:npub1tj2dmc4udvgafxxxxxxxrtgne8j8l6rgrnaykzc8sys9mzfcz",
+            &mut tags,
+        );
+        assert_eq!(
+            content,
+            "pay #tag nostr:npub1tj2dmc4udvgafxxxxxxxrtgne8j8l6rgrnaykzc8sys9mzfcz"
+        );
+        assert_eq!(
+            tags,
+            vec![
+                vec!["x".to_owned(), "y".to_owned()],
+                vec!["t".to_owned(), "#tag".to_owned()]
+            ]
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ pub(crate) struct KeyRow {
 }
 
 pub(crate) fn setting(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM Setting WHERE name = ?1", [name], |r| r.get(0)).optional()
+    conn.query_row("SELECT value FROM Setting WHERE name = ?1", [name], |r| {
+        r.get(0)
+    })
+    .optional()
 }
 
 pub(crate) fn set_setting(conn: &Connection, name: &str, value: &str) -> rusqlite::Result<()> {
@@ -33,12 +36,19 @@ pub(crate) fn admins(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 }
 
 pub(crate) fn add_admin(conn: &Connection, pubkey_hex: &str) -> rusqlite::Result<()> {
-    conn.execute("INSERT OR IGNORE INTO Admin (pubkey) VALUES (?1)", [pubkey_hex])?;
+    conn.execute(
+        "INSERT OR IGNORE INTO Admin (pubkey) VALUES (?1)",
+        [pubkey_hex],
+    )?;
     Ok(())
 }
 
 /// Inserts or replaces a key by name; its position (id) stays the same on update.
-pub(crate) fn upsert_key(conn: &Connection, key: &KeyRow, pubkey_hex: &str) -> rusqlite::Result<()> {
+pub(crate) fn upsert_key(
+    conn: &Connection,
+    key: &KeyRow,
+    pubkey_hex: &str,
+) -> rusqlite::Result<()> {
     let now = now_ms();
     conn.execute(
         "INSERT INTO Key (keyName, createdAt, updatedAt, pubkey, secret, locked, passphrase)
@@ -56,7 +66,12 @@ pub(crate) fn keys(conn: &Connection) -> rusqlite::Result<Vec<KeyRow>> {
         "SELECT keyName, secret, locked, passphrase FROM Key WHERE deletedAt IS NULL ORDER BY id",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(KeyRow { name: r.get(0)?, secret_hex: r.get(1)?, locked: r.get(2)?, passphrase: r.get(3)? })
+        Ok(KeyRow {
+            name: r.get(0)?,
+            secret_hex: r.get(1)?,
+            locked: r.get(2)?,
+            passphrase: r.get(3)?,
+        })
     })?;
     rows.collect()
 }

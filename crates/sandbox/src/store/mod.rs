@@ -104,7 +104,9 @@ impl Store {
         })
         .await
         .map_err(|e| crate::Error::Internal(e.to_string()))??;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` on a blocking thread with the connection.

@@ -35,7 +35,11 @@ fn policy_row(r: &Row<'_>) -> rusqlite::Result<PolicyRow> {
 
 const POLICY_COLS: &str = "id, name, createdAt, updatedAt, expiresAt, description";
 
-pub(crate) fn create_policy(conn: &Connection, name: &str, expires_at: Option<i64>) -> rusqlite::Result<i64> {
+pub(crate) fn create_policy(
+    conn: &Connection,
+    name: &str,
+    expires_at: Option<i64>,
+) -> rusqlite::Result<i64> {
     let now = now_ms();
     conn.execute(
         "INSERT INTO Policy (name, createdAt, updatedAt, expiresAt) VALUES (?1, ?2, ?2, ?3)",
@@ -66,7 +70,12 @@ pub(crate) fn policies(conn: &Connection) -> rusqlite::Result<Vec<PolicyRow>> {
 }
 
 pub(crate) fn policy(conn: &Connection, id: i64) -> rusqlite::Result<Option<PolicyRow>> {
-    conn.query_row(&format!("SELECT {POLICY_COLS} FROM Policy WHERE id = ?1"), [id], policy_row).optional()
+    conn.query_row(
+        &format!("SELECT {POLICY_COLS} FROM Policy WHERE id = ?1"),
+        [id],
+        policy_row,
+    )
+    .optional()
 }
 
 pub(crate) fn rules(conn: &Connection, policy_id: i64) -> rusqlite::Result<Vec<RuleRow>> {

@@ -57,17 +57,28 @@ pub(crate) fn create(conn: &Connection, t: &NewToken<'_>) -> rusqlite::Result<()
 }
 
 pub(crate) fn tokens(conn: &Connection, key_name: &str) -> rusqlite::Result<Vec<TokenRow>> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLS} FROM Token WHERE keyName = ?1 ORDER BY id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLS} FROM Token WHERE keyName = ?1 ORDER BY id"
+    ))?;
     let rows = stmt.query_map([key_name], token_row)?;
     rows.collect()
 }
 
 pub(crate) fn by_secret(conn: &Connection, token: &str) -> rusqlite::Result<Option<TokenRow>> {
-    conn.query_row(&format!("SELECT {COLS} FROM Token WHERE token = ?1"), [token], token_row).optional()
+    conn.query_row(
+        &format!("SELECT {COLS} FROM Token WHERE token = ?1"),
+        [token],
+        token_row,
+    )
+    .optional()
 }
 
 pub(crate) fn count(conn: &Connection, key_name: &str) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COUNT(*) FROM Token WHERE keyName = ?1", [key_name], |r| r.get(0))
+    conn.query_row(
+        "SELECT COUNT(*) FROM Token WHERE keyName = ?1",
+        [key_name],
+        |r| r.get(0),
+    )
 }
 
 pub(crate) fn mark_redeemed(conn: &Connection, id: i64, key_user_id: i64) -> rusqlite::Result<()> {
@@ -78,4 +89,3 @@ pub(crate) fn mark_redeemed(conn: &Connection, id: i64, key_user_id: i64) -> rus
     )?;
     Ok(())
 }
-

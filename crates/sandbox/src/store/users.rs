@@ -40,7 +40,11 @@ fn user(r: &Row<'_>) -> rusqlite::Result<KeyUserRow> {
     })
 }
 
-pub(crate) fn key_user(conn: &Connection, key_name: &str, pubkey: &str) -> rusqlite::Result<Option<KeyUserRow>> {
+pub(crate) fn key_user(
+    conn: &Connection,
+    key_name: &str,
+    pubkey: &str,
+) -> rusqlite::Result<Option<KeyUserRow>> {
     conn.query_row(
         &format!("SELECT {USER_COLS} FROM KeyUser WHERE keyName = ?1 AND userPubkey = ?2"),
         [key_name, pubkey],
@@ -50,17 +54,28 @@ pub(crate) fn key_user(conn: &Connection, key_name: &str, pubkey: &str) -> rusql
 }
 
 pub(crate) fn key_user_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<KeyUserRow>> {
-    conn.query_row(&format!("SELECT {USER_COLS} FROM KeyUser WHERE id = ?1"), [id], user).optional()
+    conn.query_row(
+        &format!("SELECT {USER_COLS} FROM KeyUser WHERE id = ?1"),
+        [id],
+        user,
+    )
+    .optional()
 }
 
 pub(crate) fn key_users(conn: &Connection, key_name: &str) -> rusqlite::Result<Vec<KeyUserRow>> {
-    let mut stmt = conn.prepare(&format!("SELECT {USER_COLS} FROM KeyUser WHERE keyName = ?1 ORDER BY id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {USER_COLS} FROM KeyUser WHERE keyName = ?1 ORDER BY id"
+    ))?;
     let rows = stmt.query_map([key_name], user)?;
     rows.collect()
 }
 
 pub(crate) fn count_users(conn: &Connection, key_name: &str) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COUNT(*) FROM KeyUser WHERE keyName = ?1", [key_name], |r| r.get(0))
+    conn.query_row(
+        "SELECT COUNT(*) FROM KeyUser WHERE keyName = ?1",
+        [key_name],
+        |r| r.get(0),
+    )
 }
 
 /// Prisma `upsert` with `update: {}`: an existing row (description, revokedAt) stays untouched.
@@ -86,11 +101,18 @@ pub(crate) fn upsert_key_user(
 /// Sets `revokedAt = now`; returns the number of rows changed (0 = no such KeyUser).
 pub(crate) fn revoke(conn: &Connection, id: i64) -> rusqlite::Result<usize> {
     let now = now_ms();
-    conn.execute("UPDATE KeyUser SET revokedAt = ?1, updatedAt = ?1 WHERE id = ?2", params![now, id])
+    conn.execute(
+        "UPDATE KeyUser SET revokedAt = ?1, updatedAt = ?1 WHERE id = ?2",
+        params![now, id],
+    )
 }
 
 /// Renames the **first** KeyUser with that pubkey across all keys (§2.3.9).
-pub(crate) fn rename_first(conn: &Connection, pubkey: &str, description: &str) -> rusqlite::Result<usize> {
+pub(crate) fn rename_first(
+    conn: &Connection,
+    pubkey: &str,
+    description: &str,
+) -> rusqlite::Result<usize> {
     let now = now_ms();
     conn.execute(
         "UPDATE KeyUser SET description = ?1, updatedAt = ?2
@@ -127,9 +149,13 @@ fn condition(r: &Row<'_>) -> rusqlite::Result<ConditionRow> {
     })
 }
 
-pub(crate) fn conditions(conn: &Connection, key_user_id: i64) -> rusqlite::Result<Vec<ConditionRow>> {
-    let mut stmt =
-        conn.prepare(&format!("SELECT {COND_COLS} FROM SigningCondition WHERE keyUserId = ?1 ORDER BY id"))?;
+pub(crate) fn conditions(
+    conn: &Connection,
+    key_user_id: i64,
+) -> rusqlite::Result<Vec<ConditionRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COND_COLS} FROM SigningCondition WHERE keyUserId = ?1 ORDER BY id"
+    ))?;
     let rows = stmt.query_map([key_user_id], condition)?;
     rows.collect()
 }

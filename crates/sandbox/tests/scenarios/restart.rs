@@ -29,16 +29,40 @@ async fn tokens_users_and_revocations_survive_a_restart() {
 
     h.restart().await;
 
-    assert_eq!(h.bunker.admin_pubkey(), admin_pk, "the admin key is persisted");
+    assert_eq!(
+        h.bunker.admin_pubkey(),
+        admin_pk,
+        "the admin key is persisted"
+    );
     assert_eq!(h.fleet(), fleet);
     assert_eq!(without_countdown(h.tokens("fleet").await), tokens_before);
     assert_eq!(h.users("fleet").await, users_before);
     let template = json!({"kind": 21000, "content": "", "tags": [], "created_at": 1}).to_string();
-    assert_error(&h.call(&mut revoked, &fleet, "sign_event", json!([template.clone()]), 1).await[0], "Not authorized");
-    let signed = h.call(&mut kept, &fleet, "sign_event", json!([template]), 1).await;
+    assert_error(
+        &h.call(
+            &mut revoked,
+            &fleet,
+            "sign_event",
+            json!([template.clone()]),
+            1,
+        )
+        .await[0],
+        "Not authorized",
+    );
+    let signed = h
+        .call(&mut kept, &fleet, "sign_event", json!([template]), 1)
+        .await;
     assert!(signed[0].error().is_none(), "{}", signed[0].text);
     let mut newcomer = h.atm().await;
-    let r = h.call(&mut newcomer, &fleet, "connect", json!([fleet.to_hex(), unredeemed]), 1).await;
+    let r = h
+        .call(
+            &mut newcomer,
+            &fleet,
+            "connect",
+            json!([fleet.to_hex(), unredeemed]),
+            1,
+        )
+        .await;
     assert_eq!(r[0].result(), "ack");
     h.shutdown().await;
 }
@@ -48,7 +72,15 @@ async fn dead_bunker_answers_again_after_restart() {
     let mut h = Harness::start(EncryptionMode::Nip04Only).await;
     let fleet = h.fleet();
     let mut atm = h.atm().await;
-    atm.request(&fleet, NIP46, Scheme::Nip44, "kill", "get_public_key", json!([])).await;
+    atm.request(
+        &fleet,
+        NIP46,
+        Scheme::Nip44,
+        "kill",
+        "get_public_key",
+        json!([]),
+    )
+    .await;
     let deadline = tokio::time::Instant::now() + WAIT;
     while !h.bunker.is_dead() {
         assert!(tokio::time::Instant::now() < deadline);
@@ -57,7 +89,12 @@ async fn dead_bunker_answers_again_after_restart() {
     h.restart().await;
     assert!(!h.bunker.is_dead());
     assert_eq!(h.admin_ok("ping", json!([])).await, "ok");
-    assert_eq!(h.call(&mut atm, &fleet, "get_public_key", json!([]), 1).await[0].result(), fleet.to_hex());
+    assert_eq!(
+        h.call(&mut atm, &fleet, "get_public_key", json!([]), 1)
+            .await[0]
+            .result(),
+        fleet.to_hex()
+    );
     h.shutdown().await;
 }
 
@@ -68,13 +105,28 @@ async fn default_key_is_generated_once_and_kept() {
     let mut cfg = SandboxConfig::new(dir.path().join("state.sqlite"));
     cfg.admin_npubs.push(admin.public_key());
     let first = Sandbox::start(cfg.clone()).await.unwrap();
-    let operator = first.bunker.key_pubkey(sandbox::DEFAULT_KEY_NAME).expect("default key");
-    assert!(first.bunker.admin_connection_string().starts_with("bunker://npub1"));
-    assert!(first.bunker.admin_connection_string().contains("@ws%3A%2F%2F127.0.0.1%3A"));
+    let operator = first
+        .bunker
+        .key_pubkey(sandbox::DEFAULT_KEY_NAME)
+        .expect("default key");
+    assert!(first
+        .bunker
+        .admin_connection_string()
+        .starts_with("bunker://npub1"));
+    assert!(first
+        .bunker
+        .admin_connection_string()
+        .contains("@ws%3A%2F%2F127.0.0.1%3A"));
     first.shutdown().await;
     let second = Sandbox::start(cfg).await.unwrap();
-    assert_eq!(second.bunker.key_pubkey(sandbox::DEFAULT_KEY_NAME), Some(operator));
-    assert_eq!(second.bunker.key_names(), vec![sandbox::DEFAULT_KEY_NAME.to_owned()]);
+    assert_eq!(
+        second.bunker.key_pubkey(sandbox::DEFAULT_KEY_NAME),
+        Some(operator)
+    );
+    assert_eq!(
+        second.bunker.key_names(),
+        vec![sandbox::DEFAULT_KEY_NAME.to_owned()]
+    );
     second.shutdown().await;
 }
 
@@ -85,7 +137,8 @@ async fn bunker_and_clients_come_back_when_the_relay_restarts_on_the_same_port()
     // Stand a placeholder relay in for the harness's while the real one is down.
     let old = std::mem::replace(&mut h.relay, SandboxRelay::start(None).await.unwrap());
     old.stop().await;
-    let placeholder = std::mem::replace(&mut h.relay, SandboxRelay::start(Some(port)).await.unwrap());
+    let placeholder =
+        std::mem::replace(&mut h.relay, SandboxRelay::start(Some(port)).await.unwrap());
     placeholder.stop().await;
     assert_eq!(h.relay.port(), port);
     // Both sides reconnect and resubscribe on their own; keep asking until answered.
@@ -95,11 +148,16 @@ async fn bunker_and_clients_come_back_when_the_relay_restarts_on_the_same_port()
     loop {
         n += 1;
         let id = format!("again{n}");
-        h.admin.request(&admin_pk, ADMIN, Scheme::Nip04, &id, "ping", json!([])).await;
+        h.admin
+            .request(&admin_pk, ADMIN, Scheme::Nip04, &id, "ping", json!([]))
+            .await;
         if h.admin.settle(&id).await.iter().any(|r| r.result() == "ok") {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "bunker never came back");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "bunker never came back"
+        );
     }
     h.shutdown().await;
 }

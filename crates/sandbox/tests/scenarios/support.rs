@@ -47,14 +47,18 @@ impl Received {
         self.json.get("id").and_then(Value::as_str)
     }
     pub fn result(&self) -> &str {
-        self.json.get("result").and_then(Value::as_str).unwrap_or_default()
+        self.json
+            .get("result")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
     pub fn error(&self) -> Option<&str> {
         self.json.get("error").and_then(Value::as_str)
     }
     /// `result` parsed as JSON (admin lists and objects are double-encoded, §2.2).
     pub fn parsed(&self) -> Value {
-        serde_json::from_str(self.result()).unwrap_or_else(|e| panic!("result is not JSON ({e}): {}", self.text))
+        serde_json::from_str(self.result())
+            .unwrap_or_else(|e| panic!("result is not JSON ({e}): {}", self.text))
     }
 }
 
@@ -73,12 +77,17 @@ impl Raw {
 
     pub async fn with_keys(url: &RelayUrl, keys: Keys) -> Self {
         let client = Client::default();
-        let opts = RelayOptions::new().retry_interval(Duration::from_millis(300)).adjust_retry_interval(false);
+        let opts = RelayOptions::new()
+            .retry_interval(Duration::from_millis(300))
+            .adjust_retry_interval(false);
         client.pool().add_relay(url.clone(), opts).await.unwrap();
         let rx = client.notifications();
         client.connect().await;
         client.wait_for_connection(WAIT).await;
-        let filter = Filter::new().kinds([Kind::from(NIP46), Kind::from(ADMIN)]).pubkey(keys.public_key()).limit(0);
+        let filter = Filter::new()
+            .kinds([Kind::from(NIP46), Kind::from(ADMIN)])
+            .pubkey(keys.public_key())
+            .limit(0);
         let sub = client.subscribe(filter.clone(), None).await.unwrap().val;
         // nostr-relay-pool 0.44 may skip re-subscribing after a quick reconnect (see the
         // crate's reconnect.rs); re-send our REQ on every (re)connect.
@@ -87,8 +96,16 @@ impl Raw {
             let mut rx = relay.notifications();
             while let Ok(n) = rx.recv().await {
                 match n {
-                    RelayNotification::RelayStatus { status: RelayStatus::Connected } => {
-                        let _ = relay.subscribe_with_id(sub.clone(), filter.clone(), SubscribeOptions::default()).await;
+                    RelayNotification::RelayStatus {
+                        status: RelayStatus::Connected,
+                    } => {
+                        let _ = relay
+                            .subscribe_with_id(
+                                sub.clone(),
+                                filter.clone(),
+                                SubscribeOptions::default(),
+                            )
+                            .await;
                     }
                     RelayNotification::Shutdown => break,
                     _ => {}
@@ -97,10 +114,17 @@ impl Raw {
         });
         // The relay handles a connection's messages in order: once this is acknowledged the
         // subscription is live.
-        let probe = EventBuilder::new(Kind::from(20_001), "ready").sign_with_keys(&keys).unwrap();
+        let probe = EventBuilder::new(Kind::from(20_001), "ready")
+            .sign_with_keys(&keys)
+            .unwrap();
         let out = client.send_event(&probe).await.unwrap();
         assert!(!out.success.is_empty(), "probe not accepted by the relay");
-        Self { keys, client, rx, inbox: Vec::new() }
+        Self {
+            keys,
+            client,
+            rx,
+            inbox: Vec::new(),
+        }
     }
 
     pub fn pubkey(&self) -> PublicKey {
@@ -111,9 +135,14 @@ impl Raw {
     pub fn event(&self, to: &PublicKey, kind: u16, plaintext: &str, scheme: Scheme) -> Event {
         let content = match scheme {
             Scheme::Nip04 => nip04::encrypt(self.keys.secret_key(), to, plaintext).unwrap(),
-            Scheme::Nip44 => nip44::encrypt(self.keys.secret_key(), to, plaintext, nip44::Version::V2).unwrap(),
+            Scheme::Nip44 => {
+                nip44::encrypt(self.keys.secret_key(), to, plaintext, nip44::Version::V2).unwrap()
+            }
         };
-        EventBuilder::new(Kind::from(kind), content).tag(Tag::public_key(*to)).sign_with_keys(&self.keys).unwrap()
+        EventBuilder::new(Kind::from(kind), content)
+            .tag(Tag::public_key(*to))
+            .sign_with_keys(&self.keys)
+            .unwrap()
     }
 
     pub async fn publish(&self, event: &Event) {
@@ -126,7 +155,15 @@ impl Raw {
     }
 
     /// Sends `{"id","method","params"}`.
-    pub async fn request(&self, to: &PublicKey, kind: u16, scheme: Scheme, id: &str, method: &str, params: Value) {
+    pub async fn request(
+        &self,
+        to: &PublicKey,
+        kind: u16,
+        scheme: Scheme,
+        id: &str,
+        method: &str,
+        params: Value,
+    ) {
         let body = json!({"id": id, "method": method, "params": params}).to_string();
         self.send(to, kind, &body, scheme).await;
     }
@@ -142,14 +179,30 @@ impl Raw {
                     if event.pubkey == self.keys.public_key() {
                         continue;
                     }
-                    let scheme = if event.content.contains("?iv=") { Scheme::Nip04 } else { Scheme::Nip44 };
+                    let scheme = if event.content.contains("?iv=") {
+                        Scheme::Nip04
+                    } else {
+                        Scheme::Nip44
+                    };
                     let text = match scheme {
-                        Scheme::Nip04 => nip04::decrypt(self.keys.secret_key(), &event.pubkey, &event.content).map_err(|e| e.to_string()),
-                        Scheme::Nip44 => nip44::decrypt(self.keys.secret_key(), &event.pubkey, &event.content).map_err(|e| e.to_string()),
+                        Scheme::Nip04 => {
+                            nip04::decrypt(self.keys.secret_key(), &event.pubkey, &event.content)
+                                .map_err(|e| e.to_string())
+                        }
+                        Scheme::Nip44 => {
+                            nip44::decrypt(self.keys.secret_key(), &event.pubkey, &event.content)
+                                .map_err(|e| e.to_string())
+                        }
                     }
                     .unwrap_or_else(|e| panic!("cannot decrypt a {scheme:?} event: {e}"));
                     let json = serde_json::from_str(&text).unwrap();
-                    self.inbox.push(Received { kind: event.kind.as_u16(), author: event.pubkey, scheme, text, json });
+                    self.inbox.push(Received {
+                        kind: event.kind.as_u16(),
+                        author: event.pubkey,
+                        scheme,
+                        text,
+                        json,
+                    });
                     return true;
                 }
                 Ok(Ok(_)) => {}
@@ -160,7 +213,11 @@ impl Raw {
     }
 
     fn taken(&self, id: &str) -> Vec<Received> {
-        self.inbox.iter().filter(|r| r.id() == Some(id) && r.json.get("method").is_none()).cloned().collect()
+        self.inbox
+            .iter()
+            .filter(|r| r.id() == Some(id) && r.json.get("method").is_none())
+            .cloned()
+            .collect()
     }
 
     /// Waits for `n` replies with this id (in arrival order).
@@ -168,7 +225,11 @@ impl Raw {
         let deadline = tokio::time::Instant::now() + WAIT;
         while self.taken(id).len() < n {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            assert!(self.pump(left).await, "expected {n} replies to {id}, got {:?}", self.taken(id));
+            assert!(
+                self.pump(left).await,
+                "expected {n} replies to {id}, got {:?}",
+                self.taken(id)
+            );
         }
         self.taken(id)
     }
@@ -180,7 +241,10 @@ impl Raw {
     /// Everything received so far with this id, after listening for `GRACE` more.
     pub async fn settle(&mut self, id: &str) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + GRACE;
-        while self.pump(deadline.saturating_duration_since(tokio::time::Instant::now())).await {}
+        while self
+            .pump(deadline.saturating_duration_since(tokio::time::Instant::now()))
+            .await
+        {}
         self.taken(id)
     }
 
@@ -188,7 +252,11 @@ impl Raw {
     pub async fn incoming_request(&mut self, method: &str) -> Received {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            if let Some(i) = self.inbox.iter().position(|r| r.json.get("method").and_then(Value::as_str) == Some(method)) {
+            if let Some(i) = self
+                .inbox
+                .iter()
+                .position(|r| r.json.get("method").and_then(Value::as_str) == Some(method))
+            {
                 return self.inbox.remove(i);
             }
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -197,7 +265,10 @@ impl Raw {
     }
 
     pub fn requests_seen(&self, method: &str) -> usize {
-        self.inbox.iter().filter(|r| r.json.get("method").and_then(Value::as_str) == Some(method)).count()
+        self.inbox
+            .iter()
+            .filter(|r| r.json.get("method").and_then(Value::as_str) == Some(method))
+            .count()
     }
 }
 
@@ -229,12 +300,29 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let relay = SandboxRelay::start(None).await.unwrap();
         let admin_keys = Keys::generate();
-        let bunker = SandboxBunker::start(Self::config(&dir, &relay, mode, &admin_keys, &keys)).await.unwrap();
+        let bunker = SandboxBunker::start(Self::config(&dir, &relay, mode, &admin_keys, &keys))
+            .await
+            .unwrap();
         let admin = Raw::with_keys(&relay.url(), admin_keys.clone()).await;
-        Self { mode, relay, bunker, admin, dir, admin_keys, keys, seq: 0 }
+        Self {
+            mode,
+            relay,
+            bunker,
+            admin,
+            dir,
+            admin_keys,
+            keys,
+            seq: 0,
+        }
     }
 
-    pub fn config(dir: &TempDir, relay: &SandboxRelay, mode: EncryptionMode, admin: &Keys, keys: &[SandboxKey]) -> BunkerConfig {
+    pub fn config(
+        dir: &TempDir,
+        relay: &SandboxRelay,
+        mode: EncryptionMode,
+        admin: &Keys,
+        keys: &[SandboxKey],
+    ) -> BunkerConfig {
         BunkerConfig {
             encryption: mode,
             approval_timeout: APPROVAL,
@@ -246,8 +334,17 @@ impl Harness {
 
     /// Restart = shutdown + start with the same state file (and configured keys).
     pub async fn restart(&mut self) {
-        let cfg = Self::config(&self.dir, &self.relay, self.mode, &self.admin_keys, &self.keys);
-        let old = std::mem::replace(&mut self.bunker, SandboxBunker::start(cfg.clone()).await.unwrap());
+        let cfg = Self::config(
+            &self.dir,
+            &self.relay,
+            self.mode,
+            &self.admin_keys,
+            &self.keys,
+        );
+        let old = std::mem::replace(
+            &mut self.bunker,
+            SandboxBunker::start(cfg.clone()).await.unwrap(),
+        );
         old.shutdown().await;
     }
 
@@ -272,7 +369,9 @@ impl Harness {
     pub async fn admin_call(&mut self, method: &str, params: Value) -> Received {
         let id = self.next_id("adm");
         let to = self.bunker.admin_pubkey();
-        self.admin.request(&to, ADMIN, Scheme::Nip04, &id, method, params).await;
+        self.admin
+            .request(&to, ADMIN, Scheme::Nip04, &id, method, params)
+            .await;
         self.admin.reply(&id).await
     }
 
@@ -292,7 +391,10 @@ impl Harness {
     /// Creates a policy and returns its id (the highest id with that name, §4.1).
     pub async fn policy(&mut self, name: &str, rules: Value) -> i64 {
         let body = json!({"name": name, "rules": rules}).to_string();
-        assert_eq!(self.admin_ok("create_new_policy", json!([body])).await, r#"["ok"]"#);
+        assert_eq!(
+            self.admin_ok("create_new_policy", json!([body])).await,
+            r#"["ok"]"#
+        );
         let policies = self.admin_json("get_policies", json!([])).await;
         policies
             .as_array()
@@ -306,12 +408,20 @@ impl Harness {
 
     /// The ATM policy: sign_event kind 21000.
     pub async fn atm_policy(&mut self) -> i64 {
-        self.policy("atm-21000", json!([{"method": "sign_event", "kind": 21000}])).await
+        self.policy(
+            "atm-21000",
+            json!([{"method": "sign_event", "kind": 21000}]),
+        )
+        .await
     }
 
     /// Creates a token and returns its 64-hex secret (split from `npub#hex`).
     pub async fn token(&mut self, key: &str, client: &str, policy: i64, hours: Value) -> String {
-        assert_eq!(self.admin_ok("create_new_token", json!([key, client, policy, hours])).await, r#"["ok"]"#);
+        assert_eq!(
+            self.admin_ok("create_new_token", json!([key, client, policy, hours]))
+                .await,
+            r#"["ok"]"#
+        );
         let tokens = self.tokens(key).await;
         let newest = tokens
             .as_array()
@@ -320,7 +430,13 @@ impl Harness {
             .filter(|t| t["client_name"] == client)
             .max_by_key(|t| t["id"].as_i64().unwrap())
             .unwrap_or_else(|| panic!("no token for {client} on {key}: {tokens}"));
-        newest["token"].as_str().unwrap().split_once('#').unwrap().1.to_owned()
+        newest["token"]
+            .as_str()
+            .unwrap()
+            .split_once('#')
+            .unwrap()
+            .1
+            .to_owned()
     }
 
     pub async fn tokens(&mut self, key: &str) -> Value {
@@ -338,7 +454,15 @@ impl Harness {
         let mut atm = self.atm().await;
         let fleet = self.fleet();
         let id = self.next_id("pair");
-        atm.request(&fleet, NIP46, Scheme::Nip04, &id, "connect", json!([fleet.to_hex(), secret])).await;
+        atm.request(
+            &fleet,
+            NIP46,
+            Scheme::Nip04,
+            &id,
+            "connect",
+            json!([fleet.to_hex(), secret]),
+        )
+        .await;
         assert_eq!(atm.reply(&id).await.result(), "ack");
         atm
     }
@@ -346,13 +470,28 @@ impl Harness {
     /// The KeyUser id of `client` on `key`.
     pub async fn key_user_id(&mut self, key: &str, client: &PublicKey) -> i64 {
         let users = self.users(key).await;
-        users.as_array().unwrap().iter().find(|u| u["pubkey"] == client.to_hex()).unwrap()["id"].as_i64().unwrap()
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["pubkey"] == client.to_hex())
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
     }
 
     /// NIP-46 call to `to` over NIP-04; returns all replies after `n` arrived.
-    pub async fn call(&mut self, atm: &mut Raw, to: &PublicKey, method: &str, params: Value, n: usize) -> Vec<Received> {
+    pub async fn call(
+        &mut self,
+        atm: &mut Raw,
+        to: &PublicKey,
+        method: &str,
+        params: Value,
+        n: usize,
+    ) -> Vec<Received> {
         let id = self.next_id("n");
-        atm.request(to, NIP46, Scheme::Nip04, &id, method, params).await;
+        atm.request(to, NIP46, Scheme::Nip04, &id, method, params)
+            .await;
         atm.replies(&id, n).await
     }
 
