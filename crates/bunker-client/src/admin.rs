@@ -1,6 +1,7 @@
 //! [`AdminClient`]: nsecbunkerd's admin RPC (protocol/nsecbunkerd.md §2), signed by the console
 //! key, which must be listed in the bunker's `admin.npubs`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use nostr::{Keys, PublicKey};
@@ -33,9 +34,14 @@ impl Nip44Capable {
     }
 }
 
-/// A connection to a bunker's admin interface. Cheap to clone; clones share the connection.
+/// A connection to a bunker's admin interface. Cheap to clone; clones share the connection
+/// and its request counter.
 #[derive(Clone)]
-pub struct AdminClient(Arc<Link>);
+pub struct AdminClient {
+    link: Arc<Link>,
+    /// Requests sent so far (one per round trip), for benchmarks and diagnostics.
+    requests: Arc<AtomicU64>,
+}
 
 impl AdminClient {
     /// Connects to the admin relays and listens for the bunker admin key's replies (kinds 24133
@@ -53,12 +59,21 @@ impl AdminClient {
             request_kind: KIND_ADMIN,
             reply_kinds: vec![KIND_NOSTR_CONNECT, KIND_ADMIN],
         };
-        Ok(Self(Arc::new(Link::open(spec, opts).await?)))
+        Ok(Self {
+            link: Arc::new(Link::open(spec, opts).await?),
+            requests: Arc::default(),
+        })
+    }
+
+    /// How many admin requests this client (and its clones) has sent: one per round trip,
+    /// answered or not, the NIP-44 probe included.
+    pub fn requests_sent(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     /// The console's public key (what must be in `admin.npubs`).
     pub fn console_public_key(&self) -> PublicKey {
-        self.0.public_key()
+        self.link.public_key()
     }
 
     /// Admin `ping`: `ok` from stock nsecbunkerd, `pong` from forks (§2.3.1, §6.3 C9).
@@ -174,7 +189,7 @@ impl AdminClient {
     /// them: approving is the operator's decision, and an unanswered prompt ends in
     /// `"Not authorized"` after 10 s.
     pub fn acl_requests(&self) -> broadcast::Receiver<AclRequest> {
-        self.0.acl_requests()
+        self.link.acl_requests()
     }
 
     /// Checks whether the bunker understands NIP-44 by sending one NIP-44 `ping` to the ADMIN
@@ -182,8 +197,9 @@ impl AdminClient {
     /// Answered: returns a proof listing the unlocked keys. Unanswered within
     /// `nip44_probe_timeout`: `None`, stay on NIP-04.
     pub async fn probe_nip44(&self) -> Result<Option<Nip44Capable>> {
-        let timeout = self.0.options().nip44_probe_timeout;
-        match self.0.call("ping", &[], Encryption::Nip44, timeout).await {
+        let timeout = self.link.options().nip44_probe_timeout;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        match self.link.call("ping", &[], Encryption::Nip44, timeout).await {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::Timeout => return Ok(None),
             // Any answer, even a refusal, was a decrypted NIP-44 request.
@@ -201,12 +217,13 @@ impl AdminClient {
 
     /// Disconnects; running calls fail with [`Error::Closed`].
     pub async fn shutdown(&self) {
-        self.0.shutdown().await;
+        self.link.shutdown().await;
     }
 
     async fn call(&self, method: &str, params: Vec<Value>) -> Result<String> {
-        let timeout = self.0.options().timeout;
-        self.0
+        let timeout = self.link.options().timeout;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.link
             .call(method, &params, Encryption::Nip04, timeout)
             .await
     }

@@ -172,6 +172,32 @@ impl BunkerUri {
         out
     }
 
+    /// Like [`BunkerUri::to_url_string`], but relay values are written raw when every character
+    /// is safe to leave unencoded (`[A-Za-z0-9_:/.-]`, a subset of nostr-tools' `BUNKER_REGEX`
+    /// query set `[?/\w:.=&%-]` that also excludes the query's own delimiters and `%`), and
+    /// percent-encoded otherwise. Both nostr-tools and rust-nostr parse raw relay values (§1.5).
+    ///
+    /// Why: two percent-encoded relays push a pairing URL past QR version 10 at ECC M; written
+    /// raw, `wss://` costs 6 characters instead of 12 per relay and the URL fits.
+    pub fn to_compact_url_string(&self) -> String {
+        let mut out = format!("{SCHEME}{}", self.signer.to_hex());
+        for (i, relay) in self.relays.iter().enumerate() {
+            out.push(if i == 0 { '?' } else { '&' });
+            out.push_str("relay=");
+            let value = relay.as_str_without_trailing_slash();
+            if value.bytes().all(is_raw_relay_byte) {
+                out.push_str(value);
+            } else {
+                out.push_str(&percent_encode(value));
+            }
+        }
+        if let Some(secret) = &self.secret {
+            out.push_str("&secret=");
+            out.push_str(&percent_encode(secret.expose()));
+        }
+        out
+    }
+
     /// The same URL without its secret: the form to persist after redemption (§4.2 item 8).
     pub fn without_secret(&self) -> Self {
         Self {
@@ -315,6 +341,13 @@ pub(crate) fn percent_decode(value: &str) -> Result<String> {
     String::from_utf8(out).map_err(|_| problem(UriProblem::BadEscape))
 }
 
+/// Bytes a relay value may keep unencoded in [`BunkerUri::to_compact_url_string`]: JavaScript's
+/// `\w` plus `:/.-`. `?`, `=`, `&` and `%` are in `BUNKER_REGEX` too, but raw they would split
+/// the query or be decoded as escapes.
+fn is_raw_relay_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b':' | b'/' | b'.' | b'-')
+}
+
 /// Percent-encodes everything except `[A-Za-z0-9_.-]`, so the output fits nostr-tools'
 /// `BUNKER_REGEX` (which rejects `~`, `+`, `!`, ...).
 pub(crate) fn percent_encode(value: &str) -> String {
@@ -387,6 +420,55 @@ mod tests {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "?/_:.=&%-".contains(c)));
         assert_eq!(BunkerUri::parse(&printed).unwrap(), uri);
+    }
+
+    /// nostr-tools' `BUNKER_REGEX`: `^bunker:\/\/([0-9a-f]{64})\??([?\/\w:.=&%-]*)$`.
+    fn matches_nostr_tools_regex(url: &str) -> bool {
+        let Some(rest) = url.strip_prefix(SCHEME) else {
+            return false;
+        };
+        let (hex, query) = rest.split_at(64.min(rest.len()));
+        hex.len() == 64
+            && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+            && query
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "?/_:.=&%-".contains(c))
+    }
+
+    #[test]
+    fn compact_url_writes_plain_relays_raw_and_round_trips() {
+        let uri = BunkerUri::parse(&format!(
+            "bunker://{KEY}?relay=wss%3A%2F%2Frelay.nsecbunker.com&relay=ws://127.0.0.1:7777&secret={SECRET}"
+        ))
+        .unwrap();
+        let compact = uri.to_compact_url_string();
+        assert_eq!(
+            compact,
+            format!("bunker://{KEY}?relay=wss://relay.nsecbunker.com&relay=ws://127.0.0.1:7777&secret={SECRET}")
+        );
+        assert!(matches_nostr_tools_regex(&compact));
+        assert_eq!(BunkerUri::parse(&compact).unwrap(), uri);
+        assert!(compact.len() < uri.to_url_string().len());
+    }
+
+    #[test]
+    fn compact_url_percent_encodes_relays_with_unsafe_characters() {
+        let uri = BunkerUri {
+            signer: PublicKey::from_hex(KEY).unwrap(),
+            relays: vec![
+                RelayUrl::parse("wss://a.example/x?y=1&z=2").unwrap(),
+                RelayUrl::parse("wss://b.example/~me").unwrap(),
+            ],
+            secret: Some(Sensitive::new(SECRET.to_owned())),
+        };
+        let compact = uri.to_compact_url_string();
+        assert!(
+            compact.contains("relay=wss%3A%2F%2Fa.example%2Fx%3Fy%3D1%26z%3D2&"),
+            "a relay with ? = & must be encoded, not split the query: {compact}"
+        );
+        assert!(compact.contains("relay=wss%3A%2F%2Fb.example%2F%7Eme&"));
+        assert!(matches_nostr_tools_regex(&compact));
+        assert_eq!(BunkerUri::parse(&compact).unwrap(), uri);
     }
 
     #[test]
