@@ -3,10 +3,10 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use nostr::{Event, Filter, Keys, Kind, PublicKey, RelayUrl, SecretKey, ToBech32};
+use nostr::{Event, Filter, Keys, Kind, PublicKey, RelayUrl, SecretKey, SubscriptionId, ToBech32};
 use nostr_sdk::prelude::{Client, RelayOptions, RelayPoolNotification};
 use tokio::sync::{broadcast, watch};
 use tokio::task::{JoinHandle, JoinSet};
@@ -72,6 +72,10 @@ pub(crate) struct Inner {
     pub approvals: Approvals,
     dead: AtomicBool,
     stopped: AtomicBool,
+    /// Our REQs, re-sent after reconnects (see `reconnect`).
+    subscriptions: Arc<Mutex<Vec<(SubscriptionId, Filter)>>>,
+    /// The id of the NIP-46 subscription (all hosted keys' pubkeys).
+    key_subscription: SubscriptionId,
 }
 
 impl Inner {
@@ -95,6 +99,32 @@ impl Inner {
 
     pub(crate) fn ring_mut(&self) -> std::sync::RwLockWriteGuard<'_, KeyRing> {
         self.keys.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Re-issues the NIP-46 subscription for the current set of hosted keys (after
+    /// `create_new_key`); same id, so the relay replaces the old REQ.
+    pub(crate) async fn listen_to_keys(&self) {
+        let pubkeys: Vec<PublicKey> = self
+            .ring()
+            .hosted
+            .iter()
+            .map(|k| k.keys.public_key())
+            .collect();
+        let filter = key_filter(pubkeys);
+        if let Err(e) = self
+            .client
+            .subscribe_with_id(self.key_subscription.clone(), filter.clone(), None)
+            .await
+        {
+            tracing::warn!("sandbox bunker: cannot subscribe to a new key: {e}");
+        }
+        let mut subscriptions = self.subscriptions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = subscriptions
+            .iter_mut()
+            .find(|(id, _)| *id == self.key_subscription)
+        {
+            entry.1 = filter;
+        }
     }
 
     /// The daemon process "dies" (§0.3 #2, N19): nothing is answered until a restart.
@@ -211,12 +241,7 @@ impl SandboxBunker {
             .kinds([Kind::from(KIND_NIP46), Kind::from(KIND_ADMIN)])
             .pubkey(admin_pk)
             .limit(0);
-        // §1.4: NIP-46 per key. Locked keys are filtered in-process (N18), so unlock_key needs no
-        // new subscription.
-        let key_filter = Filter::new()
-            .kind(Kind::from(KIND_NIP46))
-            .pubkeys(key_pubkeys)
-            .limit(0);
+        let key_filter = key_filter(key_pubkeys);
         let mut subscriptions = Vec::new();
         for filter in [admin_filter, key_filter] {
             let out = client
@@ -228,11 +253,13 @@ impl SandboxBunker {
             }
             subscriptions.push((out.val, filter));
         }
+        let key_subscription = subscriptions[1].0.clone();
+        let subscriptions = Arc::new(Mutex::new(subscriptions));
         let mut watchers = Vec::new();
         for relay in client.relays().await.into_values() {
             watchers.push(crate::reconnect::keep_subscribed(
                 relay,
-                subscriptions.clone(),
+                Arc::clone(&subscriptions),
             ));
         }
         // The relay handles one connection's messages in order: once it acknowledges this probe,
@@ -261,6 +288,8 @@ impl SandboxBunker {
             approvals: Approvals::default(),
             dead: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
+            subscriptions,
+            key_subscription,
         });
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(listen(Arc::clone(&inner), notifications, stop_rx));
@@ -364,6 +393,15 @@ impl Drop for SandboxBunker {
             watcher.abort();
         }
     }
+}
+
+/// §1.4: NIP-46 requests to any hosted key. Locked keys are filtered in-process (N18), so
+/// `unlock_key` needs no new subscription.
+fn key_filter(pubkeys: Vec<PublicKey>) -> Filter {
+    Filter::new()
+        .kind(Kind::from(KIND_NIP46))
+        .pubkeys(pubkeys)
+        .limit(0)
 }
 
 /// Reads or initialises admin secret, keys and admins (config merged over state).

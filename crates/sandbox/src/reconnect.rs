@@ -5,6 +5,8 @@
 //! timestamps), so a relay restarted quickly (offline tests) would leave the bunker deaf.
 //! Sending a REQ again with the same subscription id just replaces it at the relay.
 
+use std::sync::{Arc, Mutex};
+
 use nostr::{Filter, SubscriptionId};
 use nostr_sdk::prelude::{Relay, RelayNotification, RelayStatus, SubscribeOptions};
 use tokio::sync::broadcast::error::RecvError;
@@ -13,7 +15,7 @@ use tokio::task::JoinHandle;
 /// Spawns a task that re-sends `subscriptions` each time `relay` (re)connects.
 pub(crate) fn keep_subscribed(
     relay: Relay,
-    subscriptions: Vec<(SubscriptionId, Filter)>,
+    subscriptions: Arc<Mutex<Vec<(SubscriptionId, Filter)>>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut notifications = relay.notifications();
@@ -22,7 +24,11 @@ pub(crate) fn keep_subscribed(
                 Ok(RelayNotification::RelayStatus {
                     status: RelayStatus::Connected,
                 }) => {
-                    for (id, filter) in &subscriptions {
+                    let current = subscriptions
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .clone();
+                    for (id, filter) in &current {
                         if let Err(e) = relay
                             .subscribe_with_id(
                                 id.clone(),

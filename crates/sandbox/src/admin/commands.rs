@@ -1,14 +1,16 @@
 //! Mutating admin methods (§2.3.6–§2.3.11), with the real daemon's error texts and half-applied
 //! failures.
 
+use nostr::{FromBech32, Keys, SecretKey, ToBech32};
 use rand::RngCore;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{param, string_param, INVALID_PARAMS, OK_LIST};
-use crate::bunker::Inner;
+use crate::bunker::{HostedKey, Inner};
 use crate::clock::{now_ms, parse_iso};
 use crate::js::{self, Thrown};
+use crate::store::keys::{self as key_rows, KeyRow};
 use crate::store::{policies, tokens, users};
 
 /// Where the real daemon's sources live inside its Docker image; Prisma quotes them.
@@ -327,6 +329,53 @@ pub(super) fn unlock_key(inner: &Inner, params: &[Value]) -> Result<String, Thro
         },
     };
     serde_json::to_string(&result).map_err(|e| Thrown(e.to_string()))
+}
+
+/// §2.3.10: `[keyName, passphrase, nsec?]` → `{"npub":"npub1…"}`; the key starts at once and,
+/// stored "encrypted" with the passphrase, is locked again after a restart. An existing entry is
+/// overwritten. Unlike the real daemon, a generated key publishes **no** profile events anywhere
+/// (§5 item 25), and re-creating a running key does not duplicate its backend.
+pub(super) async fn create_new_key(inner: &Inner, params: &[Value]) -> Result<String, Thrown> {
+    let (Some(name), Some(passphrase)) = (string_param(params, 0), string_param(params, 1)) else {
+        return Err(Thrown::new(INVALID_PARAMS));
+    };
+    let secret = match string_param(params, 2) {
+        Some(nsec) => SecretKey::from_bech32(&nsec).map_err(|e| Thrown(e.to_string()))?,
+        None => SecretKey::generate(),
+    };
+    let keys = Keys::new(secret);
+    let row = KeyRow {
+        name: name.clone(),
+        secret_hex: keys.secret_key().to_secret_hex(),
+        locked: true,
+        passphrase: Some(passphrase.clone()),
+    };
+    let pubkey_hex = keys.public_key().to_hex();
+    inner
+        .store
+        .run(move |c| -> Result<(), Thrown> { Ok(key_rows::upsert_key(c, &row, &pubkey_hex)?) })
+        .await?;
+    let npub = keys
+        .public_key()
+        .to_bech32()
+        .map_err(|e| Thrown(e.to_string()))?;
+    {
+        let mut ring = inner.ring_mut();
+        let hosted = HostedKey {
+            name: name.clone(),
+            keys,
+            passphrase,
+        };
+        match ring.hosted.iter_mut().find(|k| k.name == name) {
+            Some(existing) => *existing = hosted,
+            None => ring.hosted.push(hosted),
+        }
+        if !ring.is_unlocked(&name) {
+            ring.started.push(name);
+        }
+    }
+    inner.listen_to_keys().await;
+    serde_json::to_string(&serde_json::json!({ "npub": npub })).map_err(|e| Thrown(e.to_string()))
 }
 
 /// §2.3.11 validation; `Some(error)` to send with the request's kind. A valid request goes to

@@ -96,6 +96,7 @@ async fn dispatch(
         "revoke_user" => commands::revoke_user(inner, params).await,
         "rename_key_user" => commands::rename_key_user(inner, params).await,
         "unlock_key" => commands::unlock_key(inner, params),
+        "create_new_key" => commands::create_new_key(inner, params).await,
         _ => return None,
     })
 }

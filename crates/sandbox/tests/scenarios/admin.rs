@@ -594,3 +594,44 @@ async fn a24_undecided_request_prompts_admins_with_acl() {
         h.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn create_new_key_starts_a_backend_at_once_and_is_locked_after_restart() {
+    let mut h = Harness::start(EncryptionMode::Nip04Only).await;
+    let nsec = Keys::generate();
+    let npub = nsec.public_key().to_bech32().unwrap();
+    let result = h
+        .admin_json(
+            "create_new_key",
+            json!(["imported", "pw", nsec.secret_key().to_bech32().unwrap()]),
+        )
+        .await;
+    assert_eq!(result, json!({ "npub": npub }));
+    let mut atm = h.atm().await;
+    let imported = nsec.public_key();
+    let r = h
+        .call(&mut atm, &imported, "get_public_key", json!([]), 1)
+        .await;
+    assert_eq!(
+        r[0].result(),
+        imported.to_hex(),
+        "the new key answers at once"
+    );
+    h.restart().await;
+    let keys = h.admin_json("get_keys", json!([])).await;
+    assert!(
+        keys.as_array()
+            .unwrap()
+            .contains(&json!({"name": "imported"})),
+        "locked after restart: {keys}"
+    );
+    assert_eq!(
+        h.admin_ok("unlock_key", json!(["imported", "pw"])).await,
+        r#"{"success":true}"#
+    );
+    let r = h
+        .call(&mut atm, &imported, "get_public_key", json!([]), 1)
+        .await;
+    assert_eq!(r[0].result(), imported.to_hex());
+    h.shutdown().await;
+}
