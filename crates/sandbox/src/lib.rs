@@ -20,6 +20,7 @@
 
 mod acl;
 mod admin;
+pub mod atm;
 mod bunker;
 mod clock;
 mod config;
@@ -32,6 +33,7 @@ mod sandbox;
 mod store;
 mod wire;
 
+pub use crate::atm::AtmSimulator;
 pub use crate::bunker::SandboxBunker;
 pub use crate::config::{
     BunkerConfig, EncryptionMode, PingReply, SandboxKey, DEFAULT_APPROVAL_TIMEOUT,
