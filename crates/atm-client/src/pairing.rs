@@ -114,7 +114,9 @@ pub async fn pair_from_qr(state_dir: &Path, image: &Path, opts: &PairOptions) ->
 
 /// The key of an interrupted pairing for the same URL, or a fresh one written to disk first.
 fn pending_key(dir: &Path, bare_url: &str) -> Result<Keys> {
-    let pending = state::read_json::<PendingPairing>(&dir.join(PENDING)).ok().flatten();
+    let pending = state::read_json::<PendingPairing>(&dir.join(PENDING))
+        .ok()
+        .flatten();
     if let Some(pending) = pending.filter(|p| p.bunker_url == bare_url) {
         if let Ok(Some(keys)) = state::read_key(&dir.join(PENDING_KEY)) {
             if keys.public_key().to_hex() == pending.client_pubkey {
@@ -209,9 +211,10 @@ mod tests {
 
     #[test]
     fn seed_with_secret_and_relay_is_accepted() {
-        let uri =
-            parse_seed(&format!("bunker://{KEY}?relay=ws%3A%2F%2F127.0.0.1%3A1&secret={SECRET}"))
-                .unwrap();
+        let uri = parse_seed(&format!(
+            "bunker://{KEY}?relay=ws%3A%2F%2F127.0.0.1%3A1&secret={SECRET}"
+        ))
+        .unwrap();
         assert_eq!(uri.signer.to_hex(), KEY);
     }
 
@@ -231,7 +234,10 @@ mod tests {
             (format!("{npub}@relay.example.com"), "legacy"),
             (format!("{npub}#{SECRET}"), "legacy"),
             (format!("bunker://{KEY}?secret={SECRET}"), "relay"),
-            (format!("bunker://{KEY}?relay=wss://a.example"), "no pairing secret"),
+            (
+                format!("bunker://{KEY}?relay=wss://a.example"),
+                "no pairing secret",
+            ),
             ("https://example.com".to_owned(), "bunker://"),
         ];
         for (seed, words) in cases {
@@ -241,7 +247,10 @@ mod tests {
                 err.to_string().contains(words),
                 "message for {seed} should mention {words:?}: {err}"
             );
-            assert!(!err.to_string().contains(SECRET), "a message never echoes the secret");
+            assert!(
+                !err.to_string().contains(SECRET),
+                "a message never echoes the secret"
+            );
         }
     }
 }

@@ -262,7 +262,10 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600, "the client key must be readable by its owner only");
+            assert_eq!(
+                mode, 0o600,
+                "the client key must be readable by its owner only"
+            );
         }
     }
 

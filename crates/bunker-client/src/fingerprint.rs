@@ -30,10 +30,9 @@ mod tests {
 
     #[test]
     fn fingerprint_is_sha256_prefix_in_four_groups() {
-        let key = PublicKey::from_hex(
-            "a4818d9d05bbec10166edbefe7b9e0201542b8f45f78c535e56f6c73c383b4f5",
-        )
-        .unwrap();
+        let key =
+            PublicKey::from_hex("a4818d9d05bbec10166edbefe7b9e0201542b8f45f78c535e56f6c73c383b4f5")
+                .unwrap();
         let fp = fingerprint(&key);
         let digest = sha256::Hash::hash(key.as_bytes()).to_byte_array();
         let expected = format!(

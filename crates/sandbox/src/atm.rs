@@ -23,9 +23,12 @@ impl AtmSimulator {
     /// bunker's refusal (`Token not found`, `Token already redeemed`, …).
     pub async fn redeem(url: &str, opts: ClientOptions) -> bunker_client::Result<Self> {
         let uri = BunkerUri::parse(url)?;
-        let secret = uri.secret.as_ref().ok_or(bunker_client::Error::InvalidInput(
-            "the pairing URL carries no secret",
-        ))?;
+        let secret = uri
+            .secret
+            .as_ref()
+            .ok_or(bunker_client::Error::InvalidInput(
+                "the pairing URL carries no secret",
+            ))?;
         let client = SignerClient::new(Keys::generate(), &uri.without_secret(), opts).await?;
         match client.connect_resuming(secret).await {
             Ok(redemption) => Ok(Self { client, redemption }),

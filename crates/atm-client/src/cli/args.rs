@@ -25,7 +25,12 @@ pub enum Command {
     /// Redeem a pairing URL from Satmachine Operator (once per pairing).
     Pair {
         /// The pairing URL; prefer the environment variable, which `ps` does not show.
-        #[arg(long, env = "SATMACHINE_SEED_URL", hide_env_values = true, value_name = "URL")]
+        #[arg(
+            long,
+            env = "SATMACHINE_SEED_URL",
+            hide_env_values = true,
+            value_name = "URL"
+        )]
         seed_url: Option<String>,
         /// Read the pairing URL from a QR code in this image (PNG or JPEG); wins over the URL.
         #[arg(long, value_name = "FILE")]

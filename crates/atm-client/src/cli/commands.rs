@@ -30,7 +30,9 @@ pub(crate) async fn dispatch(args: Args) -> Result<()> {
 
 fn client_options(timeout_secs: u64) -> Result<ClientOptions> {
     if timeout_secs == 0 {
-        return Err(Error::InvalidArgument("--timeout must be at least 1 second"));
+        return Err(Error::InvalidArgument(
+            "--timeout must be at least 1 second",
+        ));
     }
     let timeout = Duration::from_secs(timeout_secs);
     let defaults = ClientOptions::default();
@@ -106,12 +108,19 @@ async fn run_status(dir: &Path, json: bool, live: bool, opts: ClientOptions) -> 
     println!("relays: {}", stored.relays.join(", "));
     show("client", &stored.client_npub);
     show("fingerprint", &stored.fingerprint);
-    println!("paired at: {} (unix seconds)", stored.paired_at.unwrap_or(0));
+    println!(
+        "paired at: {} (unix seconds)",
+        stored.paired_at.unwrap_or(0)
+    );
     if let Some(reach) = reach {
         println!(
             "bunker reachable: yes, operator key {} (get_public_key is answered to anyone, so \
              this is not an authorisation check; only a sign shows access)",
-            if reach.operator_key_matches { "matches" } else { "DOES NOT match" }
+            if reach.operator_key_matches {
+                "matches"
+            } else {
+                "DOES NOT match"
+            }
         );
     }
     Ok(())

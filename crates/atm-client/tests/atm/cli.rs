@@ -11,7 +11,10 @@ use crate::support::{qr_png, secret_of, World};
 /// Runs the binary with `args`; `seed` goes into SATMACHINE_SEED_URL when given.
 async fn atm(dir: &Path, seed: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_satmachine-atm"));
-    cmd.arg("--state-dir").arg(dir).args(["--timeout", "10"]).args(args);
+    cmd.arg("--state-dir")
+        .arg(dir)
+        .args(["--timeout", "10"])
+        .args(args);
     cmd.env_remove("SATMACHINE_SEED_URL");
     if let Some(seed) = seed {
         cmd.env("SATMACHINE_SEED_URL", seed);
@@ -48,9 +51,25 @@ async fn cli_pairs_from_env_signs_and_reports_status() {
     assert_exit(&paired, 0, "pair");
     let text = stdout(&paired);
     assert!(text.starts_with("paired\n"), "{text}");
-    assert!(text.contains("fingerprint: ") && text.contains("client: npub1"), "{text}");
+    assert!(
+        text.contains("fingerprint: ") && text.contains("client: npub1"),
+        "{text}"
+    );
 
-    let signed = atm(&dir, None, &["sign", "--kind", "21000", "--content", "cash out", "--tags", r#"[["t","atm"]]"#]).await;
+    let signed = atm(
+        &dir,
+        None,
+        &[
+            "sign",
+            "--kind",
+            "21000",
+            "--content",
+            "cash out",
+            "--tags",
+            r#"[["t","atm"]]"#,
+        ],
+    )
+    .await;
     assert_exit(&signed, 0, "sign");
     let line = stdout(&signed);
     assert_eq!(line.lines().count(), 1, "one JSON line: {line}");
@@ -104,7 +123,12 @@ async fn cli_exit_codes_are_2_for_bad_input_and_3_for_bunker_refusals() {
     let cases: Vec<(Option<String>, Vec<&str>, i32, &str)> = vec![
         (Some(nsec), vec!["pair"], 2, "operator's private key"),
         (None, vec!["pair"], 2, "no pairing URL"),
-        (None, vec!["sign", "--kind", "21000", "--content", "x"], 2, "run `pair` first"),
+        (
+            None,
+            vec!["sign", "--kind", "21000", "--content", "x"],
+            2,
+            "run `pair` first",
+        ),
         (
             Some(url.replace(&secret_of(&url), &"cd".repeat(32))),
             vec!["pair"],
@@ -116,7 +140,11 @@ async fn cli_exit_codes_are_2_for_bad_input_and_3_for_bunker_refusals() {
         let out = atm(&dir, seed.as_deref(), &args).await;
         assert_exit(&out, code, &format!("{args:?}"));
         let err = stderr(&out);
-        assert_eq!(err.trim_end().lines().count(), 1, "one line on stderr: {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "one line on stderr: {err}"
+        );
         assert!(err.contains(words), "{args:?}: {err}");
     }
 
@@ -126,7 +154,12 @@ async fn cli_exit_codes_are_2_for_bad_input_and_3_for_bunker_refusals() {
     let kind1 = atm(&dir, None, &["sign", "--kind", "1", "--content", "x"]).await;
     assert_exit(&kind1, 3, "sign kind 1");
     assert!(stderr(&kind1).contains("refused"), "{}", stderr(&kind1));
-    let bad_tags = atm(&dir, None, &["sign", "--kind", "21000", "--content", "x", "--tags", "{"]).await;
+    let bad_tags = atm(
+        &dir,
+        None,
+        &["sign", "--kind", "21000", "--content", "x", "--tags", "{"],
+    )
+    .await;
     assert_exit(&bad_tags, 2, "bad tags");
     world.stop().await;
 }

@@ -1,6 +1,8 @@
 //! `pair`: redemption, what is stored, refusals.
 
-use atm_client::{fingerprint, pair, pair_from_qr, status, AtmState, Error, ErrorKind, PairOptions};
+use atm_client::{
+    fingerprint, pair, pair_from_qr, status, AtmState, Error, ErrorKind, PairOptions,
+};
 use bunker_client::Redemption;
 
 use crate::support::{all_files, file_names, opts, pair_opts, qr_png, secret_of, World};
@@ -16,8 +18,14 @@ async fn paired_atm_is_registered_with_the_bunker_under_its_fresh_key() {
     assert_eq!(paired.redemption, Redemption::Redeemed);
     assert_eq!(paired.pairing.operator_pubkey, world.operator().to_hex());
     let state = AtmState::load(&dir).unwrap();
-    assert_eq!(paired.pairing.fingerprint, fingerprint(&state.client_public_key()));
-    assert!(state.bunker_uri().secret.is_none(), "the stored URL has no secret");
+    assert_eq!(
+        paired.pairing.fingerprint,
+        fingerprint(&state.client_public_key())
+    );
+    assert!(
+        state.bunker_uri().secret.is_none(),
+        "the stored URL has no secret"
+    );
     let users = world.key_users().await;
     assert_eq!(
         users,
@@ -39,7 +47,9 @@ async fn state_dir_never_holds_the_pairing_secret() {
     let secret = secret_of(&url);
     let dir = world.state_dir("atm");
     pair(&dir, &url, &pair_opts()).await.unwrap();
-    atm_client::sign(&dir, 21000, "withdrawal", vec![], opts()).await.unwrap();
+    atm_client::sign(&dir, 21000, "withdrawal", vec![], opts())
+        .await
+        .unwrap();
 
     for (path, bytes) in all_files(&dir) {
         let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
@@ -53,7 +63,11 @@ async fn state_dir_never_holds_the_pairing_secret() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&dir.join("client.key")), 0o600, "client.key is owner-only");
+        assert_eq!(
+            mode(&dir.join("client.key")),
+            0o600,
+            "client.key is owner-only"
+        );
         assert_eq!(mode(&dir), 0o700, "the state dir is owner-only");
     }
     world.stop().await;
@@ -63,7 +77,9 @@ async fn state_dir_never_holds_the_pairing_secret() {
 async fn second_atm_with_the_same_url_is_refused_as_already_redeemed() {
     let world = World::start().await;
     let url = world.mint("satmachine-1").await;
-    pair(&world.state_dir("first"), &url, &pair_opts()).await.unwrap();
+    pair(&world.state_dir("first"), &url, &pair_opts())
+        .await
+        .unwrap();
 
     let second = world.state_dir("second");
     let err = pair(&second, &url, &pair_opts()).await.unwrap_err();
@@ -90,7 +106,10 @@ async fn unknown_secret_is_refused_and_its_key_discarded() {
     let err = pair(&dir, &forged, &pair_opts()).await.unwrap_err();
 
     assert!(
-        matches!(err, Error::SeedRefused(bunker_client::Refusal::TokenNotFound)),
+        matches!(
+            err,
+            Error::SeedRefused(bunker_client::Refusal::TokenNotFound)
+        ),
         "got {err:?}"
     );
     assert!(file_names(&dir).is_empty(), "{:?}", file_names(&dir));
@@ -101,7 +120,9 @@ async fn unknown_secret_is_refused_and_its_key_discarded() {
 async fn existing_pairing_is_kept_unless_replace_and_replace_makes_a_new_key() {
     let world = World::start().await;
     let dir = world.state_dir("atm");
-    pair(&dir, &world.mint("satmachine-1").await, &pair_opts()).await.unwrap();
+    pair(&dir, &world.mint("satmachine-1").await, &pair_opts())
+        .await
+        .unwrap();
     let old = AtmState::load(&dir).unwrap().client_public_key();
 
     let url = world.mint("satmachine-1").await;
@@ -116,9 +137,14 @@ async fn existing_pairing_is_kept_unless_replace_and_replace_makes_a_new_key() {
     };
     pair(&dir, &url, &replace).await.unwrap();
     let new = AtmState::load(&dir).unwrap().client_public_key();
-    assert_ne!(new, old, "a re-pairing never reuses the old client key (§3.2)");
+    assert_ne!(
+        new, old,
+        "a re-pairing never reuses the old client key (§3.2)"
+    );
     assert_eq!(file_names(&dir), ["client.key", "pairing.json"]);
-    atm_client::sign(&dir, 21000, "after re-pair", vec![], opts()).await.unwrap();
+    atm_client::sign(&dir, 21000, "after re-pair", vec![], opts())
+        .await
+        .unwrap();
     world.stop().await;
 }
 
@@ -132,15 +158,24 @@ async fn seeds_an_atm_must_not_take_are_refused_before_any_file_is_written() {
     };
     let legacy = {
         use nostr::ToBech32;
-        format!("bunker://{}@relay.example.com", world.operator().to_bech32().unwrap())
+        format!(
+            "bunker://{}@relay.example.com",
+            world.operator().to_bech32().unwrap()
+        )
     };
     let no_relay = url.split_once('?').unwrap().0.to_owned() + "?secret=" + &secret_of(&url);
     let cases = [
         (operator_nsec.clone(), "operator's private key"),
-        (format!("{url}&relay=wss%3A%2F%2F{operator_nsec}"), "operator's private key"),
+        (
+            format!("{url}&relay=wss%3A%2F%2F{operator_nsec}"),
+            "operator's private key",
+        ),
         (legacy, "legacy npub@relay"),
         (no_relay, "relay"),
-        (url.split_once("&secret=").unwrap().0.to_owned(), "no pairing secret"),
+        (
+            url.split_once("&secret=").unwrap().0.to_owned(),
+            "no pairing secret",
+        ),
     ];
     for (seed, words) in cases {
         let dir = world.state_dir("atm");
@@ -163,9 +198,13 @@ async fn pairing_from_a_qr_png_works_like_the_url() {
     let paired = pair_from_qr(&dir, &png, &pair_opts()).await.unwrap();
 
     assert_eq!(paired.pairing.operator_pubkey, world.operator().to_hex());
-    let missing = pair_from_qr(&world.state_dir("other"), &dir.join("nope.png"), &pair_opts())
-        .await
-        .unwrap_err();
+    let missing = pair_from_qr(
+        &world.state_dir("other"),
+        &dir.join("nope.png"),
+        &pair_opts(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::InvalidInput);
     world.stop().await;
 }

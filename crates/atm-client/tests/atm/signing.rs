@@ -9,10 +9,14 @@ use crate::support::{opts, pair_opts, World};
 async fn paired_atm_signs_21000_as_the_operator() {
     let world = World::start().await;
     let dir = world.state_dir("atm");
-    pair(&dir, &world.mint("satmachine-1").await, &pair_opts()).await.unwrap();
+    pair(&dir, &world.mint("satmachine-1").await, &pair_opts())
+        .await
+        .unwrap();
 
     let tags = parse_tags(r#"[["t","atm"]]"#).unwrap();
-    let event = sign(&dir, 21000, "withdrawal 42", tags, opts()).await.unwrap();
+    let event = sign(&dir, 21000, "withdrawal 42", tags, opts())
+        .await
+        .unwrap();
 
     event.verify().expect("the bunker's event verifies");
     assert_eq!(event.pubkey, world.operator(), "signed by the operator key");
@@ -25,7 +29,9 @@ async fn paired_atm_signs_21000_as_the_operator() {
 async fn restart_signs_from_disk_without_the_secret() {
     let world = World::start().await;
     let dir = world.state_dir("atm");
-    pair(&dir, &world.mint("satmachine-1").await, &pair_opts()).await.unwrap();
+    pair(&dir, &world.mint("satmachine-1").await, &pair_opts())
+        .await
+        .unwrap();
     assert!(
         AtmState::load(&dir).unwrap().bunker_uri().secret.is_none(),
         "what a restart reads has no secret to re-send"
@@ -33,7 +39,9 @@ async fn restart_signs_from_disk_without_the_secret() {
 
     // Each call is a fresh SignerClient from disk, as after a process restart.
     for n in 0..2 {
-        let event = sign(&dir, 21000, &format!("restart {n}"), vec![], opts()).await.unwrap();
+        let event = sign(&dir, 21000, &format!("restart {n}"), vec![], opts())
+            .await
+            .unwrap();
         assert_eq!(event.pubkey, world.operator());
     }
     let users = world.key_users().await;
@@ -45,11 +53,16 @@ async fn restart_signs_from_disk_without_the_secret() {
 async fn kind_1_is_refused_by_the_bunker_policy() {
     let world = World::start().await;
     let dir = world.state_dir("atm");
-    pair(&dir, &world.mint("satmachine-1").await, &pair_opts()).await.unwrap();
+    pair(&dir, &world.mint("satmachine-1").await, &pair_opts())
+        .await
+        .unwrap();
 
     let err = sign(&dir, 1, "hello", vec![], opts()).await.unwrap_err();
 
-    assert!(matches!(err, Error::NotAuthorized { kind: 1 }), "got {err:?}");
+    assert!(
+        matches!(err, Error::NotAuthorized { kind: 1 }),
+        "got {err:?}"
+    );
     assert_eq!(err.kind(), ErrorKind::NotAuthorized);
     assert!(err.to_string().contains("kind 1"), "{err}");
     world.stop().await;
@@ -59,16 +72,26 @@ async fn kind_1_is_refused_by_the_bunker_policy() {
 async fn revoked_atm_is_told_to_ask_for_a_re_pair() {
     let world = World::start().await;
     let dir = world.state_dir("atm");
-    pair(&dir, &world.mint("satmachine-1").await, &pair_opts()).await.unwrap();
-    let user = world.admin.get_key_users("operator").await.unwrap().remove(0);
+    pair(&dir, &world.mint("satmachine-1").await, &pair_opts())
+        .await
+        .unwrap();
+    let user = world
+        .admin
+        .get_key_users("operator")
+        .await
+        .unwrap()
+        .remove(0);
     world.admin.revoke_user(user.id).await.unwrap();
 
-    let err = sign(&dir, 21000, "after revoke", vec![], opts()).await.unwrap_err();
+    let err = sign(&dir, 21000, "after revoke", vec![], opts())
+        .await
+        .unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::NotAuthorized, "{err}");
     assert!(
-        err.to_string()
-            .contains("this ATM's access was revoked or never granted; ask the operator to re-pair"),
+        err.to_string().contains(
+            "this ATM's access was revoked or never granted; ask the operator to re-pair"
+        ),
         "{err}"
     );
     world.stop().await;

@@ -16,7 +16,10 @@ async fn simulator_redeems_a_pairing_url_and_signs_21000() {
     let users = world.key_users().await;
     assert_eq!(users, vec![(atm.client_public_key().to_hex(), false)]);
     let again = AtmSimulator::redeem(&url, opts()).await;
-    assert!(again.is_err(), "a second simulator cannot redeem the same secret");
+    assert!(
+        again.is_err(),
+        "a second simulator cannot redeem the same secret"
+    );
     atm.shutdown().await;
     world.stop().await;
 }
