@@ -208,3 +208,70 @@ async fn pairing_from_a_qr_png_works_like_the_url() {
     assert_eq!(missing.kind(), ErrorKind::InvalidInput);
     world.stop().await;
 }
+
+#[tokio::test]
+async fn pairing_interrupted_after_redemption_resumes_with_the_same_key() {
+    let world = World::start().await;
+    let url = world.mint("satmachine-1").await;
+    let dir = world.state_dir("atm");
+    // The state a crash leaves behind: the pending key was written, `connect` reached the
+    // bunker and redeemed the secret, the ack never got back (§4.2 item 5).
+    let keys = nostr::Keys::generate();
+    let uri = bunker_client::BunkerUri::parse(&url).unwrap();
+    let bare = uri.without_secret();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pending.key"), keys.secret_key().to_secret_hex()).unwrap();
+    let pending = serde_json::json!({
+        "bunker_url": bare.to_url_string(),
+        "client_pubkey": keys.public_key().to_hex(),
+        "started_at": 0,
+    });
+    std::fs::write(dir.join("pending.json"), pending.to_string()).unwrap();
+    assert!(status(&dir).unwrap().pairing_in_progress);
+    let early = bunker_client::SignerClient::new(keys.clone(), &bare, opts())
+        .await
+        .unwrap();
+    early.connect(uri.secret.as_ref()).await.unwrap();
+    early.shutdown().await;
+
+    let paired = pair(&dir, &url, &pair_opts()).await.unwrap();
+
+    assert_eq!(paired.redemption, Redemption::AlreadyRedeemed);
+    assert_eq!(paired.pairing.client_pubkey, keys.public_key().to_hex());
+    assert_eq!(world.key_users().await.len(), 1);
+    assert_eq!(file_names(&dir), ["client.key", "pairing.json"]);
+    atm_client::sign(&dir, 21000, "resumed", vec![], opts())
+        .await
+        .unwrap();
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn unreachable_relay_keeps_the_pending_key_for_a_retry() {
+    let dead_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!(
+        "bunker://{}?relay=ws%3A%2F%2F127.0.0.1%3A{dead_port}&secret={}",
+        nostr::Keys::generate().public_key().to_hex(),
+        "ef".repeat(32)
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("atm");
+    let quick = PairOptions {
+        replace: false,
+        client: bunker_client::ClientOptions {
+            timeout: std::time::Duration::from_secs(2),
+            connect_timeout: std::time::Duration::from_secs(1),
+            ..opts()
+        },
+    };
+
+    let err = pair(&dir, &url, &quick).await.unwrap_err();
+
+    assert!(err.is_transient(), "got {err:?}");
+    assert_eq!(file_names(&dir), ["pending.json", "pending.key"]);
+    let st = status(&dir).unwrap();
+    assert!(!st.paired && st.pairing_in_progress);
+}
