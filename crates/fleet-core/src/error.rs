@@ -47,6 +47,47 @@ pub enum Error {
     /// The secret store failed.
     #[error(transparent)]
     Secrets(#[from] SecretError),
+    /// No machine has this name.
+    #[error("no machine is named {name:?}: add it with `satop machine add NAME` (see `satop machine list`)")]
+    MachineNotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// The ATM did not redeem the pairing code within the redeem window.
+    #[error("machine {machine:?} did not redeem its pairing code in time; {}", if *burned { "the code was burned and no longer works: pair again" } else { "the code had already expired: pair again" })]
+    PairingTimedOut {
+        /// The machine's name.
+        machine: String,
+        /// Whether the token was burned now (false: the bunker had already expired it).
+        burned: bool,
+    },
+    /// The operator cancelled the pairing; the token was burned.
+    #[error("pairing of machine {machine:?} cancelled; the pairing code was burned and no longer works")]
+    PairingCancelled {
+        /// The machine's name.
+        machine: String,
+    },
+    /// `create_new_token` said `ok` but `get_key_tokens` does not list the token (§5 item 11).
+    #[error("the bunker accepted the pairing token but does not list it for key {key:?}: the key is probably locked on the bunker; unlock it, then pair again")]
+    TokenNotListed {
+        /// The bunker key name.
+        key: String,
+    },
+    /// The token was redeemed, but the bunker shows no matching, unrevoked client.
+    #[error("the pairing code of machine {machine:?} was redeemed, but the bunker lists no active client for it: it may have been burned or revoked meanwhile; pair again")]
+    RedeemerNotFound {
+        /// The machine's name.
+        machine: String,
+    },
+    /// The redeeming client did not get kind-21000 signing (the policy was changed on the bunker?).
+    #[error("the client that redeemed the pairing code of machine {machine:?} was not granted kind-21000 signing: check the ATM policy on the bunker, then pair again")]
+    NotScoped {
+        /// The machine's name.
+        machine: String,
+    },
+    /// The pairing QR could not be rendered.
+    #[error("could not render the pairing QR: {0}")]
+    Qr(#[from] crate::qr::QrError),
 }
 
 /// Stable classification of [`Error`]: the CLI and UI branch on this, never on messages.
@@ -73,6 +114,8 @@ pub enum ErrorKind {
     Storage,
     /// The secret store failed.
     SecretStore,
+    /// The operator cancelled the operation.
+    Cancelled,
 }
 
 impl Error {
@@ -98,6 +141,11 @@ impl Error {
                 _ => ErrorKind::Storage,
             },
             Self::Secrets(_) => ErrorKind::SecretStore,
+            Self::MachineNotFound { .. } | Self::Qr(_) => ErrorKind::InvalidInput,
+            Self::PairingTimedOut { .. } => ErrorKind::Timeout,
+            Self::PairingCancelled { .. } => ErrorKind::Cancelled,
+            Self::TokenNotListed { .. } => ErrorKind::KeyLocked,
+            Self::RedeemerNotFound { .. } | Self::NotScoped { .. } => ErrorKind::Rejected,
         }
     }
 }

@@ -18,12 +18,16 @@
 //! - [`secrets`]: where the console keys live (OS keyring, encrypted file, memory).
 //! - [`identity`]: the console identity (admin key) and the console session key.
 //! - [`qr`]: pairing QR codes, self-checked.
+//! - [`machines`]: add and list the fleet's machines.
+//! - [`pairing`]: pair an ATM: mint a kind-21000 token, show it, watch the redemption, burn on cancel.
 #![forbid(unsafe_code)]
 
 pub mod connect;
 mod error;
 mod fleet;
 pub mod identity;
+pub mod machines;
+pub mod pairing;
 pub mod qr;
 pub mod secrets;
 pub mod status;

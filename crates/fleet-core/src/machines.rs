@@ -1,0 +1,84 @@
+//! Machines: add and list the fleet's ATMs, offline (DESIGN.md §3 "Pair" step 1).
+
+use fleet_store::{machines, Machine, NewMachine};
+use serde::Serialize;
+
+use crate::{Error, Fleet, Result};
+
+/// A machine as the CLI and UI show it: public data only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MachineSummary {
+    /// Row id; the bunker knows the machine as `satmachine-<id>`.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Where it stands.
+    pub site: Option<String>,
+    /// `unpaired`, `pairing`, `active`, …
+    pub state: String,
+    /// The bunker's KeyUser id of its client key, once paired.
+    pub bunker_connection_id: Option<i64>,
+    /// The ATM's client pubkey (hex), once paired.
+    pub atm_client_pubkey: Option<String>,
+    /// The client key's short fingerprint, once paired (the ATM shows the same one).
+    pub fingerprint: Option<String>,
+    /// When the pairing completed (unix seconds).
+    pub paired_at: Option<i64>,
+    /// End of the access term (unix seconds).
+    pub access_expires_at: Option<i64>,
+}
+
+impl From<&Machine> for MachineSummary {
+    fn from(m: &Machine) -> Self {
+        let fingerprint = m
+            .atm_client_pubkey
+            .as_deref()
+            .and_then(|hex| nostr::PublicKey::from_hex(hex).ok())
+            .map(|pk| bunker_client::fingerprint(&pk));
+        Self {
+            id: m.id,
+            name: m.name.clone(),
+            site: m.site.clone(),
+            state: m.state.as_str().to_string(),
+            bunker_connection_id: m.bunker_connection_id,
+            atm_client_pubkey: m.atm_client_pubkey.clone(),
+            fingerprint,
+            paired_at: m.paired_at,
+            access_expires_at: m.bunker_token_expires_at,
+        }
+    }
+}
+
+impl Fleet {
+    /// Adds an unpaired machine. Names are unique ignoring case, 1–50 characters.
+    ///
+    /// # Errors
+    /// [`Error::Store`] with kind `InvalidInput` for a bad or taken name.
+    pub async fn add_machine(&self, name: &str, site: Option<&str>) -> Result<Machine> {
+        let new = NewMachine {
+            site: site.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            ..NewMachine::new(name)
+        };
+        Ok(self.db().interact(move |c| machines::insert(c, &new)).await?)
+    }
+
+    /// Every machine, ordered by name.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn machines(&self) -> Result<Vec<Machine>> {
+        Ok(self.db().interact(|c| machines::list(c)).await?)
+    }
+
+    /// The machine with this name (ignoring case and surrounding spaces).
+    ///
+    /// # Errors
+    /// [`Error::MachineNotFound`]; [`Error::Store`].
+    pub async fn machine(&self, name: &str) -> Result<Machine> {
+        let wanted = name.to_string();
+        self.db()
+            .interact(move |c| machines::find_by_name(c, &wanted))
+            .await?
+            .ok_or_else(|| Error::MachineNotFound { name: name.trim().to_string() })
+    }
+}
