@@ -38,6 +38,54 @@ pub enum Command {
     },
     /// Run a loopback relay and a sandbox bunker (behaves like stock nsecbunkerd) in the foreground.
     Sandbox(SandboxArgs),
+    /// Add or list machines (ATMs).
+    #[command(subcommand)]
+    Machine(MachineCommand),
+    /// Pair an ATM: mint a pairing code (kind-21000 signing only) and show it as a QR.
+    Pair(PairArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MachineCommand {
+    /// Add an unpaired machine.
+    Add {
+        /// Its name: 1 to 50 characters, unique ignoring case.
+        name: String,
+        /// Where it stands.
+        #[arg(long)]
+        site: Option<String>,
+    },
+    /// List the machines.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PairArgs {
+    /// The machine's name (see `satop machine list`).
+    pub machine: String,
+    /// Write the pairing QR as a PNG to this file (it holds the pairing secret: delete it after use).
+    #[arg(long, value_name = "FILE")]
+    pub qr_png: Option<std::path::PathBuf>,
+    /// Print the pairing QR in the terminal.
+    #[arg(long)]
+    pub qr_terminal: bool,
+    /// Wait for the ATM to redeem the code, then record the pairing; Ctrl-C cancels and burns
+    /// the code.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long the code can be redeemed, e.g. 30m, 2h (default 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub redeem_window: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the pairing URL itself (a bearer secret: anyone holding it can pair as this ATM).
+    #[arg(long)]
+    pub show_secret: bool,
 }
 
 #[derive(Debug, clap::Args)]

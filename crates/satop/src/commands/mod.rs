@@ -2,6 +2,8 @@
 
 mod connect;
 mod identity;
+mod machine;
+mod pair;
 mod sandbox;
 mod status;
 
@@ -20,6 +22,8 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Command::Whoami => identity::whoami(&fleet).await,
                 Command::Connect(args) => connect::run(&fleet, args).await,
                 Command::Status { json } => status::run(&fleet, json).await,
+                Command::Machine(cmd) => machine::run(&fleet, cmd).await,
+                Command::Pair(args) => pair::run(&fleet, args).await,
                 Command::Sandbox(_) => Ok(()),
             }
         }
