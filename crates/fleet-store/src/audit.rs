@@ -71,6 +71,22 @@ pub fn list(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
     Ok(entries)
 }
 
+/// Entries after `after_id`, oldest first, at most `limit`: for exports and incremental reads.
+///
+/// # Errors
+/// [`crate::Error::Sqlite`].
+pub fn list_after(conn: &Connection, after_id: i64, limit: usize) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at, action, machine_id, outcome, detail FROM audit_log WHERE id > ?1
+         ORDER BY id LIMIT ?2",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let entries = stmt
+        .query_map(params![after_id, limit], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(entries)
+}
+
 fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         id: row.get(0)?,

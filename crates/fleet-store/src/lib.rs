@@ -1,5 +1,6 @@
 //! The SQLite cache of Satmachine Operator: the bunker profile, the machines, the outbox of work
-//! that needs the network, and the append-only audit log.
+//! that needs the network, and the append-only audit log; also the settings, the bunker's
+//! clients as last seen ([`clients`]) and the last published operator events ([`published`]).
 //!
 //! Nothing secret is ever stored here (DESIGN.md §1). The async side reaches SQLite only through
 //! [`Db::interact`], which runs a closure on a blocking thread; the table handles are plain sync
@@ -19,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod clients;
 mod clock;
 mod db;
 mod error;
@@ -26,11 +28,15 @@ pub mod machines;
 mod migrate;
 pub mod outbox;
 pub mod profile;
+pub mod published;
+pub mod settings;
 
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use clients::{BunkerClient, ClientRole};
 pub use db::Db;
 pub use error::{Error, ErrorKind, Result};
 pub use machines::{Machine, MachineState, NewMachine, Pairing, MAX_NAME_CHARS};
 pub use migrate::{MIGRATIONS, MIGRATION_DIR};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStatus};
 pub use profile::{BunkerProfile, Encryption};
+pub use published::PublishedEvent;

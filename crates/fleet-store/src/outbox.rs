@@ -218,6 +218,32 @@ pub fn recover_running(conn: &Connection) -> Result<usize> {
     )?)
 }
 
+/// Puts a failed item back to pending, due now (the operator asked to retry it).
+///
+/// # Errors
+/// [`Error::NotFound`] if no failed item has this id, [`Error::Sqlite`].
+pub fn retry(conn: &Connection, id: i64) -> Result<()> {
+    let now = unix_now();
+    let changed = conn.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, updated_at = ?2
+         WHERE id = ?1 AND status = 'failed'",
+        params![id, now],
+    )?;
+    one(changed, "failed outbox item", id)
+}
+
+/// How many items are in each status.
+///
+/// # Errors
+/// [`Error::Sqlite`].
+pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare("SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 fn one(changed: usize, what: &'static str, id: i64) -> Result<()> {
     if changed == 0 {
         Err(Error::NotFound { what, id })

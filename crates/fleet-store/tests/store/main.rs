@@ -4,6 +4,7 @@
 
 mod audit;
 mod db;
+mod lifecycle;
 mod machines;
 mod migrations;
 mod outbox;
