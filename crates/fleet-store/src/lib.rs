@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod checks;
 pub mod clients;
 mod clock;
 mod db;
@@ -40,3 +41,5 @@ pub use migrate::{MIGRATIONS, MIGRATION_DIR};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStatus};
 pub use profile::{BunkerProfile, Encryption};
 pub use published::PublishedEvent;
+/// The connection and transaction types the table handles take, so callers can name them.
+pub use rusqlite::{Connection, Transaction};
