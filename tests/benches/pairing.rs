@@ -1,0 +1,145 @@
+//! Pairing benchmark against the sandbox on loopback (auto mode, so nostr-tools can take part).
+//! Prints figures; asserts nothing about time.
+//!
+//! - admin round trips per pairing once the ATM policy exists (goal: 2);
+//! - time from "pair" to QR ready (token minted and read back, QR rendered and self-checked);
+//! - ATM `sign_event` round trip: our `SignerClient` (NIP-04) next to nostr-tools' BunkerSigner
+//!   (NIP-44) against the same sandbox and relay, and their ratio.
+//!
+//! Run: `cargo bench -p acceptance --bench pairing` (needs `npm ci` in tests/interop).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use bunker_client::{BunkerUri, ClientOptions, EventTemplate, Sensitive, SignerClient};
+use fleet_core::connect::ConnectRequest;
+use fleet_core::pairing::{MachineChoice, PairRequest};
+use fleet_core::qr::QrOptions;
+use fleet_core::secrets::Secrets;
+use fleet_core::Fleet;
+use nostr::{Keys, Kind, Timestamp};
+use sandbox::{EncryptionMode, Sandbox, SandboxConfig};
+
+const PAIRINGS: usize = 30;
+const SIGNS: usize = 50;
+
+fn main() -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+fn options() -> ClientOptions {
+    ClientOptions { timeout: Duration::from_secs(10), nip44_probe_timeout: Duration::from_millis(500), ..ClientOptions::default() }
+}
+
+fn request(name: &str) -> PairRequest {
+    let mut req = PairRequest::new(MachineChoice::PickOrCreate { name: name.into(), site: None });
+    req.poll_every = Duration::from_millis(20);
+    req
+}
+
+async fn run() -> Result<()> {
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
+    if !interop.join("node_modules/nostr-tools").exists() {
+        bail!("nostr-tools is not installed: run `npm ci` in {}", interop.display());
+    }
+    let data = tempfile::tempdir()?;
+    let state = tempfile::tempdir()?;
+    let fleet = Fleet::open_with(data.path(), Secrets::memory(), options())?;
+    let (console, _) = fleet.init_console().await?;
+    let mut cfg = SandboxConfig::new(state.path().join("bunker.sqlite3"));
+    cfg.admin_npubs = vec![console.public_key()];
+    cfg.encryption = EncryptionMode::Auto;
+    let sandbox = Sandbox::start(cfg).await?;
+    let connect = ConnectRequest {
+        connection: sandbox.bunker.admin_connection_string(),
+        key_name: "operator".into(),
+        atm_relays: vec![sandbox.relay.url().to_string()],
+        timeout: Duration::from_secs(10),
+    };
+    fleet.connect(&connect, |_| {}).await?;
+
+    // First pairing: finds or creates the ATM policy (not counted).
+    let first = fleet.begin_pairing(&request("warm-up"), |_| {}).await?;
+    let first_trips = first.admin_requests();
+    first.cancel().await?;
+
+    let mut to_qr = Vec::with_capacity(PAIRINGS);
+    let mut trips = Vec::with_capacity(PAIRINGS);
+    for i in 0..PAIRINGS {
+        let started = Instant::now();
+        let pending = fleet.begin_pairing(&request(&format!("bench-{i}")), |_| {}).await?;
+        let qr = pending.qr(&QrOptions::default())?;
+        to_qr.push(started.elapsed().as_secs_f64() * 1000.0);
+        trips.push(pending.admin_requests());
+        assert!(qr.version() >= 1);
+        pending.cancel().await?;
+    }
+
+    // Our ATM: redeem, then SIGNS timed sign_event round trips.
+    let pending = fleet.begin_pairing(&request("rust-atm"), |_| {}).await?;
+    let url = pending.pairing_url().expose().clone();
+    let atm = Keys::generate();
+    let uri = BunkerUri::parse(&url)?;
+    let signer = SignerClient::new(atm, &uri, options()).await?;
+    let secret = uri.secret.as_ref().map(Sensitive::clone_secret).context("the URL has a secret")?;
+    let (paired, redeemed) = tokio::join!(pending.wait(std::future::pending(), |_| {}), signer.connect_resuming(&secret));
+    paired?;
+    redeemed?;
+    let mut ours = Vec::with_capacity(SIGNS);
+    for i in 0..SIGNS {
+        let template = EventTemplate { kind: Kind::from(21000), content: format!("timed {i}"), tags: vec![], created_at: Timestamp::now() };
+        let started = Instant::now();
+        signer.sign_event(template).await?;
+        ours.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    signer.shutdown().await;
+
+    // nostr-tools' BunkerSigner against the same sandbox and relay.
+    let pending = fleet.begin_pairing(&request("node-atm"), |_| {}).await?;
+    let url = pending.pairing_url().expose().clone();
+    let node = tokio::process::Command::new("node")
+        .arg(interop.join("sign-timed.mjs"))
+        .args([url.as_str(), &SIGNS.to_string()])
+        .current_dir(&interop)
+        .kill_on_drop(true)
+        .output();
+    let (paired, out) = tokio::join!(pending.wait(std::future::pending(), |_| {}), node);
+    paired?;
+    let out = out?;
+    if !out.status.success() {
+        bail!("sign-timed.mjs failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let theirs: Vec<f64> = parsed["samples_ms"].as_array().context("samples_ms")?.iter().filter_map(serde_json::Value::as_f64).collect();
+    let bunker_alive = !sandbox.bunker.is_dead();
+    sandbox.shutdown().await;
+
+    let (min_t, max_t) = (trips.iter().min().copied().unwrap_or(0), trips.iter().max().copied().unwrap_or(0));
+    println!("pairing benchmark (sandbox, auto mode, loopback relay)");
+    println!("  admin round trips, first pairing (policy lookup/creation): {first_trips}");
+    println!("  admin round trips per pairing once the policy exists:      {min_t}..={max_t} over {PAIRINGS} pairings (goal 2)");
+    println!("  pair -> QR ready (ms):          median {:>7.2}  p95 {:>7.2}  (n={PAIRINGS})", pct(&to_qr, 50.0), pct(&to_qr, 95.0));
+    println!("  ATM sign_event round trip (ms): n={SIGNS} each");
+    println!("    bunker-client SignerClient:   median {:>7.2}  p95 {:>7.2}", pct(&ours, 50.0), pct(&ours, 95.0));
+    println!("    nostr-tools BunkerSigner:     median {:>7.2}  p95 {:>7.2}", pct(&theirs, 50.0), pct(&theirs, 95.0));
+    println!(
+        "    ratio ours/nostr-tools:       median {:>7.2}  p95 {:>7.2}",
+        pct(&ours, 50.0) / pct(&theirs, 50.0),
+        pct(&ours, 95.0) / pct(&theirs, 95.0)
+    );
+    println!("  bunker alive at the end: {bunker_alive}");
+    Ok(())
+}
+
+/// Nearest-rank percentile.
+fn pct(samples: &[f64], p: f64) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
