@@ -26,15 +26,25 @@ const PAIRINGS: usize = 30;
 const SIGNS: usize = 50;
 
 fn main() -> Result<()> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
 }
 
 fn options() -> ClientOptions {
-    ClientOptions { timeout: Duration::from_secs(10), nip44_probe_timeout: Duration::from_millis(500), ..ClientOptions::default() }
+    ClientOptions {
+        timeout: Duration::from_secs(10),
+        nip44_probe_timeout: Duration::from_millis(500),
+        ..ClientOptions::default()
+    }
 }
 
 fn request(name: &str) -> PairRequest {
-    let mut req = PairRequest::new(MachineChoice::PickOrCreate { name: name.into(), site: None });
+    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
+        name: name.into(),
+        site: None,
+    });
     req.poll_every = Duration::from_millis(20);
     req
 }
@@ -42,7 +52,10 @@ fn request(name: &str) -> PairRequest {
 async fn run() -> Result<()> {
     let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
     if !interop.join("node_modules/nostr-tools").exists() {
-        bail!("nostr-tools is not installed: run `npm ci` in {}", interop.display());
+        bail!(
+            "nostr-tools is not installed: run `npm ci` in {}",
+            interop.display()
+        );
     }
     let data = tempfile::tempdir()?;
     let state = tempfile::tempdir()?;
@@ -69,7 +82,9 @@ async fn run() -> Result<()> {
     let mut trips = Vec::with_capacity(PAIRINGS);
     for i in 0..PAIRINGS {
         let started = Instant::now();
-        let pending = fleet.begin_pairing(&request(&format!("bench-{i}")), |_| {}).await?;
+        let pending = fleet
+            .begin_pairing(&request(&format!("bench-{i}")), |_| {})
+            .await?;
         let qr = pending.qr(&QrOptions::default())?;
         to_qr.push(started.elapsed().as_secs_f64() * 1000.0);
         trips.push(pending.admin_requests());
@@ -83,13 +98,25 @@ async fn run() -> Result<()> {
     let atm = Keys::generate();
     let uri = BunkerUri::parse(&url)?;
     let signer = SignerClient::new(atm, &uri, options()).await?;
-    let secret = uri.secret.as_ref().map(Sensitive::clone_secret).context("the URL has a secret")?;
-    let (paired, redeemed) = tokio::join!(pending.wait(std::future::pending(), |_| {}), signer.connect_resuming(&secret));
+    let secret = uri
+        .secret
+        .as_ref()
+        .map(Sensitive::clone_secret)
+        .context("the URL has a secret")?;
+    let (paired, redeemed) = tokio::join!(
+        pending.wait(std::future::pending(), |_| {}),
+        signer.connect_resuming(&secret)
+    );
     paired?;
     redeemed?;
     let mut ours = Vec::with_capacity(SIGNS);
     for i in 0..SIGNS {
-        let template = EventTemplate { kind: Kind::from(21000), content: format!("timed {i}"), tags: vec![], created_at: Timestamp::now() };
+        let template = EventTemplate {
+            kind: Kind::from(21000),
+            content: format!("timed {i}"),
+            tags: vec![],
+            created_at: Timestamp::now(),
+        };
         let started = Instant::now();
         signer.sign_event(template).await?;
         ours.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -109,21 +136,44 @@ async fn run() -> Result<()> {
     paired?;
     let out = out?;
     if !out.status.success() {
-        bail!("sign-timed.mjs failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "sign-timed.mjs failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let parsed: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let theirs: Vec<f64> = parsed["samples_ms"].as_array().context("samples_ms")?.iter().filter_map(serde_json::Value::as_f64).collect();
+    let theirs: Vec<f64> = parsed["samples_ms"]
+        .as_array()
+        .context("samples_ms")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
     let bunker_alive = !sandbox.bunker.is_dead();
     sandbox.shutdown().await;
 
-    let (min_t, max_t) = (trips.iter().min().copied().unwrap_or(0), trips.iter().max().copied().unwrap_or(0));
+    let (min_t, max_t) = (
+        trips.iter().min().copied().unwrap_or(0),
+        trips.iter().max().copied().unwrap_or(0),
+    );
     println!("pairing benchmark (sandbox, auto mode, loopback relay)");
     println!("  admin round trips, first pairing (policy lookup/creation): {first_trips}");
     println!("  admin round trips per pairing once the policy exists:      {min_t}..={max_t} over {PAIRINGS} pairings (goal 2)");
-    println!("  pair -> QR ready (ms):          median {:>7.2}  p95 {:>7.2}  (n={PAIRINGS})", pct(&to_qr, 50.0), pct(&to_qr, 95.0));
+    println!(
+        "  pair -> QR ready (ms):          median {:>7.2}  p95 {:>7.2}  (n={PAIRINGS})",
+        pct(&to_qr, 50.0),
+        pct(&to_qr, 95.0)
+    );
     println!("  ATM sign_event round trip (ms): n={SIGNS} each");
-    println!("    bunker-client SignerClient:   median {:>7.2}  p95 {:>7.2}", pct(&ours, 50.0), pct(&ours, 95.0));
-    println!("    nostr-tools BunkerSigner:     median {:>7.2}  p95 {:>7.2}", pct(&theirs, 50.0), pct(&theirs, 95.0));
+    println!(
+        "    bunker-client SignerClient:   median {:>7.2}  p95 {:>7.2}",
+        pct(&ours, 50.0),
+        pct(&ours, 95.0)
+    );
+    println!(
+        "    nostr-tools BunkerSigner:     median {:>7.2}  p95 {:>7.2}",
+        pct(&theirs, 50.0),
+        pct(&theirs, 95.0)
+    );
     println!(
         "    ratio ours/nostr-tools:       median {:>7.2}  p95 {:>7.2}",
         pct(&ours, 50.0) / pct(&theirs, 50.0),

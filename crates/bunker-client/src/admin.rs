@@ -199,7 +199,11 @@ impl AdminClient {
     pub async fn probe_nip44(&self) -> Result<Option<Nip44Capable>> {
         let timeout = self.link.options().nip44_probe_timeout;
         self.requests.fetch_add(1, Ordering::Relaxed);
-        match self.link.call("ping", &[], Encryption::Nip44, timeout).await {
+        match self
+            .link
+            .call("ping", &[], Encryption::Nip44, timeout)
+            .await
+        {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::Timeout => return Ok(None),
             // Any answer, even a refusal, was a decrypted NIP-44 request.

@@ -429,7 +429,9 @@ mod tests {
         };
         let (hex, query) = rest.split_at(64.min(rest.len()));
         hex.len() == 64
-            && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
             && query
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "?/_:.=&%-".contains(c))

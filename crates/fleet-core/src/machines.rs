@@ -56,10 +56,16 @@ impl Fleet {
     /// [`Error::Store`] with kind `InvalidInput` for a bad or taken name.
     pub async fn add_machine(&self, name: &str, site: Option<&str>) -> Result<Machine> {
         let new = NewMachine {
-            site: site.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            site: site
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
             ..NewMachine::new(name)
         };
-        Ok(self.db().interact(move |c| machines::insert(c, &new)).await?)
+        Ok(self
+            .db()
+            .interact(move |c| machines::insert(c, &new))
+            .await?)
     }
 
     /// Every machine, ordered by name.
@@ -79,6 +85,8 @@ impl Fleet {
         self.db()
             .interact(move |c| machines::find_by_name(c, &wanted))
             .await?
-            .ok_or_else(|| Error::MachineNotFound { name: name.trim().to_string() })
+            .ok_or_else(|| Error::MachineNotFound {
+                name: name.trim().to_string(),
+            })
     }
 }

@@ -17,7 +17,11 @@ pub const KEY: &str = "operator";
 
 /// Bounded waits everywhere; short NIP-44 probe so connecting to a NIP-04 bunker is quick.
 pub fn options() -> ClientOptions {
-    ClientOptions { timeout: Duration::from_secs(5), nip44_probe_timeout: Duration::from_millis(300), ..ClientOptions::default() }
+    ClientOptions {
+        timeout: Duration::from_secs(5),
+        nip44_probe_timeout: Duration::from_millis(300),
+        ..ClientOptions::default()
+    }
 }
 
 pub struct Env {
@@ -48,7 +52,13 @@ impl Env {
             timeout: Duration::from_secs(5),
         };
         fleet.connect(&req, |_| {}).await.unwrap();
-        Self { sandbox, fleet: Some(fleet), data_dir, scratch: tempfile::tempdir().unwrap(), _bunker_dir: bunker_dir }
+        Self {
+            sandbox,
+            fleet: Some(fleet),
+            data_dir,
+            scratch: tempfile::tempdir().unwrap(),
+            _bunker_dir: bunker_dir,
+        }
     }
 
     pub fn fleet(&self) -> &Fleet {
@@ -64,13 +74,19 @@ impl Env {
     }
 
     pub fn assert_alive(&self) {
-        assert!(!self.sandbox.bunker.is_dead(), "the bunker died: something sent it NIP-44 on a key pubkey");
+        assert!(
+            !self.sandbox.bunker.is_dead(),
+            "the bunker died: something sent it NIP-44 on a key pubkey"
+        );
     }
 
     /// The fleet database and its WAL, as bytes, for the secret scan.
     pub fn database_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
-        for name in [fleet_core::DB_FILE.to_string(), format!("{}-wal", fleet_core::DB_FILE)] {
+        for name in [
+            fleet_core::DB_FILE.to_string(),
+            format!("{}-wal", fleet_core::DB_FILE),
+        ] {
             if let Ok(b) = std::fs::read(self.data_dir.path().join(name)) {
                 bytes.extend(b);
             }
@@ -82,14 +98,22 @@ impl Env {
 
 /// A pairing request with a fast poll, so tests don't wait a second per check.
 pub fn request(machine: &str) -> PairRequest {
-    let mut req = PairRequest::new(MachineChoice::PickOrCreate { name: machine.into(), site: Some("test bench".into()) });
+    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
+        name: machine.into(),
+        site: Some("test bench".into()),
+    });
     req.poll_every = Duration::from_millis(50);
     req
 }
 
 /// The secret of a pairing URL.
 pub fn secret_of(url: &str) -> String {
-    BunkerUri::parse(url).unwrap().secret.unwrap().expose().clone()
+    BunkerUri::parse(url)
+        .unwrap()
+        .secret
+        .unwrap()
+        .expose()
+        .clone()
 }
 
 /// An ATM: one fresh client key per pairing (protocol §4.2 item 1).
@@ -99,14 +123,20 @@ pub struct Atm {
 
 impl Atm {
     pub fn new() -> Self {
-        Self { keys: Keys::generate() }
+        Self {
+            keys: Keys::generate(),
+        }
     }
 
     /// Redeems the pairing URL (NIP-04, as a stock bunker needs) and returns the session.
     pub async fn redeem(&self, url: &str) -> bunker_client::Result<SignerClient> {
         let uri = BunkerUri::parse(url)?;
         let signer = SignerClient::new(self.keys.clone(), &uri, options()).await?;
-        let secret = uri.secret.as_ref().map(Sensitive::clone_secret).expect("a pairing URL has a secret");
+        let secret = uri
+            .secret
+            .as_ref()
+            .map(Sensitive::clone_secret)
+            .expect("a pairing URL has a secret");
         signer.connect_resuming(&secret).await?;
         Ok(signer)
     }
@@ -124,13 +154,20 @@ impl Atm {
     /// A session from the stored, secret-less URL: the ATM's daily path after a restart.
     pub async fn resume(&self, url: &str) -> SignerClient {
         let uri = BunkerUri::parse(url).unwrap().without_secret();
-        SignerClient::new(self.keys.clone(), &uri, options()).await.unwrap()
+        SignerClient::new(self.keys.clone(), &uri, options())
+            .await
+            .unwrap()
     }
 }
 
 pub async fn sign(signer: &SignerClient, kind: u16, content: &str) -> bunker_client::Result<Event> {
     signer
-        .sign_event(EventTemplate { kind: Kind::from(kind), content: content.into(), tags: vec![], created_at: Timestamp::now() })
+        .sign_event(EventTemplate {
+            kind: Kind::from(kind),
+            content: content.into(),
+            tags: vec![],
+            created_at: Timestamp::now(),
+        })
         .await
 }
 
@@ -146,5 +183,7 @@ pub fn interop_dir() -> PathBuf {
 }
 
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
-    String::from_utf8_lossy(haystack).to_lowercase().contains(&needle.to_lowercase())
+    String::from_utf8_lossy(haystack)
+        .to_lowercase()
+        .contains(&needle.to_lowercase())
 }

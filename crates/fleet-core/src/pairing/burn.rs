@@ -3,7 +3,9 @@
 //! this creates. Afterwards the secret is spent ("Token already redeemed") and the only client
 //! it ever admitted is revoked, so no live bearer secret is left behind.
 
-use bunker_client::{AdminClient, BunkerUri, ClientOptions, Error as BunkerError, Refusal, SignerClient};
+use bunker_client::{
+    AdminClient, BunkerUri, ClientOptions, Error as BunkerError, Refusal, SignerClient,
+};
 use nostr::Keys;
 
 use crate::Result;
@@ -21,7 +23,12 @@ pub(super) enum Burn {
 
 /// Redeems the URL's secret as a fresh throwaway key, over NIP-04 (safe for every bunker,
 /// §5 item 1), then revokes that key's KeyUser.
-pub(super) async fn burn(admin: &AdminClient, key_name: &str, uri: &BunkerUri, opts: ClientOptions) -> Result<Burn> {
+pub(super) async fn burn(
+    admin: &AdminClient,
+    key_name: &str,
+    uri: &BunkerUri,
+    opts: ClientOptions,
+) -> Result<Burn> {
     let throwaway = Keys::generate();
     let throwaway_pk = throwaway.public_key();
     let signer = SignerClient::new(throwaway, uri, opts).await?;
@@ -29,7 +36,9 @@ pub(super) async fn burn(admin: &AdminClient, key_name: &str, uri: &BunkerUri, o
     signer.shutdown().await;
     match redeemed {
         Ok(()) => {}
-        Err(BunkerError::Refused(Refusal::TokenAlreadyRedeemed)) => return Ok(Burn::AlreadyRedeemed),
+        Err(BunkerError::Refused(Refusal::TokenAlreadyRedeemed)) => {
+            return Ok(Burn::AlreadyRedeemed)
+        }
         Err(BunkerError::Refused(Refusal::TokenExpired)) => return Ok(Burn::Expired),
         Err(e) => return Err(e.into()),
     }
@@ -38,7 +47,9 @@ pub(super) async fn burn(admin: &AdminClient, key_name: &str, uri: &BunkerUri, o
         .await?
         .into_iter()
         .find(|u| u.pubkey == throwaway_pk)
-        .ok_or(BunkerError::Protocol("the burned token's throwaway client is missing from get_key_users"))?;
+        .ok_or(BunkerError::Protocol(
+            "the burned token's throwaway client is missing from get_key_users",
+        ))?;
     admin.revoke_user(user.id).await?;
     Ok(Burn::Burned(user.id))
 }

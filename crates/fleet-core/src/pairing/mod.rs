@@ -40,7 +40,10 @@ use burn::Burn;
 
 pub use policy::{ATM_EVENT_KIND, ATM_POLICY_NAME};
 pub use token::client_name;
-pub use window::{check_redeem_window, parse_duration, DEFAULT_ACCESS_TERM, DEFAULT_REDEEM_WINDOW, MAX_REDEEM_WINDOW};
+pub use window::{
+    check_redeem_window, parse_duration, DEFAULT_ACCESS_TERM, DEFAULT_REDEEM_WINDOW,
+    MAX_REDEEM_WINDOW,
+};
 
 /// Which machine to pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,15 +148,23 @@ impl Fleet {
     /// [`Error::InvalidInput`] for a bad window or term; [`Error::MachineNotFound`];
     /// [`Error::NotConnected`]; [`Error::TokenNotListed`] (key locked); [`Error::Bunker`].
     #[instrument(skip_all)]
-    pub async fn begin_pairing(&self, req: &PairRequest, on_step: impl Fn(&PairStep)) -> Result<PendingPairing> {
+    pub async fn begin_pairing(
+        &self,
+        req: &PairRequest,
+        on_step: impl Fn(&PairStep),
+    ) -> Result<PendingPairing> {
         let redeem_window = check_redeem_window(req.redeem_window)?;
         if req.access_term.is_zero() {
-            return Err(Error::InvalidInput("the access term must be longer than zero".into()));
+            return Err(Error::InvalidInput(
+                "the access term must be longer than zero".into(),
+            ));
         }
         let machine = match &req.machine {
             MachineChoice::Existing(name) => self.machine(name).await?,
             MachineChoice::PickOrCreate { name, site } => match self.machine(name).await {
-                Err(Error::MachineNotFound { .. }) => self.add_machine(name, site.as_deref()).await?,
+                Err(Error::MachineNotFound { .. }) => {
+                    self.add_machine(name, site.as_deref()).await?
+                }
                 other => other?,
             },
         };
@@ -186,7 +197,11 @@ impl Fleet {
         if let Err(e) = pending.record_start().await {
             return Err(pending.abandon(e).await);
         }
-        info!(machine = pending.machine.id, token = token_id, "pairing token minted");
+        info!(
+            machine = pending.machine.id,
+            token = token_id,
+            "pairing token minted"
+        );
         on_step(&PairStep::TokenMinted {
             machine_id: pending.machine.id,
             machine: pending.machine.name.clone(),
@@ -214,7 +229,11 @@ async fn mint(
         .iter()
         .map(|r| RelayUrl::parse(r))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| Error::InvalidInput("the stored ATM relays are damaged: run `satop connect` again".into()))?;
+        .map_err(|_| {
+            Error::InvalidInput(
+                "the stored ATM relays are damaged: run `satop connect` again".into(),
+            )
+        })?;
     let key = profile.key_name.as_str();
     let client = client_name(machine.id);
     let hours = Some(window::bunker_hours(window));
@@ -234,11 +253,18 @@ async fn mint(
         let id = policy::ensure(fleet, admin).await?;
         admin.create_new_token(key, &client, id, hours).await?;
     }
-    let token = token::newest_unredeemed(admin.get_key_tokens(key).await?, &client)
-        .ok_or_else(|| Error::TokenNotListed { key: key.to_string() })?;
+    let token =
+        token::newest_unredeemed(admin.get_key_tokens(key).await?, &client).ok_or_else(|| {
+            Error::TokenNotListed {
+                key: key.to_string(),
+            }
+        })?;
     let uri = token.pairing_uri(relays)?;
     if uri.signer != key_pubkey {
-        return Err(bunker_client::Error::Protocol("the token names a different key than the operator key").into());
+        return Err(bunker_client::Error::Protocol(
+            "the token names a different key than the operator key",
+        )
+        .into());
     }
     Ok((token.id, uri))
 }
@@ -325,7 +351,11 @@ impl PendingPairing {
     /// As above; [`Error::RedeemerNotFound`], [`Error::NotScoped`], [`Error::Bunker`],
     /// [`Error::Store`].
     #[instrument(skip_all, fields(machine = self.machine.id))]
-    pub async fn wait(self, cancel: impl Future<Output = ()>, on_step: impl Fn(&PairStep)) -> Result<Paired> {
+    pub async fn wait(
+        self,
+        cancel: impl Future<Output = ()>,
+        on_step: impl Fn(&PairStep),
+    ) -> Result<Paired> {
         on_step(&PairStep::WaitingForAtm);
         let outcome = match self.watch(cancel, &on_step).await {
             Ok(paired) => Ok(paired),
@@ -351,14 +381,23 @@ impl PendingPairing {
         outcome
     }
 
-    async fn watch(&self, cancel: impl Future<Output = ()>, on_step: &impl Fn(&PairStep)) -> Result<Paired, Watch> {
+    async fn watch(
+        &self,
+        cancel: impl Future<Output = ()>,
+        on_step: &impl Fn(&PairStep),
+    ) -> Result<Paired, Watch> {
         tokio::pin!(cancel);
         loop {
             match self.redeemed().await {
                 Ok(true) => return self.complete(on_step).await.map_err(Watch::Failed),
                 Ok(false) => {}
                 // A relay hiccup must not end the pairing: the next poll may get through.
-                Err(e) if matches!(e.kind(), crate::ErrorKind::Timeout | crate::ErrorKind::Unreachable) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        crate::ErrorKind::Timeout | crate::ErrorKind::Unreachable
+                    ) =>
+                {
                     warn!(error = %e, "redemption poll failed; retrying");
                 }
                 Err(e) => return Err(Watch::Failed(e)),
@@ -380,19 +419,32 @@ impl PendingPairing {
         let tokens = self.admin.get_key_tokens(&self.key_name).await?;
         match tokens.iter().find(|t| t.id == self.token_id) {
             Some(t) => Ok(t.is_redeemed()),
-            None => Err(Error::TokenNotListed { key: self.key_name.clone() }),
+            None => Err(Error::TokenNotListed {
+                key: self.key_name.clone(),
+            }),
         }
     }
 
     /// Finds the redeeming client, checks its scope, records the pairing.
     async fn complete(&self, on_step: &impl Fn(&PairStep)) -> Result<Paired> {
         let users = self.admin.get_key_users(&self.key_name).await?;
-        let user = redeemer::find(&users, &self.client_name, self.machine.atm_client_pubkey.as_deref())
-            .ok_or_else(|| Error::RedeemerNotFound { machine: self.machine.name.clone() })?;
+        let user = redeemer::find(
+            &users,
+            &self.client_name,
+            self.machine.atm_client_pubkey.as_deref(),
+        )
+        .ok_or_else(|| Error::RedeemerNotFound {
+            machine: self.machine.name.clone(),
+        })?;
         let fingerprint = bunker_client::fingerprint(&user.pubkey);
-        on_step(&PairStep::AtmConnected { atm_client_pubkey: user.pubkey.to_hex(), fingerprint: fingerprint.clone() });
+        on_step(&PairStep::AtmConnected {
+            atm_client_pubkey: user.pubkey.to_hex(),
+            fingerprint: fingerprint.clone(),
+        });
         if !redeemer::can_sign_atm_events(user) {
-            return Err(Error::NotScoped { machine: self.machine.name.clone() });
+            return Err(Error::NotScoped {
+                machine: self.machine.name.clone(),
+            });
         }
         let paired_at = unix_now();
         let paired = Paired {
@@ -436,7 +488,9 @@ impl PendingPairing {
                 Ok(())
             })
             .await?;
-        on_step(&PairStep::Verified { bunker_connection_id: paired.bunker_connection_id });
+        on_step(&PairStep::Verified {
+            bunker_connection_id: paired.bunker_connection_id,
+        });
         Ok(paired)
     }
 
@@ -472,7 +526,10 @@ impl PendingPairing {
         self.record_end(outcome, detail).await?;
         Err(match ending {
             Ending::Cancelled => Error::PairingCancelled { machine },
-            Ending::TimedOut => Error::PairingTimedOut { machine, burned: !matches!(burned, Burn::Expired) },
+            Ending::TimedOut => Error::PairingTimedOut {
+                machine,
+                burned: !matches!(burned, Burn::Expired),
+            },
         })
     }
 
@@ -490,7 +547,9 @@ impl PendingPairing {
                         action: "pair".into(),
                         machine_id: Some(id),
                         outcome: "started".into(),
-                        detail: Some(format!("bunker token #{token_id} minted; redeemable until {until} (unix)")),
+                        detail: Some(format!(
+                            "bunker token #{token_id} minted; redeemable until {until} (unix)"
+                        )),
                     },
                 )?;
                 tx.commit()?;
@@ -510,7 +569,12 @@ impl PendingPairing {
                 machines::update_state(&tx, id, state)?;
                 audit::append(
                     &tx,
-                    &NewAuditEntry { action: "pair".into(), machine_id: Some(id), outcome: outcome.into(), detail: Some(detail) },
+                    &NewAuditEntry {
+                        action: "pair".into(),
+                        machine_id: Some(id),
+                        outcome: outcome.into(),
+                        detail: Some(detail),
+                    },
                 )?;
                 tx.commit()?;
                 Ok(())
@@ -531,7 +595,9 @@ impl PendingPairing {
         let burned = match burn::burn(&self.admin, &self.key_name, &self.uri, opts).await {
             Ok(Burn::Burned(_) | Burn::Expired) => "pairing code burned",
             Ok(Burn::AlreadyRedeemed) => "pairing code had been redeemed",
-            Err(_) => "pairing code could NOT be burned; it expires with the bunker's redeem window",
+            Err(_) => {
+                "pairing code could NOT be burned; it expires with the bunker's redeem window"
+            }
         };
         // The error's text never holds a secret (see crate::Error), so it may go in the log.
         let detail = format!("{error}; {burned}");
@@ -567,7 +633,10 @@ mod tests {
     #[test]
     fn two_relay_pairing_url_fits_qr_version_10_at_ecc_m() {
         let uri = BunkerUri {
-            signer: PublicKey::from_hex("a4818d9d05bbec10166edbefe7b9e0201542b8f45f78c535e56f6c73c383b4f5").unwrap(),
+            signer: PublicKey::from_hex(
+                "a4818d9d05bbec10166edbefe7b9e0201542b8f45f78c535e56f6c73c383b4f5",
+            )
+            .unwrap(),
             relays: vec![
                 RelayUrl::parse("wss://relay.nsecbunker.com").unwrap(),
                 RelayUrl::parse("wss://relay.damus.io").unwrap(),
@@ -576,7 +645,11 @@ mod tests {
         };
         let qr = PairingQr::render(&uri.to_compact_url_string(), &QrOptions::default()).unwrap();
         assert_eq!(qr.ecc(), Ecc::Medium, "a camera needs ECC M");
-        assert!(qr.version() <= 10, "version {} is too dense for an ATM camera", qr.version());
+        assert!(
+            qr.version() <= 10,
+            "version {} is too dense for an ATM camera",
+            qr.version()
+        );
         let encoded = PairingQr::render(&uri.to_url_string(), &QrOptions::default()).unwrap();
         assert!(
             encoded.ecc() != Ecc::Medium || encoded.version() > 10,

@@ -26,7 +26,11 @@ fn atm_rule_text() -> String {
 pub(super) fn remembered(profile: &BunkerProfile) -> Option<u64> {
     let policies = profile.capabilities.as_ref()?.get("policies")?.clone();
     let policies: Vec<PolicySummary> = serde_json::from_value(policies).ok()?;
-    pick(policies.iter().map(|p| (p.id, p.name.as_str(), p.rules.clone())))
+    pick(
+        policies
+            .iter()
+            .map(|p| (p.id, p.name.as_str(), p.rules.clone())),
+    )
 }
 
 /// The ATM policy among the bunker's: rules exactly `[sign_event 21000]` (anything broader
@@ -60,10 +64,14 @@ pub(super) async fn ensure(fleet: &Fleet, admin: &AdminClient) -> Result<u64> {
     let id = match pick_from_bunker(&admin.get_policies().await?) {
         Some(id) => id,
         None => {
-            let policy = NewPolicy { name: ATM_POLICY_NAME.into(), rules: vec![PolicyRule::sign_event(ATM_EVENT_KIND)] };
+            let policy = NewPolicy {
+                name: ATM_POLICY_NAME.into(),
+                rules: vec![PolicyRule::sign_event(ATM_EVENT_KIND)],
+            };
             admin.create_new_policy(&policy).await?;
-            pick_from_bunker(&admin.get_policies().await?)
-                .ok_or(bunker_client::Error::Protocol("the ATM policy was created but get_policies does not list it"))?
+            pick_from_bunker(&admin.get_policies().await?).ok_or(bunker_client::Error::Protocol(
+                "the ATM policy was created but get_policies does not list it",
+            ))?
         }
     };
     remember(fleet, id).await?;
@@ -99,7 +107,10 @@ mod tests {
     fn policy(id: u64, name: &str, rules: &[(&str, Option<&str>)]) -> Policy {
         let rules = rules
             .iter()
-            .map(|(m, k)| PolicyRule { method: (*m).into(), kind: k.map(str::to_string) })
+            .map(|(m, k)| PolicyRule {
+                method: (*m).into(),
+                kind: k.map(str::to_string),
+            })
             .collect();
         serde_json::from_value(serde_json::json!({"id": id, "name": name, "rules": []}))
             .map(|mut p: Policy| {
@@ -113,10 +124,18 @@ mod tests {
     fn only_a_policy_with_exactly_the_kind_21000_rule_is_reused() {
         let policies = vec![
             policy(1, "everything", &[("sign_event", Some("all"))]),
-            policy(2, "atm-plus-ping", &[("sign_event", Some("21000")), ("ping", Some("all"))]),
+            policy(
+                2,
+                "atm-plus-ping",
+                &[("sign_event", Some("21000")), ("ping", Some("all"))],
+            ),
             policy(3, "dms", &[("sign_event", Some("4"))]),
         ];
-        assert_eq!(pick_from_bunker(&policies), None, "broader policies must not be given to ATMs");
+        assert_eq!(
+            pick_from_bunker(&policies),
+            None,
+            "broader policies must not be given to ATMs"
+        );
         let mut with_atm = policies.clone();
         with_atm.push(policy(4, "someone-elses", &[("sign_event", Some("21000"))]));
         assert_eq!(pick_from_bunker(&with_atm), Some(4));

@@ -9,7 +9,11 @@ use super::policy::ATM_EVENT_KIND;
 /// The client that redeemed the token of `client_name`: unrevoked, described as the token's
 /// client name, not the machine's previous client key (a re-paired machine's old KeyUser has the
 /// same description), newest first.
-pub(super) fn find<'a>(users: &'a [KeyUser], client_name: &str, previous_client: Option<&str>) -> Option<&'a KeyUser> {
+pub(super) fn find<'a>(
+    users: &'a [KeyUser],
+    client_name: &str,
+    previous_client: Option<&str>,
+) -> Option<&'a KeyUser> {
     users
         .iter()
         .filter(|u| !u.is_revoked() && u.description.as_deref() == Some(client_name))
@@ -21,7 +25,9 @@ pub(super) fn find<'a>(users: &'a [KeyUser], client_name: &str, previous_client:
 pub(super) fn can_sign_atm_events(user: &KeyUser) -> bool {
     let kind = ATM_EVENT_KIND.to_string();
     user.signing_conditions.iter().any(|c| {
-        c.method.as_deref() == Some("sign_event") && c.kind.as_deref() == Some(kind.as_str()) && c.allowed != Some(false)
+        c.method.as_deref() == Some("sign_event")
+            && c.kind.as_deref() == Some(kind.as_str())
+            && c.allowed != Some(false)
     })
 }
 
@@ -29,7 +35,13 @@ pub(super) fn can_sign_atm_events(user: &KeyUser) -> bool {
 mod tests {
     use super::*;
 
-    fn user(id: u64, pubkey: &str, description: Option<&str>, revoked: bool, kind: &str) -> KeyUser {
+    fn user(
+        id: u64,
+        pubkey: &str,
+        description: Option<&str>,
+        revoked: bool,
+        kind: &str,
+    ) -> KeyUser {
         serde_json::from_value(serde_json::json!({
             "id": id,
             "name": "operator",
@@ -62,7 +74,10 @@ mod tests {
     fn a_re_paired_machines_old_client_is_not_taken_for_the_new_one() {
         let users = vec![user(1, A, Some("satmachine-1"), false, "21000")];
         assert!(find(&users, "satmachine-1", Some(A)).is_none());
-        let users = vec![user(1, A, Some("satmachine-1"), false, "21000"), user(5, B, Some("satmachine-1"), false, "21000")];
+        let users = vec![
+            user(1, A, Some("satmachine-1"), false, "21000"),
+            user(5, B, Some("satmachine-1"), false, "21000"),
+        ];
         assert_eq!(find(&users, "satmachine-1", Some(A)).map(|u| u.id), Some(5));
     }
 

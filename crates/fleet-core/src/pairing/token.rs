@@ -29,7 +29,10 @@ pub(super) async fn lock(bunker: &str, client_name: &str) -> OwnedMutexGuard<()>
     static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
     let key = format!("{bunker}/{client_name}");
     let lock = {
-        let mut map = LOCKS.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = LOCKS
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(map.entry(key).or_default())
     };
     lock.lock_owned().await
@@ -62,7 +65,10 @@ mod tests {
             token(7, "satmachine-1", false),
             token(8, "satmachine-10", false),
         ];
-        assert_eq!(newest_unredeemed(tokens, "satmachine-1").map(|t| t.id), Some(7));
+        assert_eq!(
+            newest_unredeemed(tokens, "satmachine-1").map(|t| t.id),
+            Some(7)
+        );
         assert!(newest_unredeemed(vec![token(1, "satmachine-1", true)], "satmachine-1").is_none());
     }
 
@@ -74,11 +80,24 @@ mod tests {
     #[tokio::test]
     async fn pairings_of_one_machine_take_turns_and_others_do_not_wait() {
         let held = lock("b", "satmachine-1").await;
-        let same = tokio::time::timeout(std::time::Duration::from_millis(50), lock("b", "satmachine-1")).await;
-        assert!(same.is_err(), "a second pairing of the same machine must wait");
-        let other = tokio::time::timeout(std::time::Duration::from_secs(5), lock("b", "satmachine-2")).await;
+        let same = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            lock("b", "satmachine-1"),
+        )
+        .await;
+        assert!(
+            same.is_err(),
+            "a second pairing of the same machine must wait"
+        );
+        let other =
+            tokio::time::timeout(std::time::Duration::from_secs(5), lock("b", "satmachine-2"))
+                .await;
         assert!(other.is_ok(), "another machine must not wait");
         drop(held);
-        assert!(tokio::time::timeout(std::time::Duration::from_secs(5), lock("b", "satmachine-1")).await.is_ok());
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_secs(5), lock("b", "satmachine-1"))
+                .await
+                .is_ok()
+        );
     }
 }

@@ -21,8 +21,14 @@ pub const DEFAULT_ACCESS_TERM: Duration = Duration::from_secs(30 * 24 * 60 * 60)
 /// [`Error::InvalidInput`] naming the accepted forms.
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let text = text.trim();
-    let bad = || Error::InvalidInput(format!("{text:?} is not a duration: write e.g. 30m, 2h or 1d"));
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let bad = || {
+        Error::InvalidInput(format!(
+            "{text:?} is not a duration: write e.g. 30m, 2h or 1d"
+        ))
+    };
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().map_err(|_| bad())?;
     let secs = match unit.trim() {
@@ -41,10 +47,14 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
 /// [`Error::InvalidInput`].
 pub fn check_redeem_window(window: Duration) -> Result<Duration> {
     if window.is_zero() {
-        return Err(Error::InvalidInput("the redeem window must be longer than zero".into()));
+        return Err(Error::InvalidInput(
+            "the redeem window must be longer than zero".into(),
+        ));
     }
     if window > MAX_REDEEM_WINDOW {
-        return Err(Error::InvalidInput("the redeem window can be at most 7 days: a pairing code is a bearer secret".into()));
+        return Err(Error::InvalidInput(
+            "the redeem window can be at most 7 days: a pairing code is a bearer secret".into(),
+        ));
     }
     Ok(window)
 }
@@ -67,7 +77,11 @@ mod tests {
         assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
         assert_eq!(parse_duration(" 2h ").unwrap(), Duration::from_secs(7200));
         assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86400));
-        assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(2700), "a bare number is minutes");
+        assert_eq!(
+            parse_duration("45").unwrap(),
+            Duration::from_secs(2700),
+            "a bare number is minutes"
+        );
         for bad in ["", "h", "2w", "-1h", "1.5h", "99999999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad:?} must be refused");
         }

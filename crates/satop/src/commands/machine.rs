@@ -11,11 +11,19 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
     match cmd {
         MachineCommand::Add { name, site } => {
             let m = fleet.add_machine(&name, site.as_deref()).await?;
-            println!("added machine #{} {:?} (unpaired): pair it with `satop pair {:?} --wait`", m.id, m.name, m.name);
+            println!(
+                "added machine #{} {:?} (unpaired): pair it with `satop pair {:?} --wait`",
+                m.id, m.name, m.name
+            );
             Ok(())
         }
         MachineCommand::List { json } => {
-            let list: Vec<MachineSummary> = fleet.machines().await?.iter().map(MachineSummary::from).collect();
+            let list: Vec<MachineSummary> = fleet
+                .machines()
+                .await?
+                .iter()
+                .map(MachineSummary::from)
+                .collect();
             if json {
                 return print_json(&list);
             }
@@ -24,8 +32,16 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
             }
             for m in &list {
                 let fp = m.fingerprint.as_deref().unwrap_or("-");
-                let until = m.access_expires_at.map_or_else(|| "-".to_string(), |t| t.to_string());
-                println!("#{:<4} {:<24} {:<14} client {fp}  access until {until}  {}", m.id, m.name, m.state, m.site.as_deref().unwrap_or(""));
+                let until = m
+                    .access_expires_at
+                    .map_or_else(|| "-".to_string(), |t| t.to_string());
+                println!(
+                    "#{:<4} {:<24} {:<14} client {fp}  access until {until}  {}",
+                    m.id,
+                    m.name,
+                    m.state,
+                    m.site.as_deref().unwrap_or("")
+                );
             }
             Ok(())
         }

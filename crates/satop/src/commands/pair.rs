@@ -1,6 +1,8 @@
 //! `satop pair MACHINE`: mint the pairing code, show it, optionally wait for the ATM.
 
-use fleet_core::pairing::{parse_duration, MachineChoice, PairRequest, PairStep, Paired, PendingPairing};
+use fleet_core::pairing::{
+    parse_duration, MachineChoice, PairRequest, PairStep, Paired, PendingPairing,
+};
 use fleet_core::qr::QrOptions;
 use fleet_core::Fleet;
 use serde::Serialize;
@@ -57,7 +59,9 @@ fn show(pending: &PendingPairing, args: &PairArgs) -> Result<PairOutput, Failure
     if args.qr_terminal {
         println!("{}", pending.qr_terminal()?);
     }
-    let url = args.show_secret.then(|| pending.pairing_url().expose().clone());
+    let url = args
+        .show_secret
+        .then(|| pending.pairing_url().expose().clone());
     if let (Some(url), false) = (&url, args.json) {
         println!("{url}");
     }
@@ -77,15 +81,29 @@ fn progress(quiet: bool, step: &PairStep) {
         return;
     }
     match step {
-        PairStep::TokenMinted { machine, redeem_expires_at, .. } => {
-            eprintln!("pairing code minted for {machine:?}; redeemable until {redeem_expires_at} (unix)");
+        PairStep::TokenMinted {
+            machine,
+            redeem_expires_at,
+            ..
+        } => {
+            eprintln!(
+                "pairing code minted for {machine:?}; redeemable until {redeem_expires_at} (unix)"
+            );
         }
-        PairStep::WaitingForAtm => eprintln!("waiting for the ATM to scan the code (Ctrl-C cancels and burns it)…"),
+        PairStep::WaitingForAtm => {
+            eprintln!("waiting for the ATM to scan the code (Ctrl-C cancels and burns it)…")
+        }
         PairStep::AtmConnected { fingerprint, .. } => {
-            eprintln!("ATM connected: client fingerprint {fingerprint} (check the ATM shows the same)");
+            eprintln!(
+                "ATM connected: client fingerprint {fingerprint} (check the ATM shows the same)"
+            );
         }
-        PairStep::Verified { bunker_connection_id } => {
-            eprintln!("verified: the ATM can sign kind 21000 (bunker KeyUser #{bunker_connection_id})");
+        PairStep::Verified {
+            bunker_connection_id,
+        } => {
+            eprintln!(
+                "verified: the ATM can sign kind 21000 (bunker KeyUser #{bunker_connection_id})"
+            );
         }
         _ => {}
     }
@@ -96,10 +114,16 @@ fn finish(out: PairOutput, json: bool) -> Result<(), Failure> {
         return print_json(&out);
     }
     if let Some(path) = &out.qr_png {
-        println!("QR written to {path} (version {}; it holds the pairing secret: delete it after use)", out.qr_version);
+        println!(
+            "QR written to {path} (version {}; it holds the pairing secret: delete it after use)",
+            out.qr_version
+        );
     }
     if let Some(p) = &out.paired {
-        println!("paired {:?}: fingerprint {}, access until {} (unix)", p.machine, p.fingerprint, p.access_expires_at);
+        println!(
+            "paired {:?}: fingerprint {}, access until {} (unix)",
+            p.machine, p.fingerprint, p.access_expires_at
+        );
     }
     Ok(())
 }
