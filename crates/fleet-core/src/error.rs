@@ -88,6 +88,9 @@ pub enum Error {
     /// The pairing QR could not be rendered.
     #[error("could not render the pairing QR: {0}")]
     Qr(#[from] crate::qr::QrError),
+    /// The LNbits database (migration checks, legacy import) could not be read.
+    #[error("LNbits database: {0}")]
+    Lnbits(#[from] lnbits_source::Error),
 }
 
 /// Stable classification of [`Error`]: the CLI and UI branch on this, never on messages.
@@ -146,6 +149,11 @@ impl Error {
             Self::PairingCancelled { .. } => ErrorKind::Cancelled,
             Self::TokenNotListed { .. } => ErrorKind::KeyLocked,
             Self::RedeemerNotFound { .. } | Self::NotScoped { .. } => ErrorKind::Rejected,
+            Self::Lnbits(e) => match e.kind() {
+                lnbits_source::ErrorKind::InvalidInput | lnbits_source::ErrorKind::NotFound => ErrorKind::InvalidInput,
+                lnbits_source::ErrorKind::Unreachable => ErrorKind::Unreachable,
+                _ => ErrorKind::Storage,
+            },
         }
     }
 }

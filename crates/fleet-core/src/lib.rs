@@ -18,6 +18,7 @@
 //! - [`secrets`]: where the console keys live (OS keyring, encrypted file, memory).
 //! - [`identity`]: the console identity (admin key) and the console session key.
 //! - [`qr`]: pairing QR codes, self-checked.
+//! - [`migration`]: the migration status checklist and the legacy import from LNbits.
 //! - [`machines`]: add and list the fleet's machines.
 //! - [`pairing`]: pair an ATM: mint a kind-21000 token, show it, watch the redemption, burn on cancel.
 #![forbid(unsafe_code)]
@@ -27,6 +28,7 @@ mod error;
 mod fleet;
 pub mod identity;
 pub mod machines;
+pub mod migration;
 pub mod pairing;
 pub mod qr;
 pub mod secrets;

@@ -54,6 +54,48 @@ pub fn latest(conn: &Connection) -> Result<Option<CheckRun>> {
     .transpose()
 }
 
+/// One text value stored in the cache, for the secret scan of the migration checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextCell {
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// The value.
+    pub value: String,
+}
+
+/// Every text value in every table of the cache (the secret scan reads them all, whatever
+/// tables later migrations add).
+///
+/// # Errors
+/// [`Error::Sqlite`].
+pub fn text_cells(conn: &Connection) -> Result<Vec<TextCell>> {
+    let mut tables_stmt =
+        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?;
+    let tables = tables_stmt
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{}\"", table.replace('"', "\"\"")))?;
+        let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            for (i, column) in columns.iter().enumerate() {
+                if let rusqlite::types::ValueRef::Text(bytes) = row.get_ref(i)? {
+                    out.push(TextCell {
+                        table: table.clone(),
+                        column: column.clone(),
+                        value: String::from_utf8_lossy(bytes).into_owned(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -75,5 +117,13 @@ mod tests {
         let run = latest(&conn).unwrap().unwrap();
         assert_eq!((run.id, run.run_at), (id, 200));
         assert_eq!(run.result, serde_json::json!({"checks": [2]}));
+    }
+
+    #[test]
+    fn text_cells_cover_every_table() {
+        let conn = db();
+        insert(&conn, 1, &serde_json::json!({"x": "y"})).unwrap();
+        let cells = text_cells(&conn).unwrap();
+        assert!(cells.iter().any(|c| c.table == "migration_checks" && c.column == "result"));
     }
 }
