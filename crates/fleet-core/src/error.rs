@@ -85,6 +85,42 @@ pub enum Error {
         /// The machine's name.
         machine: String,
     },
+    /// The machine cannot be revoked in its current state (never paired, legacy, already revoked).
+    #[error("machine {machine:?} is {state}: there is no bunker access to revoke")]
+    RevokeNotPossible {
+        /// The machine's name.
+        machine: String,
+        /// Its state, as shown.
+        state: String,
+    },
+    /// The bunker accepted `revoke_user` but does not list the client as revoked yet.
+    #[error("the bunker accepted the revoke of KeyUser {key_user_ids} but does not list it as revoked yet; it is checked again at the next sync")]
+    RevokeUnconfirmed {
+        /// The KeyUser ids (`#3, #4`).
+        key_user_ids: String,
+    },
+    /// The machine has no bunker client to renew.
+    #[error("machine {machine:?} is {state}: only a paired machine (active, expiring, expired) can be re-paired; pair it with `satop pair` instead")]
+    RepairNotPossible {
+        /// The machine's name.
+        machine: String,
+        /// Its state, as shown.
+        state: String,
+    },
+    /// A bunker-signed operator event failed verification; nothing was published.
+    #[error("the bunker-signed {d_tag} event {problem}; it was not published")]
+    EventNotVerified {
+        /// The event's `d` tag.
+        d_tag: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// No relay accepted the operator event.
+    #[error("no relay accepted the event ({relays}); it stays queued")]
+    NotPublished {
+        /// The relays tried.
+        relays: String,
+    },
     /// The pairing QR could not be rendered.
     #[error("could not render the pairing QR: {0}")]
     Qr(#[from] crate::qr::QrError),
@@ -149,6 +185,10 @@ impl Error {
             Self::PairingCancelled { .. } => ErrorKind::Cancelled,
             Self::TokenNotListed { .. } => ErrorKind::KeyLocked,
             Self::RedeemerNotFound { .. } | Self::NotScoped { .. } => ErrorKind::Rejected,
+            Self::RevokeNotPossible { .. } | Self::RepairNotPossible { .. } => ErrorKind::InvalidInput,
+            Self::RevokeUnconfirmed { .. } => ErrorKind::Timeout,
+            Self::EventNotVerified { .. } => ErrorKind::Rejected,
+            Self::NotPublished { .. } => ErrorKind::Unreachable,
             Self::Lnbits(e) => match e.kind() {
                 lnbits_source::ErrorKind::InvalidInput | lnbits_source::ErrorKind::NotFound => ErrorKind::InvalidInput,
                 lnbits_source::ErrorKind::Unreachable => ErrorKind::Unreachable,

@@ -21,18 +21,33 @@
 //! - [`migration`]: the migration status checklist and the legacy import from LNbits.
 //! - [`machines`]: add and list the fleet's machines.
 //! - [`pairing`]: pair an ATM: mint a kind-21000 token, show it, watch the redemption, burn on cancel.
+//! - [`lifecycle`]: the machine states (`unpaired` … `revoke pending`, `revoked`, `legacy`) and
+//!   their transitions.
+//! - [`revoke`]: revoke a machine (offline: `revoke pending` until the bunker is reachable).
+//! - [`term`]: the 30-day access term: expiring machines, re-pair, revoke at the end.
+//! - [`reconcile`]: compare the cache with the bunker's clients and tokens.
+//! - [`outbox`]: run queued network actions in order, exactly once, with backoff.
+//! - [`audit`]: read and export the append-only audit log.
+//! - [`operator_events`]: roster, super-fee policy, app config as bunker-signed kind 30078.
 #![forbid(unsafe_code)]
 
 pub mod connect;
 mod error;
 mod fleet;
+pub mod audit;
 pub mod identity;
+pub mod lifecycle;
 pub mod machines;
+pub mod operator_events;
+pub mod outbox;
 pub mod migration;
 pub mod pairing;
 pub mod qr;
+pub mod reconcile;
+pub mod revoke;
 pub mod secrets;
 pub mod status;
+pub mod term;
 
 pub use error::{Error, ErrorKind, Result};
 pub use fleet::{Fleet, DB_FILE};

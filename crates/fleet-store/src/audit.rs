@@ -87,6 +87,22 @@ pub fn list_after(conn: &Connection, after_id: i64, limit: usize) -> Result<Vec<
     Ok(entries)
 }
 
+/// The newest `limit` entries of one machine, newest first.
+///
+/// # Errors
+/// [`crate::Error::Sqlite`].
+pub fn list_for_machine(conn: &Connection, machine_id: i64, limit: usize) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at, action, machine_id, outcome, detail FROM audit_log WHERE machine_id = ?1
+         ORDER BY id DESC LIMIT ?2",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let entries = stmt
+        .query_map(params![machine_id, limit], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(entries)
+}
+
 fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         id: row.get(0)?,
