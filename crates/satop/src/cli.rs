@@ -43,6 +43,9 @@ pub enum Command {
     Machine(MachineCommand),
     /// Pair an ATM: mint a pairing code (kind-21000 signing only) and show it as a QR.
     Pair(PairArgs),
+    /// Is the move to the bunker complete? (migration status checklist)
+    #[command(subcommand)]
+    Migration(MigrationCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +63,35 @@ pub enum MachineCommand {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Import the machines of LNbits' satmachineadmin (`dca_machines`) as legacy machines
+    /// (re-pair required). The LNbits database is only read.
+    Import {
+        /// LNbits data directory, a .sqlite3 file, or a postgres:// URL.
+        #[arg(long, value_name = "PATH|URL")]
+        lnbits_db: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrationCommand {
+    /// Run the checklist; exit 0 only when every check passes (4 otherwise, listing what is left).
+    Check {
+        /// LNbits data directory, a .sqlite3 file, or a postgres:// URL (read-only).
+        #[arg(long, value_name = "PATH|URL")]
+        lnbits_db: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Skip the test signature through the bunker (that check is then `unknown`).
+        #[arg(long)]
+        no_test_signature: bool,
+        /// Show the last cached result instead of running the checks (works offline).
+        #[arg(long, conflicts_with_all = ["lnbits_db", "no_test_signature"])]
+        cached: bool,
     },
 }
 

@@ -17,6 +17,7 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
             );
             Ok(())
         }
+        MachineCommand::Import { lnbits_db, json } => super::migration::import(fleet, &lnbits_db, json).await,
         MachineCommand::List { json } => {
             let list: Vec<MachineSummary> = fleet
                 .machines()

@@ -3,6 +3,7 @@
 mod connect;
 mod identity;
 mod machine;
+mod migration;
 mod pair;
 mod sandbox;
 mod status;
@@ -24,6 +25,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Command::Status { json } => status::run(&fleet, json).await,
                 Command::Machine(cmd) => machine::run(&fleet, cmd).await,
                 Command::Pair(args) => pair::run(&fleet, args).await,
+                Command::Migration(cmd) => migration::run(&fleet, cmd).await,
                 Command::Sandbox(_) => Ok(()),
             }
         }
