@@ -41,7 +41,13 @@ pub fn latest(conn: &Connection) -> Result<Option<CheckRun>> {
         .query_row(
             "SELECT id, run_at, result FROM migration_checks ORDER BY run_at DESC, id DESC LIMIT 1",
             [],
-            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?)),
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            },
         )
         .optional()?;
     row.map(|(id, run_at, text)| {
@@ -71,14 +77,16 @@ pub struct TextCell {
 /// # Errors
 /// [`Error::Sqlite`].
 pub fn text_cells(conn: &Connection) -> Result<Vec<TextCell>> {
-    let mut tables_stmt =
-        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?;
+    let mut tables_stmt = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )?;
     let tables = tables_stmt
         .query_map([], |row| row.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out = Vec::new();
     for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{}\"", table.replace('"', "\"\"")))?;
+        let mut stmt =
+            conn.prepare(&format!("SELECT * FROM \"{}\"", table.replace('"', "\"\"")))?;
         let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
@@ -124,6 +132,8 @@ mod tests {
         let conn = db();
         insert(&conn, 1, &serde_json::json!({"x": "y"})).unwrap();
         let cells = text_cells(&conn).unwrap();
-        assert!(cells.iter().any(|c| c.table == "migration_checks" && c.column == "result"));
+        assert!(cells
+            .iter()
+            .any(|c| c.table == "migration_checks" && c.column == "result"));
     }
 }

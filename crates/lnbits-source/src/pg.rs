@@ -25,7 +25,10 @@ impl std::fmt::Debug for Url {
 
 impl Url {
     pub(crate) fn new(url: &str) -> Self {
-        Self { full: url.to_owned(), redacted: redact(url) }
+        Self {
+            full: url.to_owned(),
+            redacted: redact(url),
+        }
     }
 
     pub(crate) fn redacted(&self) -> &str {
@@ -33,7 +36,10 @@ impl Url {
     }
 
     fn err(&self, source: postgres::Error) -> Error {
-        Error::Postgres { url: self.redacted.clone(), source }
+        Error::Postgres {
+            url: self.redacted.clone(),
+            source,
+        }
     }
 
     /// Connects, runs `f` in a read-only transaction, rolls back.
@@ -93,7 +99,11 @@ impl Reader for PgReader<'_, '_> {
     fn lookup(&mut self, table: Table) -> Result<Lookup> {
         let schema = table.pg_schema();
         let name = table.name();
-        let display = if schema == "public" { name.to_owned() } else { format!("{schema}.{name}") };
+        let display = if schema == "public" {
+            name.to_owned()
+        } else {
+            format!("{schema}.{name}")
+        };
         let exists = self
             .tx
             .query(

@@ -56,7 +56,6 @@ impl Table {
             Self::DcaMachines => &["id"],
         }
     }
-
 }
 
 /// Accepted names of the column of `dca_machines` that holds the owning LNbits account, in order

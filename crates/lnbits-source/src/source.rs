@@ -66,7 +66,9 @@ impl LnbitsSource {
                 "unsupported database URL scheme `{scheme}://`: use a postgres:// URL or a path to LNbits' SQLite files"
             )));
         }
-        Ok(Self(Backend::Sqlite(sqlite::Files::locate(Path::new(spec))?)))
+        Ok(Self(Backend::Sqlite(sqlite::Files::locate(Path::new(
+            spec,
+        ))?)))
     }
 
     /// Where the data is read from, safe to show (PostgreSQL password redacted).
@@ -187,7 +189,12 @@ fn require(table: Table, lookup: Lookup) -> Result<Vec<String>> {
 
 fn read_machines(r: &mut dyn Reader) -> Result<Vec<LegacyMachine>> {
     let columns = require(Table::DcaMachines, r.lookup(Table::DcaMachines)?)?;
-    let actual = |want: &str| columns.iter().find(|c| c.eq_ignore_ascii_case(want)).cloned();
+    let actual = |want: &str| {
+        columns
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(want))
+            .cloned()
+    };
     let Some(owner) = OWNER_COLUMNS.iter().find_map(|c| actual(c)) else {
         // `require` already checked; keep the type system honest without a panic.
         return Ok(Vec::new());

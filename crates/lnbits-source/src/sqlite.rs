@@ -45,7 +45,11 @@ impl Files {
                     why: format!("the directory holds neither {CORE_FILE} nor {}", ext_file()),
                 });
             }
-            return Ok(Self { given: path.to_path_buf(), core, ext });
+            return Ok(Self {
+                given: path.to_path_buf(),
+                core,
+                ext,
+            });
         }
         if !path.is_file() {
             return Err(Error::NotFound {
@@ -63,7 +67,11 @@ impl Files {
         } else {
             (Some(path.to_path_buf()), existing(dir.join(ext_file())))
         };
-        Ok(Self { given: path.to_path_buf(), core, ext })
+        Ok(Self {
+            given: path.to_path_buf(),
+            core,
+            ext,
+        })
     }
 
     pub(crate) fn describe(&self) -> String {
@@ -79,12 +87,21 @@ impl Files {
     fn candidates(&self, table: Table) -> Vec<&Path> {
         match table {
             Table::Accounts => self.core.iter().map(PathBuf::as_path).collect(),
-            Table::DcaMachines => self.ext.iter().chain(self.core.iter()).map(PathBuf::as_path).collect(),
+            Table::DcaMachines => self
+                .ext
+                .iter()
+                .chain(self.core.iter())
+                .map(PathBuf::as_path)
+                .collect(),
         }
     }
 
     pub(crate) fn reader(&self) -> SqliteReader<'_> {
-        SqliteReader { files: self, open: HashMap::new(), found: HashMap::new() }
+        SqliteReader {
+            files: self,
+            open: HashMap::new(),
+            found: HashMap::new(),
+        }
     }
 }
 
@@ -98,7 +115,10 @@ pub(crate) struct SqliteReader<'a> {
 
 /// Opens `path` so that nothing can be written to it.
 fn open_read_only(path: &Path) -> Result<Connection> {
-    let err = |source| Error::Sqlite { path: path.to_path_buf(), source };
+    let err = |source| Error::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
     let uri = format!("file:{}?mode=ro", uri_path(path));
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
@@ -134,7 +154,10 @@ impl SqliteReader<'_> {
     }
 
     fn columns_in(&mut self, path: &Path, table: &str) -> Result<Option<Vec<String>>> {
-        let err = |source| Error::Sqlite { path: path.to_path_buf(), source };
+        let err = |source| Error::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
         let conn = self.conn(path)?;
         let exists: Option<String> = conn
             .query_row(
@@ -144,7 +167,9 @@ impl SqliteReader<'_> {
             )
             .optional()
             .map_err(err)?;
-        let Some(actual) = exists else { return Ok(None) };
+        let Some(actual) = exists else {
+            return Ok(None);
+        };
         let mut stmt = conn
             .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
             .map_err(err)?;
@@ -159,8 +184,12 @@ impl SqliteReader<'_> {
 
 impl Reader for SqliteReader<'_> {
     fn lookup(&mut self, table: Table) -> Result<Lookup> {
-        let candidates: Vec<PathBuf> =
-            self.files.candidates(table).into_iter().map(Path::to_path_buf).collect();
+        let candidates: Vec<PathBuf> = self
+            .files
+            .candidates(table)
+            .into_iter()
+            .map(Path::to_path_buf)
+            .collect();
         for path in &candidates {
             if let Some(columns) = self.columns_in(path, table.name())? {
                 self.found.insert(table.name(), path.clone());
@@ -173,10 +202,20 @@ impl Reader for SqliteReader<'_> {
         }
         let location = match (table, candidates.is_empty()) {
             (Table::Accounts, true) => format!("{} (no {CORE_FILE} found)", self.files.describe()),
-            (Table::DcaMachines, true) => format!("{} (no {} found)", self.files.describe(), ext_file()),
-            _ => candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+            (Table::DcaMachines, true) => {
+                format!("{} (no {} found)", self.files.describe(), ext_file())
+            }
+            _ => candidates
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
         };
-        Ok(Lookup { display: table.name().to_owned(), location, columns: None })
+        Ok(Lookup {
+            display: table.name().to_owned(),
+            location,
+            columns: None,
+        })
     }
 
     fn select_text(&mut self, table: Table, exprs: &[String]) -> Result<Vec<Vec<Option<String>>>> {
@@ -184,19 +223,27 @@ impl Reader for SqliteReader<'_> {
             Some(p) => p.clone(),
             None => {
                 self.lookup(table)?;
-                self.found.get(table.name()).cloned().ok_or_else(|| Error::NotFound {
-                    path: self.files.given.clone(),
-                    why: format!("no table {}", table.name()),
-                })?
+                self.found
+                    .get(table.name())
+                    .cloned()
+                    .ok_or_else(|| Error::NotFound {
+                        path: self.files.given.clone(),
+                        why: format!("no table {}", table.name()),
+                    })?
             }
         };
-        let err = |source| Error::Sqlite { path: path.clone(), source };
+        let err = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let sql = format!("SELECT {} FROM \"{}\"", exprs.join(", "), table.name());
         let conn = self.conn(&path)?;
         let mut stmt = conn.prepare(&sql).map_err(err)?;
         let n = exprs.len();
         let rows = stmt
-            .query_map([], |row| (0..n).map(|i| row.get::<_, Option<String>>(i)).collect())
+            .query_map([], |row| {
+                (0..n).map(|i| row.get::<_, Option<String>>(i)).collect()
+            })
             .map_err(err)?
             .collect::<rusqlite::Result<Vec<Vec<Option<String>>>>>()
             .map_err(err)?;

@@ -31,15 +31,24 @@ fn options() -> ClientOptions {
 /// the "Lobby ATM" and still has her key in `accounts.prvkey`.
 fn lnbits_fixture(dir: &Path, with_prvkey_column: bool) {
     let core = Connection::open(dir.join("database.sqlite3")).unwrap();
-    let prvkey = if with_prvkey_column { ", prvkey TEXT" } else { "" };
+    let prvkey = if with_prvkey_column {
+        ", prvkey TEXT"
+    } else {
+        ""
+    };
     core.execute_batch(&format!(
         "CREATE TABLE accounts (id TEXT PRIMARY KEY, email TEXT{prvkey}, signer_type TEXT);"
     ))
     .unwrap();
     if with_prvkey_column {
-        core.execute("INSERT INTO accounts (id, prvkey) VALUES ('alice', ?1)", [ALICE_PRVKEY]).unwrap();
+        core.execute(
+            "INSERT INTO accounts (id, prvkey) VALUES ('alice', ?1)",
+            [ALICE_PRVKEY],
+        )
+        .unwrap();
     } else {
-        core.execute_batch("INSERT INTO accounts (id) VALUES ('alice');").unwrap();
+        core.execute_batch("INSERT INTO accounts (id) VALUES ('alice');")
+            .unwrap();
     }
     let ext = Connection::open(dir.join("ext_satmachineadmin.sqlite3")).unwrap();
     ext.execute_batch(
@@ -52,14 +61,20 @@ fn lnbits_fixture(dir: &Path, with_prvkey_column: bool) {
 /// What the operator does in LNbits once the key is in the bunker.
 fn migrate_lnbits(dir: &Path) {
     let core = Connection::open(dir.join("database.sqlite3")).unwrap();
-    core.execute_batch("UPDATE accounts SET prvkey = NULL, signer_type = 'RemoteBunkerSigner';").unwrap();
+    core.execute_batch("UPDATE accounts SET prvkey = NULL, signer_type = 'RemoteBunkerSigner';")
+        .unwrap();
 }
 
 fn bytes_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -98,26 +113,53 @@ async fn legacy_machine_imported_repaired_and_the_whole_checklist_passes() {
     let lnbits = tempfile::tempdir().unwrap();
     lnbits_fixture(lnbits.path(), true);
     let spec = lnbits.path().to_str().unwrap().to_owned();
-    let opts = CheckOptions { lnbits: Some(spec.clone()), test_signature: true };
+    let opts = CheckOptions {
+        lnbits: Some(spec.clone()),
+        test_signature: true,
+    };
 
     // Before: the bunker holds the key, but LNbits still has alice's prvkey.
     let before = bytes_of(lnbits.path());
     let list = fleet.migration_check(&opts).await.unwrap();
-    assert_eq!(bytes_of(lnbits.path()), before, "the check never writes to the LNbits database");
-    assert_eq!(status(&list, CheckId::OperatorKeyInBunker), CheckStatus::Pass, "{list:#?}");
+    assert_eq!(
+        bytes_of(lnbits.path()),
+        before,
+        "the check never writes to the LNbits database"
+    );
+    assert_eq!(
+        status(&list, CheckId::OperatorKeyInBunker),
+        CheckStatus::Pass,
+        "{list:#?}"
+    );
     assert!(evidence(&list, CheckId::OperatorKeyInBunker).contains("test signature"));
-    assert_eq!(status(&list, CheckId::ConsoleHoldsNoAccountKey), CheckStatus::Pass, "{list:#?}");
-    assert_eq!(status(&list, CheckId::LnbitsAccountsMigrated), CheckStatus::Fail);
+    assert_eq!(
+        status(&list, CheckId::ConsoleHoldsNoAccountKey),
+        CheckStatus::Pass,
+        "{list:#?}"
+    );
+    assert_eq!(
+        status(&list, CheckId::LnbitsAccountsMigrated),
+        CheckStatus::Fail
+    );
     let lnbits_evidence = evidence(&list, CheckId::LnbitsAccountsMigrated);
-    assert!(lnbits_evidence.contains("account alice still has a prvkey"), "{lnbits_evidence}");
-    assert!(!lnbits_evidence.contains(ALICE_PRVKEY), "never the key's value");
+    assert!(
+        lnbits_evidence.contains("account alice still has a prvkey"),
+        "{lnbits_evidence}"
+    );
+    assert!(
+        !lnbits_evidence.contains(ALICE_PRVKEY),
+        "never the key's value"
+    );
     assert!(!list.passed());
 
     // The test signature's throwaway client was revoked again.
     let (admin, _) = fleet.admin_session().await.unwrap();
     let users = admin.get_key_users(KEY).await.unwrap();
     assert!(
-        users.iter().filter(|u| u.description.as_deref() == Some("satop-migration-check")).all(|u| u.is_revoked()),
+        users
+            .iter()
+            .filter(|u| u.description.as_deref() == Some("satop-migration-check"))
+            .all(|u| u.is_revoked()),
         "no live client is left behind by the test signature"
     );
     admin.shutdown().await;
@@ -127,20 +169,31 @@ async fn legacy_machine_imported_repaired_and_the_whole_checklist_passes() {
     let report = fleet.import_legacy(&source).await.unwrap();
     assert_eq!(report.imported_names, ["Lobby ATM"]);
     let again = fleet.import_legacy(&source).await.unwrap();
-    assert!(again.imported_names.is_empty() && again.skipped.len() == 1, "importing twice adds nothing");
+    assert!(
+        again.imported_names.is_empty() && again.skipped.len() == 1,
+        "importing twice adds nothing"
+    );
     let m = fleet.machine("Lobby ATM").await.unwrap();
     assert_eq!(m.state, MachineState::Legacy);
     assert!(m.legacy);
     let list = fleet.migration_check(&opts).await.unwrap();
-    assert_eq!(status(&list, CheckId::MachinesPairedThroughBunker), CheckStatus::Fail);
-    assert!(evidence(&list, CheckId::MachinesPairedThroughBunker).contains("\"Lobby ATM\" is legacy"));
+    assert_eq!(
+        status(&list, CheckId::MachinesPairedThroughBunker),
+        CheckStatus::Fail
+    );
+    assert!(
+        evidence(&list, CheckId::MachinesPairedThroughBunker).contains("\"Lobby ATM\" is legacy")
+    );
 
     // Re-pair through the sandbox bunker: legacy → active.
     let mut req = PairRequest::new(MachineChoice::Existing("Lobby ATM".into()));
     req.poll_every = Duration::from_millis(50);
     let pending = fleet.begin_pairing(&req, |_| {}).await.unwrap();
     let url = pending.pairing_url().expose().clone();
-    let (paired, atm) = tokio::join!(pending.wait(std::future::pending(), |_| {}), AtmSimulator::redeem(&url, options()));
+    let (paired, atm) = tokio::join!(
+        pending.wait(std::future::pending(), |_| {}),
+        AtmSimulator::redeem(&url, options())
+    );
     let (paired, atm) = (paired.unwrap(), atm.unwrap());
     let event = atm.sign_21000("after re-pairing").await.unwrap();
     assert_eq!(event.pubkey, sandbox.bunker.key_pubkey(KEY).unwrap());
@@ -154,8 +207,15 @@ async fn legacy_machine_imported_repaired_and_the_whole_checklist_passes() {
     migrate_lnbits(lnbits.path());
     let before = bytes_of(lnbits.path());
     let list = fleet.migration_check(&opts).await.unwrap();
-    assert_eq!(bytes_of(lnbits.path()), before, "the check never writes to the LNbits database");
-    assert!(list.passed(), "every check passes after the migration: {list:#?}");
+    assert_eq!(
+        bytes_of(lnbits.path()),
+        before,
+        "the check never writes to the LNbits database"
+    );
+    assert!(
+        list.passed(),
+        "every check passes after the migration: {list:#?}"
+    );
 
     // The result is cached for offline display.
     let cached = fleet.last_migration_check().await.unwrap().unwrap();
@@ -168,12 +228,23 @@ async fn lnbits_without_prvkey_column_is_unknown_naming_the_column() {
     let (sandbox, fleet, _data, _bunker) = start().await;
     let lnbits = tempfile::tempdir().unwrap();
     lnbits_fixture(lnbits.path(), false);
-    let opts = CheckOptions { lnbits: Some(lnbits.path().to_str().unwrap().into()), test_signature: false };
+    let opts = CheckOptions {
+        lnbits: Some(lnbits.path().to_str().unwrap().into()),
+        test_signature: false,
+    };
     let list = fleet.migration_check(&opts).await.unwrap();
-    assert_eq!(status(&list, CheckId::LnbitsAccountsMigrated), CheckStatus::Unknown, "never a pass");
+    assert_eq!(
+        status(&list, CheckId::LnbitsAccountsMigrated),
+        CheckStatus::Unknown,
+        "never a pass"
+    );
     let e = evidence(&list, CheckId::LnbitsAccountsMigrated);
     assert!(e.contains("column `prvkey` of table `accounts`"), "{e}");
-    assert_eq!(status(&list, CheckId::OperatorKeyInBunker), CheckStatus::Unknown, "skipped test signature");
+    assert_eq!(
+        status(&list, CheckId::OperatorKeyInBunker),
+        CheckStatus::Unknown,
+        "skipped test signature"
+    );
     sandbox.shutdown().await;
 }
 
@@ -181,9 +252,21 @@ async fn lnbits_without_prvkey_column_is_unknown_naming_the_column() {
 async fn offline_console_reports_unknown_not_pass() {
     let data = tempfile::tempdir().unwrap();
     let fleet = Fleet::open_with(data.path(), Secrets::memory(), options()).unwrap();
-    let list = fleet.migration_check(&CheckOptions::default()).await.unwrap();
-    assert_eq!(status(&list, CheckId::OperatorKeyInBunker), CheckStatus::Unknown);
-    assert_eq!(status(&list, CheckId::LnbitsAccountsMigrated), CheckStatus::Unknown);
-    assert_eq!(status(&list, CheckId::MachinesPairedThroughBunker), CheckStatus::Pass);
+    let list = fleet
+        .migration_check(&CheckOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&list, CheckId::OperatorKeyInBunker),
+        CheckStatus::Unknown
+    );
+    assert_eq!(
+        status(&list, CheckId::LnbitsAccountsMigrated),
+        CheckStatus::Unknown
+    );
+    assert_eq!(
+        status(&list, CheckId::MachinesPairedThroughBunker),
+        CheckStatus::Pass
+    );
     assert!(!list.passed());
 }

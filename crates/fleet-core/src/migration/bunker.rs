@@ -21,27 +21,50 @@ pub const TEST_CONTENT: &str = "migration-check";
 pub const TEST_CLIENT: &str = "satop-migration-check";
 
 pub(super) async fn operator_key(fleet: &Fleet, test_signature: bool) -> Check {
-    let mut check = Check::new(CheckId::OperatorKeyInBunker, "The operator key is held by the bunker");
+    let mut check = Check::new(
+        CheckId::OperatorKeyInBunker,
+        "The operator key is held by the bunker",
+    );
     let profile = match fleet.profile().await {
         Ok(Some(p)) => p,
         Ok(None) => {
-            check.unknown("no bunker is configured", "connect to the bunker first (`satop connect`)");
+            check.unknown(
+                "no bunker is configured",
+                "connect to the bunker first (`satop connect`)",
+            );
             return check;
         }
         Err(e) => {
-            check.unknown(format!("the local cache could not be read: {e}"), "check the data directory");
+            check.unknown(
+                format!("the local cache could not be read: {e}"),
+                "check the data directory",
+            );
             return check;
         }
     };
-    let expected = profile.key_pubkey.as_deref().and_then(|h| PublicKey::from_hex(h).ok());
+    let expected = profile
+        .key_pubkey
+        .as_deref()
+        .and_then(|h| PublicKey::from_hex(h).ok());
     let (admin, _) = match fleet.admin_session().await {
         Ok(s) => s,
         Err(e) => {
-            check.unknown(format!("the bunker could not be reached: {e}"), "run the check again when online");
+            check.unknown(
+                format!("the bunker could not be reached: {e}"),
+                "run the check again when online",
+            );
             return check;
         }
     };
-    inspect(fleet, &admin, &profile, expected, test_signature, &mut check).await;
+    inspect(
+        fleet,
+        &admin,
+        &profile,
+        expected,
+        test_signature,
+        &mut check,
+    )
+    .await;
     admin.shutdown().await;
     check
 }
@@ -58,7 +81,10 @@ async fn inspect(
     let keys = match admin.get_keys().await {
         Ok(k) => k,
         Err(e) => {
-            check.unknown(format!("get_keys failed: {e}"), "run the check again when the bunker answers");
+            check.unknown(
+                format!("get_keys failed: {e}"),
+                "run the check again when the bunker answers",
+            );
             return;
         }
     };
@@ -70,26 +96,42 @@ async fn inspect(
         return;
     };
     let Some(actual) = key.public_key else {
-        check.fail(format!("key \"{name}\" is locked"), "unlock the key on the bunker");
+        check.fail(
+            format!("key \"{name}\" is locked"),
+            "unlock the key on the bunker",
+        );
         return;
     };
     let Some(expected) = expected else {
         check.unknown(
-            format!("no expected pubkey recorded for \"{name}\"; the bunker reports {}", actual.to_hex()),
+            format!(
+                "no expected pubkey recorded for \"{name}\"; the bunker reports {}",
+                actual.to_hex()
+            ),
             "run `satop connect` again to record the operator key",
         );
         return;
     };
     if actual != expected {
         check.fail(
-            format!("key \"{name}\" has pubkey {}, expected {}", actual.to_hex(), expected.to_hex()),
+            format!(
+                "key \"{name}\" has pubkey {}, expected {}",
+                actual.to_hex(),
+                expected.to_hex()
+            ),
             "the bunker holds a different key under that name: fix the bunker or reconnect",
         );
         return;
     }
-    check.note(format!("get_keys: \"{name}\" unlocked with the expected pubkey {}", actual.to_hex()));
+    check.note(format!(
+        "get_keys: \"{name}\" unlocked with the expected pubkey {}",
+        actual.to_hex()
+    ));
     if !test_signature {
-        check.unknown("the test signature was skipped", "run the check with the test signature");
+        check.unknown(
+            "the test signature was skipped",
+            "run the check with the test signature",
+        );
         return;
     }
     match sign_once(fleet, admin, profile, expected).await {
@@ -106,22 +148,35 @@ async fn inspect(
 
 /// Mints a one-shot token (1-hour window) scoped to `sign_event` of [`TEST_KIND`], redeems it
 /// from a throwaway key, signs, verifies, and revokes that key's KeyUser, also when signing fails.
-async fn sign_once(fleet: &Fleet, admin: &AdminClient, profile: &BunkerProfile, expected: PublicKey) -> Result<()> {
+async fn sign_once(
+    fleet: &Fleet,
+    admin: &AdminClient,
+    profile: &BunkerProfile,
+    expected: PublicKey,
+) -> Result<()> {
     let relays = crate::connect::parse_atm_relays(&profile.atm_relays)?
         .iter()
         .map(|r| RelayUrl::parse(r))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| Error::InvalidInput("the stored ATM relays are damaged: run `satop connect` again".into()))?;
+        .map_err(|_| {
+            Error::InvalidInput(
+                "the stored ATM relays are damaged: run `satop connect` again".into(),
+            )
+        })?;
     let key = profile.key_name.as_str();
     let policy = ensure_policy(admin).await?;
-    admin.create_new_token(key, TEST_CLIENT, policy, Some(1)).await?;
+    admin
+        .create_new_token(key, TEST_CLIENT, policy, Some(1))
+        .await?;
     let token = admin
         .get_key_tokens(key)
         .await?
         .into_iter()
         .filter(|t| t.client_name == TEST_CLIENT && !t.is_redeemed())
         .max_by_key(|t| t.id)
-        .ok_or_else(|| Error::TokenNotListed { key: key.to_owned() })?;
+        .ok_or_else(|| Error::TokenNotListed {
+            key: key.to_owned(),
+        })?;
     let uri = token.pairing_uri(relays)?;
     let throwaway = Keys::generate();
     let client_pk = throwaway.public_key();
@@ -144,13 +199,21 @@ async fn sign_once(fleet: &Fleet, admin: &AdminClient, profile: &BunkerProfile, 
     // SignerClient already checked id, signature and signer; check again against the key
     // recorded at connect, which is what this check is about.
     if event.pubkey != expected || event.verify().is_err() || event.content != TEST_CONTENT {
-        return Err(bunker_client::Error::Protocol("the test event does not verify against the operator key").into());
+        return Err(bunker_client::Error::Protocol(
+            "the test event does not verify against the operator key",
+        )
+        .into());
     }
     Ok(())
 }
 
 async fn revoke(admin: &AdminClient, key: &str, client: PublicKey) -> Result<()> {
-    if let Some(user) = admin.get_key_users(key).await?.into_iter().find(|u| u.pubkey == client) {
+    if let Some(user) = admin
+        .get_key_users(key)
+        .await?
+        .into_iter()
+        .find(|u| u.pubkey == client)
+    {
         if !user.is_revoked() {
             admin.revoke_user(user.id).await?;
         }
@@ -176,8 +239,15 @@ async fn ensure_policy(admin: &AdminClient) -> Result<u64> {
     if let Some(id) = pick(admin.get_policies().await?) {
         return Ok(id);
     }
-    let policy = NewPolicy { name: TEST_CLIENT.into(), rules: vec![PolicyRule::sign_event(TEST_KIND)] };
+    let policy = NewPolicy {
+        name: TEST_CLIENT.into(),
+        rules: vec![PolicyRule::sign_event(TEST_KIND)],
+    };
     admin.create_new_policy(&policy).await?;
-    pick(admin.get_policies().await?)
-        .ok_or_else(|| bunker_client::Error::Protocol("the test policy was created but get_policies does not list it").into())
+    pick(admin.get_policies().await?).ok_or_else(|| {
+        bunker_client::Error::Protocol(
+            "the test policy was created but get_policies does not list it",
+        )
+        .into()
+    })
 }

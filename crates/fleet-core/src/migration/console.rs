@@ -29,7 +29,10 @@ pub const LEGACY_SECRET_NAMES: [&str; 8] = [
 ];
 
 pub(super) async fn no_account_key(fleet: &Fleet) -> Check {
-    let mut check = Check::new(CheckId::ConsoleHoldsNoAccountKey, "The console holds no account key");
+    let mut check = Check::new(
+        CheckId::ConsoleHoldsNoAccountKey,
+        "The console holds no account key",
+    );
     let operator = fleet
         .profile()
         .await
@@ -55,7 +58,10 @@ pub(super) async fn no_account_key(fleet: &Fleet) -> Check {
                 own.push(sk);
             }
             Ok(None) => check.note(format!("\"{name}\": absent")),
-            Err(e) => check.unknown(format!("\"{name}\" could not be read: {e}"), "unlock the secret store"),
+            Err(e) => check.unknown(
+                format!("\"{name}\" could not be read: {e}"),
+                "unlock the secret store",
+            ),
         }
     }
     for name in LEGACY_SECRET_NAMES {
@@ -65,27 +71,45 @@ pub(super) async fn no_account_key(fleet: &Fleet) -> Check {
                 "delete that entry once the key is in the bunker",
             ),
             Ok(None) => {}
-            Err(e) => check.unknown(format!("\"{name}\" could not be read: {e}"), "unlock the secret store"),
+            Err(e) => check.unknown(
+                format!("\"{name}\" could not be read: {e}"),
+                "unlock the secret store",
+            ),
         }
     }
-    check.note(format!("checked the names {}: none present unless listed above", LEGACY_SECRET_NAMES.join(", ")));
+    check.note(format!(
+        "checked the names {}: none present unless listed above",
+        LEGACY_SECRET_NAMES.join(", ")
+    ));
 
     let cells = match fleet.db().interact(|conn| checks::text_cells(conn)).await {
         Ok(c) => c,
         Err(e) => {
-            check.unknown(format!("the cache could not be scanned: {e}"), "check the data directory");
+            check.unknown(
+                format!("the cache could not be scanned: {e}"),
+                "check the data directory",
+            );
             return check;
         }
     };
     let mut public: HashSet<String> = HashSet::new();
-    public.extend(own.iter().map(|sk| Keys::new(sk.clone()).public_key().to_hex()));
+    public.extend(
+        own.iter()
+            .map(|sk| Keys::new(sk.clone()).public_key().to_hex()),
+    );
     public.extend(operator.map(|pk| pk.to_hex()));
     let own_hex: Vec<String> = own.iter().map(SecretKey::to_secret_hex).collect();
     let findings = scan_cells(&cells, &public, &own_hex);
     let raw = raw_scan(fleet.data_dir(), &own).await;
-    check.note(format!("scanned {} text values in the cache and the database file's bytes", cells.len()));
+    check.note(format!(
+        "scanned {} text values in the cache and the database file's bytes",
+        cells.len()
+    ));
     for finding in findings.into_iter().chain(raw) {
-        check.fail(finding, "remove the secret from the cache (delete the row, then VACUUM) and rotate that key");
+        check.fail(
+            finding,
+            "remove the secret from the cache (delete the row, then VACUUM) and rotate that key",
+        );
     }
     check
 }
@@ -96,7 +120,9 @@ fn is_hex64(s: &str) -> bool {
 
 /// Maximal runs of hex digits of exactly 64 characters.
 fn hex64_tokens(s: &str) -> Vec<&str> {
-    s.split(|c: char| !c.is_ascii_hexdigit()).filter(|t| is_hex64(t)).collect()
+    s.split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|t| is_hex64(t))
+        .collect()
 }
 
 /// `nsec1` followed by 58 bech32 characters.
@@ -111,8 +137,13 @@ fn contains_nsec(s: &str) -> bool {
 /// Field names whose 64-hex values are public by nature (keys, ids, hashes, signatures).
 fn public_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n.contains("pubkey") || n.contains("npub") || n == "id" || n.ends_with("_id") || n.ends_with("id")
-        || n.contains("sig") || n.contains("hash")
+    n.contains("pubkey")
+        || n.contains("npub")
+        || n == "id"
+        || n.ends_with("_id")
+        || n.ends_with("id")
+        || n.contains("sig")
+        || n.contains("hash")
 }
 
 /// 64-hex values in a JSON document that sit under a public field name or in a `p`/`e` tag.
@@ -122,10 +153,15 @@ fn json_public_tokens(v: &serde_json::Value, under: Option<&str>, out: &mut Hash
             out.extend(hex64_tokens(s).into_iter().map(str::to_owned));
         }
         serde_json::Value::Array(items) => {
-            let tag = items.first().and_then(|t| t.as_str()).filter(|t| matches!(*t, "p" | "e" | "a" | "P"));
+            let tag = items
+                .first()
+                .and_then(|t| t.as_str())
+                .filter(|t| matches!(*t, "p" | "e" | "a" | "P"));
             for item in items {
                 match (tag, item) {
-                    (Some(_), serde_json::Value::String(s)) => out.extend(hex64_tokens(s).into_iter().map(str::to_owned)),
+                    (Some(_), serde_json::Value::String(s)) => {
+                        out.extend(hex64_tokens(s).into_iter().map(str::to_owned))
+                    }
                     _ => json_public_tokens(item, under, out),
                 }
             }
@@ -140,10 +176,18 @@ fn json_public_tokens(v: &serde_json::Value, under: Option<&str>, out: &mut Hash
 }
 
 /// Findings in the cache's text values, naming table and column, never the value.
-fn scan_cells(cells: &[TextCell], public: &HashSet<String>, own_secret_hex: &[String]) -> Vec<String> {
+fn scan_cells(
+    cells: &[TextCell],
+    public: &HashSet<String>,
+    own_secret_hex: &[String],
+) -> Vec<String> {
     let mut public = public.clone();
     for c in cells.iter().filter(|c| public_name(&c.column)) {
-        public.extend(hex64_tokens(&c.value).into_iter().map(|t| t.to_ascii_lowercase()));
+        public.extend(
+            hex64_tokens(&c.value)
+                .into_iter()
+                .map(|t| t.to_ascii_lowercase()),
+        );
     }
     let mut out = Vec::new();
     for c in cells {
@@ -168,7 +212,9 @@ fn scan_cells(cells: &[TextCell], public: &HashSet<String>, own_secret_hex: &[St
             !public.contains(&t) && !json_public.contains(&t)
         });
         if unexplained {
-            out.push(format!("an unexplained 64-hex value (possibly a private key) is stored in {at}"));
+            out.push(format!(
+                "an unexplained 64-hex value (possibly a private key) is stored in {at}"
+            ));
         }
     }
     out.sort();
@@ -178,22 +224,40 @@ fn scan_cells(cells: &[TextCell], public: &HashSet<String>, own_secret_hex: &[St
 
 /// The database file and its WAL, byte for byte: deleted rows linger in free pages until VACUUM.
 async fn raw_scan(data_dir: &Path, own: &[SecretKey]) -> Vec<String> {
-    let files = [data_dir.join(DB_FILE), data_dir.join(format!("{DB_FILE}-wal"))];
+    let files = [
+        data_dir.join(DB_FILE),
+        data_dir.join(format!("{DB_FILE}-wal")),
+    ];
     let needles: Vec<Vec<u8>> = own
         .iter()
-        .flat_map(|sk| [sk.to_secret_hex().into_bytes(), sk.to_bech32().map(String::into_bytes).unwrap_or_default()])
+        .flat_map(|sk| {
+            [
+                sk.to_secret_hex().into_bytes(),
+                sk.to_bech32().map(String::into_bytes).unwrap_or_default(),
+            ]
+        })
         .filter(|n| !n.is_empty())
         .collect();
     let scan = move || {
         let mut out = Vec::new();
         for file in &files {
-            let Ok(bytes) = std::fs::read(file) else { continue };
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let Ok(bytes) = std::fs::read(file) else {
+                continue;
+            };
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let text = String::from_utf8_lossy(&bytes);
             if contains_nsec(&text) {
-                out.push(format!("an nsec is in the bytes of {name} (perhaps a deleted row)"));
+                out.push(format!(
+                    "an nsec is in the bytes of {name} (perhaps a deleted row)"
+                ));
             }
-            if needles.iter().any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice())) {
+            if needles
+                .iter()
+                .any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
+            {
                 out.push(format!("a console secret key is in the bytes of {name}"));
             }
         }
@@ -208,7 +272,11 @@ mod tests {
     use super::*;
 
     fn cell(table: &str, column: &str, value: &str) -> TextCell {
-        TextCell { table: table.into(), column: column.into(), value: value.into() }
+        TextCell {
+            table: table.into(),
+            column: column.into(),
+            value: value.into(),
+        }
     }
 
     #[test]
@@ -234,13 +302,25 @@ mod tests {
             ],
             "a pubkey recorded in a pubkey column explains itself elsewhere; an event id is public"
         );
-        assert!(found.iter().all(|f| !f.contains(&stray) && !f.contains(&nsec)), "findings never quote the value");
+        assert!(
+            found
+                .iter()
+                .all(|f| !f.contains(&stray) && !f.contains(&nsec)),
+            "findings never quote the value"
+        );
     }
 
     #[test]
     fn a_known_console_secret_is_found_even_under_a_public_name() {
         let sk = Keys::generate().secret_key().to_secret_hex();
-        let found = scan_cells(&[cell("machines", "atm_client_pubkey", &sk)], &HashSet::new(), &[sk.clone()]);
-        assert_eq!(found, ["a console secret key is stored in machines.atm_client_pubkey"]);
+        let found = scan_cells(
+            &[cell("machines", "atm_client_pubkey", &sk)],
+            &HashSet::new(),
+            std::slice::from_ref(&sk),
+        );
+        assert_eq!(
+            found,
+            ["a console secret key is stored in machines.atm_client_pubkey"]
+        );
     }
 }

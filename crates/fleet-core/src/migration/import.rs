@@ -40,7 +40,11 @@ fn name_for(m: &LegacyMachine) -> String {
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map_or_else(|| format!("LNbits {}", m.id.trim()), str::to_owned);
-    base.chars().take(MAX_NAME_CHARS).collect::<String>().trim().to_owned()
+    base.chars()
+        .take(MAX_NAME_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 impl Fleet {
@@ -54,7 +58,9 @@ impl Fleet {
         let reader = source.clone();
         let found = tokio::task::spawn_blocking(move || reader.machines())
             .await
-            .map_err(|e| Error::InvalidInput(format!("reading the LNbits database did not finish: {e}")))??;
+            .map_err(|e| {
+                Error::InvalidInput(format!("reading the LNbits database did not finish: {e}"))
+            })??;
         let described = source.describe();
         let report = self
             .db()
@@ -72,14 +78,24 @@ impl Fleet {
                         });
                         continue;
                     }
-                    let added = machines::insert(&tx, &NewMachine { name, site: None, legacy: true })?;
+                    let added = machines::insert(
+                        &tx,
+                        &NewMachine {
+                            name,
+                            site: None,
+                            legacy: true,
+                        },
+                    )?;
                     audit::append(
                         &tx,
                         &NewAuditEntry {
                             action: "import_legacy".into(),
                             machine_id: Some(added.id),
                             outcome: "ok".into(),
-                            detail: Some(format!("from LNbits dca_machines id {} (owner {})", m.id, m.owner)),
+                            detail: Some(format!(
+                                "from LNbits dca_machines id {} (owner {})",
+                                m.id, m.owner
+                            )),
                         },
                     )?;
                     imported.push(added);
@@ -102,7 +118,12 @@ mod tests {
     use super::*;
 
     fn lm(id: &str, name: Option<&str>) -> LegacyMachine {
-        LegacyMachine { id: id.into(), owner: "alice".into(), name: name.map(Into::into), machine_npub: None }
+        LegacyMachine {
+            id: id.into(),
+            owner: "alice".into(),
+            name: name.map(Into::into),
+            machine_npub: None,
+        }
     }
 
     #[test]
@@ -110,6 +131,9 @@ mod tests {
         assert_eq!(name_for(&lm("m1", Some("  Lobby ATM "))), "Lobby ATM");
         assert_eq!(name_for(&lm("m2", None)), "LNbits m2");
         assert_eq!(name_for(&lm("m3", Some(" "))), "LNbits m3");
-        assert_eq!(name_for(&lm("x", Some(&"a".repeat(80)))).chars().count(), MAX_NAME_CHARS);
+        assert_eq!(
+            name_for(&lm("x", Some(&"a".repeat(80)))).chars().count(),
+            MAX_NAME_CHARS
+        );
     }
 }

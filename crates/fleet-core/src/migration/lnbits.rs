@@ -20,11 +20,17 @@ pub(super) async fn accounts(spec: Option<&str>) -> Check {
     let source = match LnbitsSource::open(spec) {
         Ok(s) => s,
         Err(e) => {
-            check.unknown(e.to_string(), "give the LNbits data directory, a .sqlite3 file or a postgres:// URL");
+            check.unknown(
+                e.to_string(),
+                "give the LNbits data directory, a .sqlite3 file or a postgres:// URL",
+            );
             return check;
         }
     };
-    check.note(format!("LNbits database: {} (read-only)", source.describe()));
+    check.note(format!(
+        "LNbits database: {} (read-only)",
+        source.describe()
+    ));
     let read = tokio::task::spawn_blocking(move || source.machine_owners()).await;
     let owners = match read {
         Ok(Ok(owners)) => owners,
@@ -37,16 +43,25 @@ pub(super) async fn accounts(spec: Option<&str>) -> Check {
             return check;
         }
         Err(e) => {
-            check.unknown(format!("the read did not finish: {e}"), "run the check again");
+            check.unknown(
+                format!("the read did not finish: {e}"),
+                "run the check again",
+            );
             return check;
         }
     };
-    check.note(format!("{} account(s) own satmachineadmin machines", owners.len()));
+    check.note(format!(
+        "{} account(s) own satmachineadmin machines",
+        owners.len()
+    ));
     for o in &owners {
         let id = &o.account_id;
         if !o.account_found {
             check.fail(
-                format!("account {id} owns {} machine(s) but has no row in accounts", o.machines),
+                format!(
+                    "account {id} owns {} machine(s) but has no row in accounts",
+                    o.machines
+                ),
                 "fix the dangling dca_machines rows in LNbits",
             );
             continue;

@@ -91,7 +91,13 @@ pub struct Check {
 
 impl Check {
     fn new(id: CheckId, title: &str) -> Self {
-        Self { id, title: title.to_owned(), status: CheckStatus::Pass, evidence: Vec::new(), fix: None }
+        Self {
+            id,
+            title: title.to_owned(),
+            status: CheckStatus::Pass,
+            evidence: Vec::new(),
+            fix: None,
+        }
     }
 
     fn note(&mut self, fact: impl Into<String>) {
@@ -132,7 +138,10 @@ impl Checklist {
 
     /// The checks that did not pass.
     pub fn not_passed(&self) -> Vec<&Check> {
-        self.checks.iter().filter(|c| c.status != CheckStatus::Pass).collect()
+        self.checks
+            .iter()
+            .filter(|c| c.status != CheckStatus::Pass)
+            .collect()
     }
 
     /// The check with this id.
@@ -154,7 +163,10 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        Self { lnbits: None, test_signature: true }
+        Self {
+            lnbits: None,
+            test_signature: true,
+        }
     }
 }
 
@@ -173,11 +185,16 @@ impl Fleet {
             paired::machines(self).await,
             lnbits::accounts(opts.lnbits.as_deref()).await,
         ];
-        let list = Checklist { run_at: unix_now(), checks };
+        let list = Checklist {
+            run_at: unix_now(),
+            checks,
+        };
         let json = serde_json::to_value(&list)
             .map_err(|_| Error::InvalidInput("the checklist could not be encoded".into()))?;
         let run_at = list.run_at;
-        self.db().interact(move |conn| checks::insert(conn, run_at, &json)).await?;
+        self.db()
+            .interact(move |conn| checks::insert(conn, run_at, &json))
+            .await?;
         Ok(list)
     }
 

@@ -14,12 +14,18 @@ pub(super) async fn machines(fleet: &Fleet) -> Check {
     let machines = match fleet.machines().await {
         Ok(m) => m,
         Err(e) => {
-            check.unknown(format!("the local cache could not be read: {e}"), "check the data directory");
+            check.unknown(
+                format!("the local cache could not be read: {e}"),
+                "check the data directory",
+            );
             return check;
         }
     };
     let now = unix_now();
-    let live: Vec<_> = machines.iter().filter(|m| m.state != MachineState::Revoked).collect();
+    let live: Vec<_> = machines
+        .iter()
+        .filter(|m| m.state != MachineState::Revoked)
+        .collect();
     check.note(format!(
         "{} machine(s) in the cache, {} revoked and not counted",
         machines.len(),

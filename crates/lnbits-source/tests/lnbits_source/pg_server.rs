@@ -20,7 +20,9 @@ fn find_bin() -> PathBuf {
         .unwrap_or_default();
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
-        let mut versions: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path().join("bin"))).collect();
+        let mut versions: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .collect();
         versions.sort();
         versions.reverse();
         candidates.extend(versions);
@@ -56,7 +58,10 @@ impl PgServer {
         } else {
             Command::new(&exe)
         };
-        let out = cmd.args(args).output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        let out = cmd
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
         assert!(
             out.status.success(),
             "{program} {args:?} failed: {}\n{}",
@@ -82,13 +87,32 @@ impl PgServer {
                 .success();
             assert!(ok, "cannot hand the temp dir to the postgres user");
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let server = Self { bin, dir, as_postgres, port };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = Self {
+            bin,
+            dir,
+            as_postgres,
+            port,
+        };
         let data = server.data();
         let sock = server.dir.path();
         server.run(
             "initdb",
-            &["-D", path(&data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
+            &[
+                "-D",
+                path(&data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ],
         );
         let opts = format!(
             "-p {port} -h 127.0.0.1 -k {} -c fsync=off -c full_page_writes=off",
@@ -96,7 +120,21 @@ impl PgServer {
         );
         let log = server.dir.path().join("server.log");
         // -w: pg_ctl waits until the server accepts connections (a condition, not a sleep).
-        server.run("pg_ctl", &["-D", path(&data), "-o", &opts, "-l", path(&log), "-w", "-t", "60", "start"]);
+        server.run(
+            "pg_ctl",
+            &[
+                "-D",
+                path(&data),
+                "-o",
+                &opts,
+                "-l",
+                path(&log),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        );
         server
     }
 
@@ -108,7 +146,9 @@ impl PgServer {
     /// Creates database `db` and runs `sql` in it.
     pub fn create(&self, db: &str, sql: &str) {
         let mut admin = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {db}"))
+            .unwrap();
         let mut client = postgres::Client::connect(&self.url(db), postgres::NoTls).unwrap();
         client.batch_execute(sql).unwrap();
     }
@@ -135,6 +175,8 @@ impl Drop for PgServer {
         } else {
             Command::new(exe)
         };
-        let _ = cmd.args(["-D", path(&data), "-m", "immediate", "-w", "stop"]).output();
+        let _ = cmd
+            .args(["-D", path(&data), "-m", "immediate", "-w", "stop"])
+            .output();
     }
 }

@@ -12,7 +12,12 @@ fn schema(with_prvkey: bool, migrated: bool) -> String {
         machines_sql("satmachineadmin.", "user_id")
     );
     if with_prvkey {
-        sql.push_str(&rows_sql("public.", "satmachineadmin.", "user_id", migrated));
+        sql.push_str(&rows_sql(
+            "public.",
+            "satmachineadmin.",
+            "user_id",
+            migrated,
+        ));
     }
     sql
 }
@@ -36,12 +41,24 @@ fn postgres_owners_with_prvkey_fail_and_migrated_pass() {
     let source = LnbitsSource::open(&server.url("legacy")).unwrap();
     let before = fingerprint(&server, "legacy");
     let owners = source.machine_owners().unwrap();
-    let with_key: Vec<_> = owners.iter().filter(|o| o.has_prvkey).map(|o| o.account_id.as_str()).collect();
-    assert_eq!(with_key, ["alice"], "alice owns machines and still has a prvkey row");
+    let with_key: Vec<_> = owners
+        .iter()
+        .filter(|o| o.has_prvkey)
+        .map(|o| o.account_id.as_str())
+        .collect();
+    assert_eq!(
+        with_key,
+        ["alice"],
+        "alice owns machines and still has a prvkey row"
+    );
     assert!(!format!("{owners:?}").contains(ALICE_PRVKEY));
     let machines = source.machines().unwrap();
     assert_eq!(machines.len(), 3);
-    assert_eq!(fingerprint(&server, "legacy"), before, "the check never writes");
+    assert_eq!(
+        fingerprint(&server, "legacy"),
+        before,
+        "the check never writes"
+    );
 
     let source = LnbitsSource::open(&server.url("migrated")).unwrap();
     let owners = source.machine_owners().unwrap();
@@ -69,8 +86,14 @@ fn postgres_missing_prvkey_column_is_named() {
     server.create("empty", "SELECT 1");
     let source = LnbitsSource::open(&server.url("empty")).unwrap();
     let missing = source.schema_report().unwrap().missing();
-    let tables: Vec<_> = missing.iter().map(|m| (m.table.as_str(), m.column.clone())).collect();
-    assert_eq!(tables, [("accounts", None), ("satmachineadmin.dca_machines", None)]);
+    let tables: Vec<_> = missing
+        .iter()
+        .map(|m| (m.table.as_str(), m.column.clone()))
+        .collect();
+    assert_eq!(
+        tables,
+        [("accounts", None), ("satmachineadmin.dca_machines", None)]
+    );
 }
 
 #[test]

@@ -28,21 +28,27 @@ fn build(with_prvkey: bool, with_signer: bool, owner_column: &str, migrated: boo
     let dir = tempfile::tempdir().unwrap();
     let data = Data { dir };
     let core = Connection::open(data.core()).unwrap();
-    core.execute_batch(&accounts_sql("", with_prvkey, with_signer)).unwrap();
+    core.execute_batch(&accounts_sql("", with_prvkey, with_signer))
+        .unwrap();
     let ext = Connection::open(data.ext()).unwrap();
     ext.execute_batch(&machines_sql("", owner_column)).unwrap();
     if with_prvkey && with_signer {
         // Both files are written through one connection so the rows go where LNbits keeps them.
-        core.execute_batch(&format!("ATTACH DATABASE '{}' AS ext;", data.ext().display()))
+        core.execute_batch(&format!(
+            "ATTACH DATABASE '{}' AS ext;",
+            data.ext().display()
+        ))
+        .unwrap();
+        core.execute_batch(&rows_sql("main.", "ext.", owner_column, migrated))
             .unwrap();
-        core.execute_batch(&rows_sql("main.", "ext.", owner_column, migrated)).unwrap();
         core.execute_batch("DETACH DATABASE ext;").unwrap();
     } else {
         ext.execute_batch(
             "INSERT INTO dca_machines (id, user_id, name) VALUES ('m1', 'alice', 'Lobby ATM');",
         )
         .unwrap();
-        core.execute_batch("INSERT INTO accounts (id) VALUES ('alice');").unwrap();
+        core.execute_batch("INSERT INTO accounts (id) VALUES ('alice');")
+            .unwrap();
     }
     data
 }
@@ -69,14 +75,21 @@ fn owners_with_a_stored_prvkey_are_reported_by_account() {
     let source = LnbitsSource::open(data.path().to_str().unwrap()).unwrap();
     let owners = source.machine_owners().unwrap();
     let ids: Vec<&str> = owners.iter().map(|o| o.account_id.as_str()).collect();
-    assert_eq!(ids, ["alice", "bob"], "only accounts that own machines are listed (not carol)");
+    assert_eq!(
+        ids,
+        ["alice", "bob"],
+        "only accounts that own machines are listed (not carol)"
+    );
     let alice = &owners[0];
     assert!(alice.has_prvkey, "alice's prvkey row must be seen");
     assert_eq!(alice.machines, 2);
     assert!(!alice.is_migrated());
     let bob = &owners[1];
     assert!(!bob.has_prvkey, "an empty prvkey counts as no key");
-    assert!(bob.is_migrated(), "bob has no key and signs through the bunker");
+    assert!(
+        bob.is_migrated(),
+        "bob has no key and signs through the bunker"
+    );
     assert!(
         !format!("{owners:?}").contains(ALICE_PRVKEY),
         "the key's value never leaves the database"
@@ -102,8 +115,16 @@ fn missing_prvkey_column_is_named_not_guessed() {
     let missing = err.missing().unwrap();
     assert_eq!(missing.table, "accounts");
     assert_eq!(missing.column.as_deref(), Some("prvkey"));
-    assert!(missing.location.ends_with("database.sqlite3"), "{}", missing.location);
-    assert!(err.to_string().contains("column `prvkey` of table `accounts`"), "{err}");
+    assert!(
+        missing.location.ends_with("database.sqlite3"),
+        "{}",
+        missing.location
+    );
+    assert!(
+        err.to_string()
+            .contains("column `prvkey` of table `accounts`"),
+        "{err}"
+    );
     let report = source.schema_report().unwrap();
     let names: Vec<_> = report.missing().into_iter().map(|m| m.column).collect();
     assert_eq!(names, [Some("prvkey".to_owned())]);
@@ -114,7 +135,10 @@ fn missing_signer_type_column_is_named() {
     let data = build(true, false, "user_id", false);
     let source = LnbitsSource::open(data.path().to_str().unwrap()).unwrap();
     let err = source.machine_owners().unwrap_err();
-    assert_eq!(err.missing().unwrap().column.as_deref(), Some("signer_type"));
+    assert_eq!(
+        err.missing().unwrap().column.as_deref(),
+        Some("signer_type")
+    );
 }
 
 #[test]
@@ -146,7 +170,14 @@ fn machines_are_read_with_owner_name_and_npub() {
     let machines = source.machines().unwrap();
     let got: Vec<_> = machines
         .iter()
-        .map(|m| (m.id.as_str(), m.owner.as_str(), m.name.as_deref(), m.machine_npub.is_some()))
+        .map(|m| {
+            (
+                m.id.as_str(),
+                m.owner.as_str(),
+                m.name.as_deref(),
+                m.machine_npub.is_some(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -180,7 +211,9 @@ fn wal_database_is_read_without_being_changed() {
     let data = build(true, true, "user_id", false);
     for file in [data.core(), data.ext()] {
         let conn = Connection::open(&file).unwrap();
-        let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).unwrap();
+        let _: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .unwrap();
     }
     let before: Vec<_> = digest(data.path())
         .into_iter()

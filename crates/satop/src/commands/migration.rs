@@ -11,11 +11,24 @@ use crate::exit::Failure;
 pub const INCOMPLETE: u8 = 4;
 
 pub async fn run(fleet: &Fleet, cmd: MigrationCommand) -> Result<(), Failure> {
-    let MigrationCommand::Check { lnbits_db, json, no_test_signature, cached } = cmd;
+    let MigrationCommand::Check {
+        lnbits_db,
+        json,
+        no_test_signature,
+        cached,
+    } = cmd;
     let list = if cached {
-        fleet.last_migration_check().await?.ok_or_else(|| Failure::input("no cached checklist yet: run `satop migration check`"))?
+        fleet
+            .last_migration_check()
+            .await?
+            .ok_or_else(|| Failure::input("no cached checklist yet: run `satop migration check`"))?
     } else {
-        fleet.migration_check(&CheckOptions { lnbits: lnbits_db, test_signature: !no_test_signature }).await?
+        fleet
+            .migration_check(&CheckOptions {
+                lnbits: lnbits_db,
+                test_signature: !no_test_signature,
+            })
+            .await?
     };
     if json {
         print_json(&list)?;
@@ -44,14 +57,21 @@ fn outcome(list: &Checklist) -> Result<(), Failure> {
     if list.passed() {
         return Ok(());
     }
-    let left: Vec<String> =
-        list.not_passed().iter().map(|c| format!("{} ({})", c.id.as_str(), c.status.as_str())).collect();
-    Err(Failure::new(INCOMPLETE, format!("migration not complete: {}", left.join(", "))))
+    let left: Vec<String> = list
+        .not_passed()
+        .iter()
+        .map(|c| format!("{} ({})", c.id.as_str(), c.status.as_str()))
+        .collect();
+    Err(Failure::new(
+        INCOMPLETE,
+        format!("migration not complete: {}", left.join(", ")),
+    ))
 }
 
 /// `satop machine import --lnbits-db …`.
 pub async fn import(fleet: &Fleet, lnbits_db: &str, json: bool) -> Result<(), Failure> {
-    let source = fleet_core::migration::LnbitsSource::open(lnbits_db).map_err(fleet_core::Error::from)?;
+    let source =
+        fleet_core::migration::LnbitsSource::open(lnbits_db).map_err(fleet_core::Error::from)?;
     let report = fleet.import_legacy(&source).await?;
     if json {
         return print_json(&report);
@@ -61,8 +81,15 @@ pub async fn import(fleet: &Fleet, lnbits_db: &str, json: bool) -> Result<(), Fa
         println!("imported {name:?} as legacy: re-pair required (`satop pair {name:?} --wait`)");
     }
     for s in &report.skipped {
-        println!("skipped LNbits machine {} ({:?}): {}", s.lnbits_id, s.name, s.reason);
+        println!(
+            "skipped LNbits machine {} ({:?}): {}",
+            s.lnbits_id, s.name, s.reason
+        );
     }
-    println!("{} imported, {} skipped", report.imported_names.len(), report.skipped.len());
+    println!(
+        "{} imported, {} skipped",
+        report.imported_names.len(),
+        report.skipped.len()
+    );
     Ok(())
 }
