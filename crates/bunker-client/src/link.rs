@@ -8,13 +8,21 @@
 //! - replies are matched by the decrypted `id` only; duplicates (NDK 2.8.1 sends a specific error
 //!   and a generic `"Not authorized"`, in no fixed order) are tolerated;
 //! - the peer's own requests (`acl` prompts) are surfaced, never answered and never taken for
-//!   replies (§6.3 C8).
+//!   replies (§6.3 C8);
+//! - the subscription is re-sent whenever a relay reconnects: nostr-relay-pool 0.44 skips its own
+//!   re-subscription when the reconnect falls in the same second as the original subscription
+//!   (it compares second-resolution timestamps), which leaves a link deaf after a quick relay
+//!   restart. A REQ with the same subscription id just replaces the old one at the relay.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use nostr::{ClientMessage, Event, EventBuilder, Filter, Keys, Kind, PublicKey, RelayUrl, Tag};
+use nostr::{
+    ClientMessage, Event, EventBuilder, Filter, Keys, Kind, PublicKey, RelayUrl, SubscriptionId,
+    Tag,
+};
+use nostr_sdk::prelude::{Relay, RelayNotification, RelayStatus, SubscribeOptions};
 use nostr_sdk::{Client, RelayPoolNotification};
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
@@ -60,6 +68,7 @@ pub(crate) struct Link {
     acl: broadcast::Sender<AclRequest>,
     options: ClientOptions,
     listener: JoinHandle<()>,
+    resubscribers: Vec<JoinHandle<()>>,
 }
 
 impl Link {
@@ -91,13 +100,19 @@ impl Link {
             .pubkey(spec.keys.public_key())
             .limit(0);
         let subscribed = client
-            .subscribe(filter, None)
+            .subscribe(filter.clone(), None)
             .await
             .map_err(|_| Error::unreachable(&spec.relays))?;
         if subscribed.success.is_empty() {
             client.shutdown().await;
             return Err(Error::unreachable(&spec.relays));
         }
+        let resubscribers = client
+            .relays()
+            .await
+            .into_values()
+            .map(|relay| keep_subscribed(relay, subscribed.val.clone(), filter.clone()))
+            .collect();
 
         let pending: Pending = Arc::default();
         let (acl, _) = broadcast::channel(32);
@@ -121,6 +136,7 @@ impl Link {
             acl,
             options,
             listener,
+            resubscribers,
         })
     }
 
@@ -229,6 +245,9 @@ impl Link {
     /// Stops the listener, fails running calls with [`Error::Closed`], and disconnects.
     pub async fn shutdown(&self) {
         self.listener.abort();
+        for task in &self.resubscribers {
+            task.abort();
+        }
         lock(&self.pending).clear();
         self.client.shutdown().await;
     }
@@ -237,7 +256,35 @@ impl Link {
 impl Drop for Link {
     fn drop(&mut self) {
         self.listener.abort();
+        for task in &self.resubscribers {
+            task.abort();
+        }
     }
+}
+
+/// Re-sends our subscription each time `relay` (re)connects (see the module notes).
+fn keep_subscribed(relay: Relay, id: SubscriptionId, filter: Filter) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut notifications = relay.notifications();
+        loop {
+            match notifications.recv().await {
+                Ok(RelayNotification::RelayStatus {
+                    status: RelayStatus::Connected,
+                }) => {
+                    let again = relay
+                        .subscribe_with_id(id.clone(), filter.clone(), SubscribeOptions::default())
+                        .await;
+                    if again.is_err() {
+                        debug!(relay = %relay.url(), "re-subscribing after a reconnect failed");
+                    } else {
+                        debug!(relay = %relay.url(), "re-subscribed after a reconnect");
+                    }
+                }
+                Ok(RelayNotification::Shutdown) | Err(broadcast::error::RecvError::Closed) => break,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            }
+        }
+    })
 }
 
 fn is_generic(error: &Error) -> bool {

@@ -46,6 +46,26 @@ pub enum Command {
     /// Is the move to the bunker complete? (migration status checklist)
     #[command(subcommand)]
     Migration(MigrationCommand),
+    /// Revoke a machine's access on the bunker (offline: `revoke pending` until it can run).
+    Revoke(RevokeArgs),
+    /// Renew a machine: pair a NEW ATM key, then revoke the old one once the new one is redeemed.
+    Repair(RepairArgs),
+    /// Reconcile with the bunker, enforce access terms, and run the outbox.
+    Sync {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or run the queued network actions.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Show the audit log (newest first), or export it as JSON lines.
+    Audit(AuditArgs),
+    /// Show or change the super-fee policy (a bunker-signed kind-30078 event).
+    #[command(subcommand)]
+    Fee(FeeCommand),
+    /// List machines whose access term ends within 7 days; turn automatic revoke on or off.
+    Term(TermArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,4 +167,103 @@ pub struct SandboxArgs {
     /// Answer NIP-44 requests too (NDK >= 2.10.6 style) instead of stock NIP-04 only.
     #[arg(long)]
     pub auto_encryption: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RevokeArgs {
+    /// The machine's name.
+    pub machine: String,
+    /// Don't ask to type the machine's name.
+    #[arg(long)]
+    pub yes: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RepairArgs {
+    /// The machine's name.
+    pub machine: String,
+    /// Write the pairing QR as a PNG to this file (it holds the pairing secret: delete it after use).
+    #[arg(long, value_name = "FILE")]
+    pub qr_png: Option<std::path::PathBuf>,
+    /// Print the pairing QR in the terminal.
+    #[arg(long)]
+    pub qr_terminal: bool,
+    /// How long the code can be redeemed, e.g. 30m, 2h (default 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub redeem_window: Option<String>,
+    /// Print the pairing URL itself (a bearer secret).
+    #[arg(long)]
+    pub show_secret: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Actions not done yet: pending, running, failed (with the reason).
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run every pending action now, in order.
+    Run {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a failed action back in the queue.
+    Retry {
+        /// The action's id (see `satop outbox list`).
+        id: i64,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// How many entries to show.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Export the whole log, oldest first, as JSON lines to this file (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeeCommand {
+    /// The published super-fee policy and changes waiting in the outbox.
+    Show {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the policy; recorded only once the bunker-signed event is verified and published.
+    Set {
+        /// Super fee in percent, e.g. 2.5.
+        #[arg(long)]
+        percent: String,
+        /// Fixed fee per transaction, in sats.
+        #[arg(long, default_value_t = 0)]
+        fixed_sats: u64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TermArgs {
+    /// Revoke machines automatically when their term ends: on or off.
+    #[arg(long, value_name = "on|off")]
+    pub auto_revoke: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -1,12 +1,19 @@
 //! One module per subcommand; each takes its arguments, calls fleet-core, prints the result.
 
+mod audit;
 mod connect;
+mod fee;
 mod identity;
 mod machine;
 mod migration;
+mod outbox;
 mod pair;
+mod repair;
+mod revoke;
 mod sandbox;
 mod status;
+mod sync;
+mod term;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Failure;
@@ -26,6 +33,13 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Command::Machine(cmd) => machine::run(&fleet, cmd).await,
                 Command::Pair(args) => pair::run(&fleet, args).await,
                 Command::Migration(cmd) => migration::run(&fleet, cmd).await,
+                Command::Revoke(args) => revoke::run(&fleet, args).await,
+                Command::Repair(args) => repair::run(&fleet, args).await,
+                Command::Sync { json } => sync::run(&fleet, json).await,
+                Command::Outbox(cmd) => outbox::run(&fleet, cmd).await,
+                Command::Audit(args) => audit::run(&fleet, args).await,
+                Command::Fee(cmd) => fee::run(&fleet, cmd).await,
+                Command::Term(args) => term::run(&fleet, args).await,
                 Command::Sandbox(_) => Ok(()),
             }
         }

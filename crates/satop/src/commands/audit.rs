@@ -1,0 +1,29 @@
+//! `satop audit [--json] [--export FILE]`.
+
+use fleet_core::Fleet;
+
+use crate::cli::AuditArgs;
+use crate::commands::print_json;
+use crate::exit::Failure;
+
+pub async fn run(fleet: &Fleet, args: AuditArgs) -> Result<(), Failure> {
+    if let Some(path) = &args.export {
+        let written = if path.as_os_str() == "-" {
+            fleet.export_audit(&mut std::io::stdout().lock()).await?
+        } else {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            fleet.export_audit(&mut file).await?
+        };
+        eprintln!("exported {written} audit entries");
+        return Ok(());
+    }
+    let entries = fleet.audit(args.limit).await?;
+    if args.json {
+        return print_json(&entries);
+    }
+    for e in &entries {
+        let machine = e.machine.as_deref().map_or_else(|| "-".to_string(), |m| format!("{m:?}"));
+        println!("{} {:<16} {:<10} {machine} {}", e.time, e.action, e.outcome, e.detail.as_deref().unwrap_or(""));
+    }
+    Ok(())
+}

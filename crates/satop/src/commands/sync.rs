@@ -1,0 +1,79 @@
+//! `satop sync`: reconcile with the bunker, enforce access terms, run the outbox.
+
+use fleet_core::outbox::{Due, OutboxEvent};
+use fleet_core::Fleet;
+use serde::Serialize;
+
+use crate::commands::print_json;
+use crate::exit::Failure;
+
+#[derive(Serialize)]
+struct SyncOutput {
+    reconcile: Option<fleet_core::reconcile::ReconcileReport>,
+    reconcile_error: Option<String>,
+    terms: fleet_core::term::TermSweep,
+    outbox: fleet_core::outbox::OutboxRun,
+}
+
+pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
+    // The outbox first: a queued revoke is confirmed by the reconcile that follows.
+    let terms = fleet.enforce_terms(fleet_core_now()).await?;
+    let outbox = fleet.run_outbox(Due::Now, |e| event(json, e)).await?;
+    let (reconcile, reconcile_error) = match fleet.reconcile().await {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let out = SyncOutput { reconcile, reconcile_error, terms, outbox };
+    if json {
+        return print_json(&out);
+    }
+    for m in &out.terms.revokes_queued {
+        println!("access term of {m:?} ended: revoke queued");
+    }
+    println!("outbox: {} done, {} failed{}", out.outbox.done, out.outbox.failed, out.outbox.waiting.as_deref().map(|w| format!(", waiting: {w}")).unwrap_or_default());
+    match (&out.reconcile, &out.reconcile_error) {
+        (Some(r), _) => {
+            println!("reconciled {} machines with {} bunker clients", r.machines, r.clients);
+            for m in &r.revoked_elsewhere {
+                println!("  {m:?}: revoked on the bunker → revoked");
+            }
+            for m in &r.redemptions_seen {
+                println!("  {m:?}: pairing code redeemed while the app was closed → recorded");
+            }
+            for m in &r.pairings_ended {
+                println!("  {m:?}: pairing ended without a redemption");
+            }
+            for (m, id) in &r.stale_revokes_queued {
+                println!("  {m:?}: stale client KeyUser #{id} queued for revoke");
+            }
+            for m in &r.missing_on_bunker {
+                println!("  {m:?}: its client is missing on the bunker");
+            }
+            for (name, id) in &r.live_tokens {
+                println!("  live unredeemed token #{id} ({name}) that no pairing waits for");
+            }
+            for c in &r.unknown_clients {
+                println!("  UNKNOWN client KeyUser #{} {} ({}) can use the operator key", c.id, c.fingerprint, c.description.as_deref().unwrap_or("no description"));
+            }
+        }
+        (None, Some(e)) => println!("reconcile skipped: {e}"),
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+fn fleet_core_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+pub fn event(json: bool, e: &OutboxEvent) {
+    if json {
+        return;
+    }
+    match e {
+        OutboxEvent::Done { id, detail } => eprintln!("outbox #{id} done: {detail}"),
+        OutboxEvent::Deferred { id, reason, .. } => eprintln!("outbox #{id} waits: {reason}"),
+        OutboxEvent::Failed { id, reason } => eprintln!("outbox #{id} failed: {reason}"),
+        _ => {}
+    }
+}
