@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs (idempotent; skips apt when all are present).
-# Rust (cargo >= 1.85) and Node.js (>= 20, with npm) must already be on the machine.
+# Rust (cargo >= 1.89) and Node.js (>= 20, with npm) must already be on the machine.
 set -euo pipefail
 
 packages=(
   build-essential pkg-config file libssl-dev libdbus-1-dev
   # keyring tests: a Secret Service on a private session bus
   gnome-keyring dbus dbus-x11
+  # migration tests: a real PostgreSQL server holding a fixture LNbits database
+  postgresql
 )
 
 missing=()
