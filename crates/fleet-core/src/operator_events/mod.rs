@@ -315,10 +315,11 @@ pub(crate) async fn execute(session: &mut Session, action: &PublishAction) -> Re
         let accepted = relays.iter().map(ToString::to_string).collect();
         return Ok(completion(action, &event, accepted, "found already published"));
     }
-    let sent = verify::Sent { kind, content: action.content.clone(), tags: vec![d_tag], created_at: Timestamp::now() };
     let signer = session.console().await?;
+    let sent = verify::Sent { kind, content: action.content.clone(), tags: vec![d_tag], sent_at: Timestamp::now() };
+    // created_at zero: the bunker stamps addressable kinds itself (§1.4); verify checks it is now.
     let event = signer
-        .sign_event(bunker_client::EventTemplate { kind, content: sent.content.clone(), tags: sent.tags.clone(), created_at: sent.created_at })
+        .sign_event(bunker_client::EventTemplate { kind, content: sent.content.clone(), tags: sent.tags.clone(), created_at: Timestamp::zero() })
         .await?;
     verify::verify(&event, &sent, &operator).map_err(|problem| Error::EventNotVerified { d_tag: action.d_tag.clone(), problem })?;
     let accepted = publish::publish(&event, &relays, RELAY_TIMEOUT).await?;

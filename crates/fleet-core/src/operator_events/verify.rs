@@ -1,8 +1,11 @@
 //! Verifying a bunker-signed operator event before anything is published (DESIGN.md §3
 //! "Operator-authored events": nothing is published unverified).
 //!
-//! Checked: id and signature; author = the operator key; kind; `created_at` as sent; content
-//! byte for byte as sent; the tags sent, in order, as the first tags.
+//! Checked: id and signature; author = the operator key; kind; content byte for byte as sent;
+//! the tags sent, in order, as the first tags; `created_at` within [`CLOCK_SKEW_SECS`] of the
+//! moment it was sent. NDK 2.8.1 keeps a template's `created_at` only for kinds that are not
+//! replaceable (§1.4); kind 30078 is addressable, so the bunker stamps its own time, and the
+//! check can only be that the time is current (not a replayed old signature).
 //!
 //! **Tags the bunker may add.** NDK 2.8.1 signs through `generateContentTags`, which appends
 //! `t`, `p`, `e`, `q` and `a` tags for hashtags and mentions it finds in the content
@@ -12,6 +15,9 @@
 //! or a rewritten content is refused.
 
 use nostr::{Event, Kind, PublicKey, Tag, Timestamp};
+
+/// How far the bunker's `created_at` may be from the send time (clocks of two machines).
+pub const CLOCK_SKEW_SECS: u64 = 600;
 
 /// Tag names NDK 2.8.1's content tagging may append (§1.4).
 pub const ACCEPTED_ADDED_TAGS: [&str; 5] = ["t", "p", "e", "q", "a"];
@@ -25,8 +31,8 @@ pub struct Sent {
     pub content: String,
     /// Tags.
     pub tags: Vec<Tag>,
-    /// `created_at`.
-    pub created_at: Timestamp,
+    /// When it was sent to the bunker.
+    pub sent_at: Timestamp,
 }
 
 /// Checks `event` against what was sent; `Err` says what is wrong.
@@ -43,8 +49,8 @@ pub fn verify(event: &Event, sent: &Sent, operator: &PublicKey) -> Result<(), &'
     if event.kind != sent.kind {
         return Err("has another kind than requested");
     }
-    if event.created_at != sent.created_at {
-        return Err("has another creation time than requested");
+    if event.created_at.as_secs().abs_diff(sent.sent_at.as_secs()) > CLOCK_SKEW_SECS {
+        return Err("has a creation time far from now");
     }
     if event.content != sent.content {
         return Err("has another content than requested");
@@ -72,14 +78,14 @@ mod tests {
             kind: Kind::from(30078),
             content: r#"{"v":1,"super_fee_bps":250}"#.into(),
             tags: vec![Tag::identifier("satmachine:super-fee")],
-            created_at: Timestamp::from(1_700_000_000),
+            sent_at: Timestamp::from(1_700_000_000),
         }
     }
 
     fn sign(keys: &Keys, s: &Sent, extra: Vec<Tag>) -> Event {
         EventBuilder::new(s.kind, s.content.clone())
             .tags(s.tags.iter().cloned().chain(extra))
-            .custom_created_at(s.created_at)
+            .custom_created_at(s.sent_at)
             .sign_with_keys(keys)
             .unwrap()
     }
@@ -101,8 +107,10 @@ mod tests {
         assert!(verify(&sign(&op, &other_content, vec![]), &s, &op.public_key()).is_err(), "content");
         let other_kind = Sent { kind: Kind::from(1), ..s.clone() };
         assert!(verify(&sign(&op, &other_kind, vec![]), &s, &op.public_key()).is_err(), "kind");
-        let other_time = Sent { created_at: Timestamp::from(1), ..s.clone() };
-        assert!(verify(&sign(&op, &other_time, vec![]), &s, &op.public_key()).is_err(), "created_at");
+        let stamped = Sent { sent_at: Timestamp::from(1_700_000_000 + CLOCK_SKEW_SECS), ..s.clone() };
+        assert!(verify(&sign(&op, &stamped, vec![]), &s, &op.public_key()).is_ok(), "the bunker stamps its own time (§1.4)");
+        let old = Sent { sent_at: Timestamp::from(1), ..s.clone() };
+        assert!(verify(&sign(&op, &old, vec![]), &s, &op.public_key()).is_err(), "an old signature is not current");
         let dropped = Sent { tags: vec![], ..s.clone() };
         assert!(verify(&sign(&op, &dropped, vec![]), &s, &op.public_key()).is_err(), "missing d tag");
         let second_d = sign(&op, &s, vec![Tag::identifier("other")]);

@@ -1,0 +1,132 @@
+//! Lifecycle benchmark. Prints figures; asserts nothing about time.
+//!
+//! - revoke → refusal observed: from `Fleet::revoke` until the revoked ATM's next `sign_event`
+//!   comes back "Not authorized", against the sandbox on loopback (median, p95);
+//! - reconcile of 10,000 KeyUsers against 10,000 cached machines (the local half: the bunker's
+//!   lists already fetched);
+//! - `machine list` (the fleet view with effective states) over 10,000 cached machines.
+//!
+//! Run: `cargo bench -p acceptance --bench lifecycle`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use bunker_client::{BunkerUri, ClientOptions, EventTemplate, SignerClient};
+use fleet_core::connect::ConnectRequest;
+use fleet_core::pairing::{MachineChoice, PairRequest};
+use fleet_core::reconcile::BunkerSnapshot;
+use fleet_core::secrets::Secrets;
+use fleet_core::Fleet;
+use fleet_store::{machines, NewMachine, Pairing};
+use nostr::{Keys, Kind, Timestamp};
+use sandbox::{Sandbox, SandboxConfig};
+
+const REVOKES: usize = 20;
+const FLEET: usize = 10_000;
+
+fn main() -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+fn options() -> ClientOptions {
+    ClientOptions { timeout: Duration::from_secs(10), nip44_probe_timeout: Duration::from_millis(300), ..ClientOptions::default() }
+}
+
+async fn run() -> Result<()> {
+    let (median, p95) = revoke_to_refusal().await?;
+    println!("revoke -> refusal observed ({REVOKES} revokes, sandbox on loopback): median {median:.1} ms, p95 {p95:.1} ms");
+    let (reconcile_ms, list_ms, list_raw_ms) = big_fleet().await?;
+    println!("reconcile of {FLEET} KeyUsers against {FLEET} cached machines: {reconcile_ms:.1} ms");
+    println!("machine list over {FLEET} cached machines: {list_ms:.1} ms (fleet view with effective states), {list_raw_ms:.1} ms (raw rows)");
+    Ok(())
+}
+
+async fn revoke_to_refusal() -> Result<(f64, f64)> {
+    let data = tempfile::tempdir()?;
+    let bunker_dir = tempfile::tempdir()?;
+    let fleet = Fleet::open_with(data.path(), Secrets::memory(), options())?;
+    let (console, _) = fleet.init_console().await?;
+    let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
+    cfg.admin_npubs = vec![console.public_key()];
+    let sandbox = Sandbox::start(cfg).await?;
+    let req = ConnectRequest {
+        connection: sandbox.bunker.admin_connection_string(),
+        key_name: "operator".into(),
+        atm_relays: vec![sandbox.relay.url().to_string()],
+        timeout: Duration::from_secs(10),
+    };
+    fleet.connect(&req, |_| {}).await?;
+    let mut samples = Vec::new();
+    for i in 0..REVOKES {
+        let name = format!("bench {i}");
+        let mut pair = PairRequest::new(MachineChoice::PickOrCreate { name: name.clone(), site: None });
+        pair.poll_every = Duration::from_millis(20);
+        let pending = fleet.begin_pairing(&pair, |_| {}).await?;
+        let uri = BunkerUri::parse(pending.pairing_url().expose())?;
+        let atm = SignerClient::new(Keys::generate(), &uri.without_secret(), options()).await?;
+        atm.connect_resuming(uri.secret.as_ref().expect("secret")).await?;
+        pending.wait(std::future::pending(), |_| {}).await?;
+        let template = || EventTemplate { kind: Kind::from(21000), content: "x".into(), tags: vec![], created_at: Timestamp::now() };
+        atm.sign_event(template()).await?;
+
+        let start = Instant::now();
+        fleet.revoke(&name, |_| {}).await?;
+        let refused = atm.sign_event(template()).await.is_err();
+        let elapsed = start.elapsed();
+        assert!(refused, "the revoked ATM must be refused");
+        samples.push(elapsed.as_secs_f64() * 1000.0);
+        atm.shutdown().await;
+    }
+    sandbox.shutdown().await;
+    samples.sort_by(f64::total_cmp);
+    let median = samples[samples.len() / 2];
+    let p95 = samples[((samples.len() as f64 * 0.95).ceil() as usize).saturating_sub(1)];
+    Ok((median, p95))
+}
+
+async fn big_fleet() -> Result<(f64, f64, f64)> {
+    let data = tempfile::tempdir()?;
+    let fleet = Fleet::open_with(data.path(), Secrets::memory(), options())?;
+    let keys: Vec<String> = (0..FLEET).map(|_| Keys::generate().public_key().to_hex()).collect();
+    let rows = keys.clone();
+    fleet
+        .db()
+        .interact(move |c| {
+            let tx = c.transaction()?;
+            for (i, pk) in rows.iter().enumerate() {
+                let m = machines::insert(&tx, &NewMachine::new(format!("ATM {i:05}")))?;
+                let p = Pairing { bunker_connection_id: i64::try_from(i + 1).unwrap_or(0), atm_client_pubkey: pk.clone(), paired_at: 1, bunker_token_expires_at: 4_000_000_000 };
+                machines::set_pairing(&tx, m.id, &p)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    let users = keys
+        .iter()
+        .enumerate()
+        .map(|(i, pk)| {
+            serde_json::from_value(serde_json::json!({
+                "id": i + 1, "name": "operator", "pubkey": pk, "description": format!("satmachine-{}", i + 1),
+                "createdAt": "2026-11-01T00:00:00.000Z",
+                "signingConditions": [{"method": "connect", "allowed": true}, {"method": "sign_event", "kind": "21000", "allowed": true}],
+            }))
+        })
+        .collect::<std::result::Result<Vec<bunker_client::KeyUser>, _>>()?;
+    let start = Instant::now();
+    let report = fleet.reconcile_with(BunkerSnapshot { users, tokens: Vec::new(), console_pubkey: None }).await?;
+    let reconcile = start.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(report.clients, FLEET);
+    assert!(report.unknown_clients.is_empty());
+
+    let start = Instant::now();
+    let view = fleet.fleet_view().await?;
+    let list = start.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(view.len(), FLEET);
+    let start = Instant::now();
+    let raw = fleet.machines().await?;
+    let list_raw = start.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(raw.len(), FLEET);
+    Ok((reconcile, list, list_raw))
+}

@@ -1,0 +1,147 @@
+//! A console (fleet) connected to a sandbox bunker whose relay can be stopped and restarted on
+//! the same port, and ATMs that pair through the real pairing use case.
+
+use std::future::Future;
+use std::path::Path;
+use std::time::Duration;
+
+use bunker_client::{BunkerUri, ClientOptions, EventTemplate, Sensitive, SignerClient};
+use fleet_core::connect::ConnectRequest;
+use fleet_core::pairing::{MachineChoice, PairRequest};
+use fleet_core::secrets::{FileStore, Secrets};
+use fleet_core::Fleet;
+use nostr::{Event, Keys, Kind, PublicKey, Timestamp};
+use sandbox::{Sandbox, SandboxBunker, SandboxConfig, SandboxRelay};
+use tempfile::TempDir;
+
+pub const KEY: &str = "operator";
+pub const PASSPHRASE: &str = "correct horse battery staple";
+/// Longest wait for a condition that normally holds within a second.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+pub fn options() -> ClientOptions {
+    ClientOptions {
+        timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        nip44_probe_timeout: Duration::from_millis(300),
+        ..ClientOptions::default()
+    }
+}
+
+pub struct Env {
+    pub relay: Option<SandboxRelay>,
+    pub port: u16,
+    pub bunker: SandboxBunker,
+    pub fleet: Fleet,
+    pub data_dir: TempDir,
+    _bunker_dir: TempDir,
+}
+
+impl Env {
+    /// A console with a file key store (so a `satop` process can open the same data dir), a
+    /// sandbox bunker that has it as admin, and `connect` done.
+    pub async fn start() -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let bunker_dir = tempfile::tempdir().unwrap();
+        let fleet = open_fleet(data_dir.path());
+        let (console, _) = fleet.init_console().await.unwrap();
+        let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
+        cfg.admin_npubs = vec![console.public_key()];
+        cfg.approval_timeout = Duration::from_millis(300);
+        let Sandbox { relay, bunker } = Sandbox::start(cfg).await.unwrap();
+        let req = ConnectRequest {
+            connection: bunker.admin_connection_string(),
+            key_name: KEY.into(),
+            atm_relays: vec![relay.url().to_string()],
+            timeout: Duration::from_secs(5),
+        };
+        fleet.connect(&req, |_| {}).await.unwrap();
+        Self { port: relay.port(), relay: Some(relay), bunker, fleet, data_dir, _bunker_dir: bunker_dir }
+    }
+
+    pub fn operator(&self) -> PublicKey {
+        self.bunker.key_pubkey(KEY).unwrap()
+    }
+
+    /// The relay goes away: nobody can reach the bunker.
+    pub async fn relay_down(&mut self) {
+        self.relay.take().expect("the relay is up").stop().await;
+    }
+
+    /// The relay comes back on the same port.
+    pub async fn relay_up(&mut self) {
+        assert!(self.relay.is_none(), "the relay is down");
+        self.relay = Some(SandboxRelay::start(Some(self.port)).await.unwrap());
+    }
+
+    /// Pairs `name` through the pairing use case with a fresh ATM key; returns the ATM session.
+    pub async fn pair(&self, name: &str) -> Atm {
+        pair_with(&self.fleet, name).await
+    }
+
+    pub async fn admin(&self) -> bunker_client::AdminClient {
+        self.fleet.admin_session().await.unwrap().0
+    }
+}
+
+pub fn open_fleet(dir: &Path) -> Fleet {
+    let store = FileStore::new(dir.join("keys.json"), Sensitive::new(PASSPHRASE.to_string()));
+    Fleet::open_with(dir, Secrets::new(store), options()).unwrap()
+}
+
+pub fn request(machine: &str) -> PairRequest {
+    let mut req = PairRequest::new(MachineChoice::PickOrCreate { name: machine.into(), site: None });
+    req.poll_every = Duration::from_millis(20);
+    req
+}
+
+pub async fn pair_with(fleet: &Fleet, name: &str) -> Atm {
+    let pending = fleet.begin_pairing(&request(name), |_| {}).await.unwrap();
+    let url = pending.pairing_url().expose().clone();
+    let atm = Atm::redeem(&url).await;
+    pending.wait(std::future::pending(), |_| {}).await.unwrap();
+    atm
+}
+
+/// An ATM session: one fresh client key per pairing.
+pub struct Atm {
+    pub keys: Keys,
+    pub signer: SignerClient,
+}
+
+impl Atm {
+    pub async fn redeem(url: &str) -> Self {
+        let keys = Keys::generate();
+        let uri = BunkerUri::parse(url).unwrap();
+        let signer = SignerClient::new(keys.clone(), &uri.without_secret(), options()).await.unwrap();
+        signer.connect_resuming(uri.secret.as_ref().unwrap()).await.unwrap();
+        Self { keys, signer }
+    }
+
+    pub async fn sign(&self) -> bunker_client::Result<Event> {
+        self.signer
+            .sign_event(EventTemplate { kind: Kind::from(21000), content: "withdraw".into(), tags: vec![], created_at: Timestamp::now() })
+            .await
+    }
+}
+
+/// Polls `check` until it returns `Some`, or fails after [`PATIENCE`].
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "gave up waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Whether an error is the bunker's "Not authorized".
+pub fn not_authorized(e: &bunker_client::Error) -> bool {
+    matches!(e, bunker_client::Error::Refused(bunker_client::Refusal::NotAuthorized))
+}
