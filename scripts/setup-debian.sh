@@ -9,6 +9,10 @@ packages=(
   gnome-keyring dbus dbus-x11
   # migration tests: a real PostgreSQL server holding a fixture LNbits database
   postgresql
+  # the desktop app (Tauri 2 on WebKitGTK) and its installers
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev rpm
+  # the app's end-to-end tests in a real window
+  xvfb xauth webkit2gtk-driver
 )
 
 missing=()

@@ -13,6 +13,14 @@ echo "== npm ci (tests/interop: nostr-tools, pinned)"
 echo "== node tests (tests/interop)"
 (cd tests/interop && node --test)
 
+echo "== npm ci (ui: Svelte 5 + Vite, pinned)"
+(cd ui && npm ci --no-audit --no-fund --silent)
+
+echo "== ui: type check (svelte-check, strict), unit tests (vitest), build"
+(cd ui && npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings --output machine | tail -1)
+(cd ui && npx vitest run)
+(cd ui && npx vite build --logLevel warn)
+
 echo "== cargo build"
 cargo build --workspace --locked --all-targets
 

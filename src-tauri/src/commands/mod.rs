@@ -1,0 +1,9 @@
+//! The Tauri commands, one file per feature. Each is thin: take the [`crate::App`], convert the
+//! input, call one core method, convert the output (STYLE.md item 2).
+
+pub mod connect;
+pub mod console;
+pub mod fleet;
+pub mod pairing;
+pub mod sandbox;
+pub mod status;

@@ -1,0 +1,145 @@
+//! The shell's one error type, and the `{kind, message}` shape the UI receives.
+
+use serde::Serialize;
+use specta::Type;
+
+/// What went wrong in a command. Messages say what to do; none contains a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A fleet-core use case failed.
+    #[error(transparent)]
+    Core(#[from] fleet_core::Error),
+    /// The embedded sandbox could not start.
+    #[error("the SANDBOX bunker could not start: {0}")]
+    Sandbox(#[from] sandbox::Error),
+    /// The environment does not say where data or secrets live.
+    #[error("{0}")]
+    Setup(String),
+    /// The pairing is not on screen any more (finished, cancelled or never started).
+    #[error("this pairing is over: start a new one")]
+    NoSuchPairing,
+}
+
+/// What the UI branches on; it never matches message strings (STYLE.md item 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Bad input: the message says which field and how to fix it.
+    InvalidInput,
+    /// The console has no key or no bunker yet.
+    NotInitialized,
+    /// No reply in time.
+    Timeout,
+    /// The relay or bunker cannot be reached.
+    Unreachable,
+    /// The console is not in the bunker's `admin.npubs`.
+    NotAdmin,
+    /// The operator key is locked or missing on the bunker.
+    KeyLocked,
+    /// The bunker refused.
+    Rejected,
+    /// The bunker answered something this app does not understand.
+    Protocol,
+    /// The local database failed.
+    Storage,
+    /// The secret store (keyring or key file) failed.
+    SecretStore,
+    /// The operator cancelled.
+    Cancelled,
+    /// The embedded sandbox failed.
+    Sandbox,
+    /// Something this version of the app does not classify yet.
+    Other,
+}
+
+/// An error as the UI receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct Failure {
+    /// What kind of failure (stable).
+    pub kind: FailureKind,
+    /// What happened and what to do, for the user.
+    pub message: String,
+}
+
+impl Error {
+    /// The stable kind of this error.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Core(e) => core_kind(e.kind()),
+            Self::Sandbox(_) => FailureKind::Sandbox,
+            Self::Setup(_) => FailureKind::NotInitialized,
+            Self::NoSuchPairing => FailureKind::Cancelled,
+        }
+    }
+}
+
+fn core_kind(kind: fleet_core::ErrorKind) -> FailureKind {
+    use fleet_core::ErrorKind as K;
+    match kind {
+        K::InvalidInput => FailureKind::InvalidInput,
+        K::NotInitialized => FailureKind::NotInitialized,
+        K::Timeout => FailureKind::Timeout,
+        K::Unreachable => FailureKind::Unreachable,
+        K::NotAdmin => FailureKind::NotAdmin,
+        K::KeyLocked => FailureKind::KeyLocked,
+        K::Rejected => FailureKind::Rejected,
+        K::Protocol => FailureKind::Protocol,
+        K::Storage => FailureKind::Storage,
+        K::SecretStore => FailureKind::SecretStore,
+        K::Cancelled => FailureKind::Cancelled,
+        // fleet_core::ErrorKind is #[non_exhaustive], so a match outside its crate cannot be
+        // exhaustive; a kind added there shows as `other` until it is mapped here.
+        _ => FailureKind::Other,
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<fleet_core::Error> for Failure {
+    fn from(e: fleet_core::Error) -> Self {
+        Error::Core(e).into()
+    }
+}
+
+impl From<sandbox::Error> for Failure {
+    fn from(e: sandbox::Error) -> Self {
+        Error::Sandbox(e).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_serialises_as_kind_and_message() {
+        let f: Failure = Error::Core(fleet_core::Error::NoConsole).into();
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["kind"], "not_initialized");
+        assert!(
+            json["message"].as_str().unwrap().contains("no key"),
+            "the message is fleet-core's: {json}"
+        );
+    }
+
+    #[test]
+    fn not_admin_keeps_its_own_kind() {
+        let f: Failure = fleet_core::Error::NotAdmin {
+            npub: "npub1x".into(),
+        }
+        .into();
+        assert_eq!(f.kind, FailureKind::NotAdmin);
+        assert!(
+            f.message.contains("npub1x"),
+            "the UI shows which npub to add"
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! The Tauri builder: one managed [`App`], the generated invoke handler, demo mode at start.
+
+use tauri::Manager;
+
+use crate::app::App;
+use crate::{bindings, setup};
+
+/// Starts the desktop app; returns when the last window closes.
+pub fn run() {
+    setup::init_logging();
+    let builder = bindings::builder();
+    let result = tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |tauri_app| {
+            builder.mount_events(tauri_app);
+            let app = App::open(&setup::data_dir()?, setup::secrets()?)?;
+            tauri_app.manage(app.clone());
+            // Demo mode: a console that last used the embedded sandbox gets it back at start,
+            // on the same port, so the stored profile keeps working.
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = app.resume_sandbox().await {
+                    tracing::warn!(error = %e, "could not restart the sandbox bunker");
+                }
+            });
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match result {
+        Ok(tauri_app) => tauri_app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                let app = handle.state::<App>().inner().clone();
+                tauri::async_runtime::block_on(app.shutdown());
+            }
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "the app could not start");
+            eprintln!("Satmachine Operator could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+// The only module that talks to the Rust side. It imports the generated bindings, turns their
+// `{status, data | error}` results into values or thrown `AppError`s, and hides Channels behind
+// callbacks so screens never touch IPC details.
+import { Channel } from "@tauri-apps/api/core";
+import { getCurrentWindow } from "@tauri-apps/api/window";
+import {
+  commands,
+  type CapabilitiesView_Serialize as CapabilitiesView,
+  type ConnectInput,
+  type ConsoleInfo,
+  type Failure,
+  type FailureKind,
+  type FleetView_Serialize as FleetView,
+  type MachineView_Serialize as MachineView,
+  type PairEvent,
+  type PairInput_Deserialize as PairInput,
+  type PairedView,
+  type PairingView,
+  type ProbeEvent,
+  type SandboxInfo,
+  type StatusView_Serialize as StatusView,
+} from "../bindings";
+
+export type {
+  CapabilitiesView,
+  ConnectInput,
+  ConsoleInfo,
+  FailureKind,
+  FleetView,
+  MachineView,
+  PairEvent,
+  PairInput,
+  PairedView,
+  PairingView,
+  ProbeEvent,
+  SandboxInfo,
+  StatusView,
+};
+
+/** A failed command: branch on `kind`, show `message`. */
+export class AppError extends Error {
+  readonly kind: FailureKind;
+  constructor(f: Failure) {
+    super(f.message);
+    this.kind = f.kind;
+  }
+}
+
+type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: Failure };
+
+async function unwrap<T>(call: Promise<Outcome<T>>): Promise<T> {
+  const r = await call;
+  if (r.status === "error") throw new AppError(r.error);
+  return r.data;
+}
+
+function channel<T>(on: (e: T) => void): Channel<T> {
+  const c = new Channel<T>();
+  c.onmessage = on;
+  return c;
+}
+
+export const ipc = {
+  status: () => unwrap(commands.status()),
+  consoleShow: () => unwrap(commands.consoleShow()),
+  consoleExport: (passphrase: string) => unwrap(commands.consoleExport(passphrase)),
+  sandboxStart: () => unwrap(commands.sandboxStart()),
+  connect: (input: ConnectInput, onStep: (e: ProbeEvent) => void) => unwrap(commands.connect(input, channel(onStep))),
+  fleetList: () => unwrap(commands.fleetList()),
+  machineAdd: (name: string, site: string | null) => unwrap(commands.machineAdd(name, site)),
+  pairBegin: (input: PairInput) => unwrap(commands.pairBegin(input)),
+  pairWait: (id: number, onStep: (e: PairEvent) => void) => unwrap(commands.pairWait(id, channel(onStep))),
+  pairReveal: (id: number) => unwrap(commands.pairReveal(id)),
+  pairCancel: (id: number) => unwrap(commands.pairCancel(id)),
+  /** Keeps the window out of screenshots and screen shares where the platform allows. */
+  protectFromCapture: (on: boolean) => getCurrentWindow().setContentProtected(on).catch(() => undefined),
+  fullscreen: (on: boolean) => getCurrentWindow().setFullscreen(on).catch(() => undefined),
+};
+
+/** The user-facing message of any thrown value. */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
