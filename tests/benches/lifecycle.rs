@@ -26,11 +26,18 @@ const REVOKES: usize = 20;
 const FLEET: usize = 10_000;
 
 fn main() -> Result<()> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
 }
 
 fn options() -> ClientOptions {
-    ClientOptions { timeout: Duration::from_secs(10), nip44_probe_timeout: Duration::from_millis(300), ..ClientOptions::default() }
+    ClientOptions {
+        timeout: Duration::from_secs(10),
+        nip44_probe_timeout: Duration::from_millis(300),
+        ..ClientOptions::default()
+    }
 }
 
 async fn run() -> Result<()> {
@@ -60,14 +67,23 @@ async fn revoke_to_refusal() -> Result<(f64, f64)> {
     let mut samples = Vec::new();
     for i in 0..REVOKES {
         let name = format!("bench {i}");
-        let mut pair = PairRequest::new(MachineChoice::PickOrCreate { name: name.clone(), site: None });
+        let mut pair = PairRequest::new(MachineChoice::PickOrCreate {
+            name: name.clone(),
+            site: None,
+        });
         pair.poll_every = Duration::from_millis(20);
         let pending = fleet.begin_pairing(&pair, |_| {}).await?;
         let uri = BunkerUri::parse(pending.pairing_url().expose())?;
         let atm = SignerClient::new(Keys::generate(), &uri.without_secret(), options()).await?;
-        atm.connect_resuming(uri.secret.as_ref().expect("secret")).await?;
+        atm.connect_resuming(uri.secret.as_ref().expect("secret"))
+            .await?;
         pending.wait(std::future::pending(), |_| {}).await?;
-        let template = || EventTemplate { kind: Kind::from(21000), content: "x".into(), tags: vec![], created_at: Timestamp::now() };
+        let template = || EventTemplate {
+            kind: Kind::from(21000),
+            content: "x".into(),
+            tags: vec![],
+            created_at: Timestamp::now(),
+        };
         atm.sign_event(template()).await?;
 
         let start = Instant::now();
@@ -88,7 +104,9 @@ async fn revoke_to_refusal() -> Result<(f64, f64)> {
 async fn big_fleet() -> Result<(f64, f64, f64)> {
     let data = tempfile::tempdir()?;
     let fleet = Fleet::open_with(data.path(), Secrets::memory(), options())?;
-    let keys: Vec<String> = (0..FLEET).map(|_| Keys::generate().public_key().to_hex()).collect();
+    let keys: Vec<String> = (0..FLEET)
+        .map(|_| Keys::generate().public_key().to_hex())
+        .collect();
     let rows = keys.clone();
     fleet
         .db()
@@ -96,7 +114,12 @@ async fn big_fleet() -> Result<(f64, f64, f64)> {
             let tx = c.transaction()?;
             for (i, pk) in rows.iter().enumerate() {
                 let m = machines::insert(&tx, &NewMachine::new(format!("ATM {i:05}")))?;
-                let p = Pairing { bunker_connection_id: i64::try_from(i + 1).unwrap_or(0), atm_client_pubkey: pk.clone(), paired_at: 1, bunker_token_expires_at: 4_000_000_000 };
+                let p = Pairing {
+                    bunker_connection_id: i64::try_from(i + 1).unwrap_or(0),
+                    atm_client_pubkey: pk.clone(),
+                    paired_at: 1,
+                    bunker_token_expires_at: 4_000_000_000,
+                };
                 machines::set_pairing(&tx, m.id, &p)?;
             }
             tx.commit()?;
@@ -115,7 +138,13 @@ async fn big_fleet() -> Result<(f64, f64, f64)> {
         })
         .collect::<std::result::Result<Vec<bunker_client::KeyUser>, _>>()?;
     let start = Instant::now();
-    let report = fleet.reconcile_with(BunkerSnapshot { users, tokens: Vec::new(), console_pubkey: None }).await?;
+    let report = fleet
+        .reconcile_with(BunkerSnapshot {
+            users,
+            tokens: Vec::new(),
+            console_pubkey: None,
+        })
+        .await?;
     let reconcile = start.elapsed().as_secs_f64() * 1000.0;
     assert_eq!(report.clients, FLEET);
     assert!(report.unknown_clients.is_empty());

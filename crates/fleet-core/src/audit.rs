@@ -40,7 +40,10 @@ impl Fleet {
     /// # Errors
     /// [`Error::Store`].
     pub async fn audit(&self, limit: usize) -> Result<Vec<AuditRecord>> {
-        let (entries, names) = self.db().interact(move |c| Ok((audit::list(c, limit)?, names(c)?))).await?;
+        let (entries, names) = self
+            .db()
+            .interact(move |c| Ok((audit::list(c, limit)?, names(c)?)))
+            .await?;
         Ok(entries.into_iter().map(|e| record(e, &names)).collect())
     }
 
@@ -66,12 +69,20 @@ impl Fleet {
         let mut after = 0;
         let mut written = 0;
         loop {
-            let page = self.db().interact(move |c| audit::list_after(c, after, EXPORT_PAGE)).await?;
-            let Some(last) = page.last() else { return Ok(written) };
+            let page = self
+                .db()
+                .interact(move |c| audit::list_after(c, after, EXPORT_PAGE))
+                .await?;
+            let Some(last) = page.last() else {
+                return Ok(written);
+            };
             after = last.id;
             for entry in page {
-                let line = serde_json::to_string(&record(entry, &names)).map_err(|e| Error::InvalidInput(e.to_string()))?;
-                writeln!(out, "{line}").map_err(|e| Error::InvalidInput(format!("cannot write the audit export: {e}")))?;
+                let line = serde_json::to_string(&record(entry, &names))
+                    .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                writeln!(out, "{line}").map_err(|e| {
+                    Error::InvalidInput(format!("cannot write the audit export: {e}"))
+                })?;
                 written += 1;
             }
         }
@@ -79,7 +90,10 @@ impl Fleet {
 }
 
 fn names(c: &fleet_store::Connection) -> fleet_store::Result<HashMap<i64, String>> {
-    Ok(machines::list(c)?.into_iter().map(|m| (m.id, m.name)).collect())
+    Ok(machines::list(c)?
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect())
 }
 
 fn record(e: AuditEntry, names: &HashMap<i64, String>) -> AuditRecord {
@@ -99,6 +113,9 @@ fn record(e: AuditEntry, names: &HashMap<i64, String>) -> AuditRecord {
 pub fn iso(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| unix.to_string())
 }

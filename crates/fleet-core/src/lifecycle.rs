@@ -50,13 +50,22 @@ pub fn next(from: MachineState, t: Transition) -> Option<MachineState> {
     let paired = matches!(from, S::Active | S::Expiring | S::Expired);
     Some(match (from, t) {
         // Re-pairing a revoked or legacy machine is how it gets a fresh ATM key.
-        (S::Unpaired | S::Revoked | S::Legacy | S::Active | S::Expiring | S::Expired, T::PairingStarted) => S::Pairing,
+        (
+            S::Unpaired | S::Revoked | S::Legacy | S::Active | S::Expiring | S::Expired,
+            T::PairingStarted,
+        ) => S::Pairing,
         (S::Pairing, T::Paired) => S::Active,
         (S::Active, T::TermEnding) => S::Expiring,
         (S::Active | S::Expiring, T::TermEnded) => S::Expired,
         (_, T::Renewed) if paired || from == S::Pairing => S::Active,
-        (_, T::RevokeRequested) if paired || matches!(from, S::Pairing | S::RevokePending) => S::RevokePending,
-        (_, T::RevokeConfirmed) if paired || matches!(from, S::Pairing | S::RevokePending | S::Revoked) => S::Revoked,
+        (_, T::RevokeRequested) if paired || matches!(from, S::Pairing | S::RevokePending) => {
+            S::RevokePending
+        }
+        (_, T::RevokeConfirmed)
+            if paired || matches!(from, S::Pairing | S::RevokePending | S::Revoked) =>
+        {
+            S::Revoked
+        }
         _ => return None,
     })
 }
@@ -135,12 +144,32 @@ mod tests {
     #[test]
     fn the_clock_moves_a_paired_machine_through_its_term() {
         let end = 1_000_000;
-        assert_eq!(effective(S::Active, Some(end), end - EXPIRING_WITHIN_SECS - 1), S::Active);
-        assert_eq!(effective(S::Active, Some(end), end - EXPIRING_WITHIN_SECS), S::Expiring);
+        assert_eq!(
+            effective(S::Active, Some(end), end - EXPIRING_WITHIN_SECS - 1),
+            S::Active
+        );
+        assert_eq!(
+            effective(S::Active, Some(end), end - EXPIRING_WITHIN_SECS),
+            S::Expiring
+        );
         assert_eq!(effective(S::Active, Some(end), end), S::Expired);
-        assert_eq!(effective(S::Expired, Some(end), end - EXPIRING_WITHIN_SECS - 1), S::Active, "a renewed term counts");
-        for other in [S::Unpaired, S::Pairing, S::RevokePending, S::Revoked, S::Legacy] {
-            assert_eq!(effective(other, Some(0), end), other, "{other} does not depend on the clock");
+        assert_eq!(
+            effective(S::Expired, Some(end), end - EXPIRING_WITHIN_SECS - 1),
+            S::Active,
+            "a renewed term counts"
+        );
+        for other in [
+            S::Unpaired,
+            S::Pairing,
+            S::RevokePending,
+            S::Revoked,
+            S::Legacy,
+        ] {
+            assert_eq!(
+                effective(other, Some(0), end),
+                other,
+                "{other} does not depend on the clock"
+            );
         }
     }
 

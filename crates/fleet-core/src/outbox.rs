@@ -23,7 +23,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bunker_client::{AdminClient, SignerClient};
-use fleet_store::{audit, machines, outbox, published, BunkerProfile, MachineState, NewAuditEntry, OutboxItem, OutboxStatus, PublishedEvent};
+use fleet_store::{
+    audit, machines, outbox, published, BunkerProfile, MachineState, NewAuditEntry, OutboxItem,
+    OutboxStatus, PublishedEvent,
+};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
@@ -61,16 +64,21 @@ impl Action {
     /// # Errors
     /// [`Error::InvalidInput`] if the payload cannot be encoded (never for the types above).
     pub fn to_item(&self, machine_id: Option<i64>) -> Result<outbox::NewOutboxItem> {
-        let value = serde_json::to_value(self).map_err(|e| Error::InvalidInput(format!("cannot encode an outbox action: {e}")))?;
+        let value = serde_json::to_value(self)
+            .map_err(|e| Error::InvalidInput(format!("cannot encode an outbox action: {e}")))?;
         Ok(outbox::NewOutboxItem {
             action: self.name().to_string(),
             machine_id,
-            payload: value.get("payload").cloned().unwrap_or(serde_json::Value::Null),
+            payload: value
+                .get("payload")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
         })
     }
 
     fn from_item(item: &OutboxItem) -> Option<Self> {
-        serde_json::from_value(serde_json::json!({"action": item.action, "payload": item.payload})).ok()
+        serde_json::from_value(serde_json::json!({"action": item.action, "payload": item.payload}))
+            .ok()
     }
 }
 
@@ -182,7 +190,11 @@ pub(crate) struct Session {
 
 impl Session {
     pub(crate) fn new(fleet: &Fleet) -> Self {
-        Self { fleet: fleet.clone(), admin: None, console: None }
+        Self {
+            fleet: fleet.clone(),
+            admin: None,
+            console: None,
+        }
     }
 
     pub(crate) fn fleet(&self) -> &Fleet {
@@ -203,7 +215,8 @@ impl Session {
     pub(crate) async fn console(&mut self) -> Result<&SignerClient> {
         if self.console.is_none() {
             let (admin, profile) = self.admin().await?;
-            let signer = crate::operator_events::session::open(&self.fleet, &admin, &profile).await?;
+            let signer =
+                crate::operator_events::session::open(&self.fleet, &admin, &profile).await?;
             self.console = Some(signer);
         }
         self.console.as_ref().ok_or(Error::NotConnected)
@@ -228,7 +241,11 @@ impl Session {
 pub(crate) fn is_transient(e: &Error) -> bool {
     matches!(
         e.kind(),
-        ErrorKind::Timeout | ErrorKind::Unreachable | ErrorKind::SecretStore | ErrorKind::KeyLocked | ErrorKind::NotInitialized
+        ErrorKind::Timeout
+            | ErrorKind::Unreachable
+            | ErrorKind::SecretStore
+            | ErrorKind::KeyLocked
+            | ErrorKind::NotInitialized
     )
 }
 
@@ -247,14 +264,20 @@ impl Fleet {
     pub async fn run_outbox(&self, due: Due, on_event: impl Fn(&OutboxEvent)) -> Result<OutboxRun> {
         let _turn = process_turn(self.data_dir().to_path_buf()).await;
         let Some(_lock) = try_lock_file(self.data_dir().join(LOCK_FILE))? else {
-            return Ok(OutboxRun { busy: true, ..OutboxRun::default() });
+            return Ok(OutboxRun {
+                busy: true,
+                ..OutboxRun::default()
+            });
         };
         let mut run = OutboxRun {
             recovered: self.db().interact(|c| outbox::recover_running(c)).await?,
             ..OutboxRun::default()
         };
         if run.recovered > 0 {
-            warn!(rows = run.recovered, "outbox rows left running by a previous run are retried");
+            warn!(
+                rows = run.recovered,
+                "outbox rows left running by a previous run are retried"
+            );
         }
         let mut session = Session::new(self);
         let result = self.drain(&mut session, due, &on_event, &mut run).await;
@@ -262,19 +285,29 @@ impl Fleet {
         result.map(|()| run)
     }
 
-    async fn drain(&self, session: &mut Session, due: Due, on_event: &impl Fn(&OutboxEvent), run: &mut OutboxRun) -> Result<()> {
+    async fn drain(
+        &self,
+        session: &mut Session,
+        due: Due,
+        on_event: &impl Fn(&OutboxEvent),
+        run: &mut OutboxRun,
+    ) -> Result<()> {
         // Rows queued while this run goes are picked up by the next query round.
         loop {
-            let now = unix_now();
-            let cutoff = match due {
-                Due::Now => i64::MAX,
-                Due::Scheduled => now,
-            };
-            let rows = self.db().interact(move |c| outbox::pending(c, cutoff)).await?;
+            let rows = self
+                .db()
+                .interact(move |c| outbox::pending(c, i64::MAX))
+                .await?;
             if rows.is_empty() {
                 return Ok(());
             }
             for item in rows {
+                // A row still backing off holds back every later row: order before progress.
+                if due == Due::Scheduled && item.next_attempt_at > unix_now() {
+                    run.waiting =
+                        Some(item.last_error.unwrap_or_else(|| "waiting to retry".into()));
+                    return Ok(());
+                }
                 if !self.run_one(session, item, on_event, run).await? {
                     return Ok(());
                 }
@@ -283,22 +316,46 @@ impl Fleet {
     }
 
     /// Runs one row; `false` when the run must stop (network down).
-    async fn run_one(&self, session: &mut Session, item: OutboxItem, on_event: &impl Fn(&OutboxEvent), run: &mut OutboxRun) -> Result<bool> {
+    async fn run_one(
+        &self,
+        session: &mut Session,
+        item: OutboxItem,
+        on_event: &impl Fn(&OutboxEvent),
+        run: &mut OutboxRun,
+    ) -> Result<bool> {
         let id = item.id;
-        let claimed = self.db().interact(move |c| outbox::mark_running(c, id)).await;
+        let claimed = self
+            .db()
+            .interact(move |c| outbox::mark_running(c, id))
+            .await;
         if claimed.is_err() {
             // Taken meanwhile (cannot happen under the lock) or gone: skip it.
             return Ok(true);
         }
-        on_event(&OutboxEvent::Started { id, action: item.action.clone(), machine_id: item.machine_id });
+        on_event(&OutboxEvent::Started {
+            id,
+            action: item.action.clone(),
+            machine_id: item.machine_id,
+        });
         let outcome = match Action::from_item(&item) {
-            Some(Action::Revoke(action)) => crate::revoke::execute(session, item.machine_id, &action).await,
-            Some(Action::PublishEvent(action)) => crate::operator_events::execute(session, &action).await,
-            None => Err(Error::InvalidInput(format!("unknown outbox action {:?}", item.action))),
+            Some(Action::Revoke(action)) => {
+                crate::revoke::execute(session, item.machine_id, &action).await
+            }
+            Some(Action::PublishEvent(action)) => {
+                crate::operator_events::execute(session, &action).await
+            }
+            None => Err(Error::InvalidInput(format!(
+                "unknown outbox action {:?}",
+                item.action
+            ))),
         };
         match outcome {
             Ok(done) => {
-                let detail = done.audit.as_ref().and_then(|a| a.detail.clone()).unwrap_or_default();
+                let detail = done
+                    .audit
+                    .as_ref()
+                    .and_then(|a| a.detail.clone())
+                    .unwrap_or_default();
                 self.db().interact(move |c| complete(c, id, done)).await?;
                 info!(id, "outbox row done");
                 run.done += 1;
@@ -309,20 +366,35 @@ impl Fleet {
                 let reason = e.to_string();
                 let retry_at = unix_now().saturating_add(backoff_secs(item.attempts + 1));
                 let why = reason.clone();
-                self.db().interact(move |c| outbox::mark_failed(c, id, &why, Some(retry_at))).await?;
+                self.db()
+                    .interact(move |c| outbox::mark_failed(c, id, &why, Some(retry_at)))
+                    .await?;
                 session.reset().await;
                 run.waiting = Some(reason.clone());
-                on_event(&OutboxEvent::Deferred { id, reason, retry_at });
+                on_event(&OutboxEvent::Deferred {
+                    id,
+                    reason,
+                    retry_at,
+                });
                 Ok(false)
             }
             Err(e) => {
                 let reason = e.to_string();
-                let (why, machine_id, action) = (reason.clone(), item.machine_id, item.action.clone());
+                let (why, machine_id, action) =
+                    (reason.clone(), item.machine_id, item.action.clone());
                 self.db()
                     .interact(move |c| {
                         let tx = c.transaction()?;
                         outbox::mark_failed(&tx, id, &why, None)?;
-                        audit::append(&tx, &NewAuditEntry { action, machine_id, outcome: "failed".into(), detail: Some(why) })?;
+                        audit::append(
+                            &tx,
+                            &NewAuditEntry {
+                                action,
+                                machine_id,
+                                outcome: "failed".into(),
+                                detail: Some(why),
+                            },
+                        )?;
                         tx.commit()?;
                         Ok(())
                     })
@@ -343,7 +415,10 @@ impl Fleet {
             .db()
             .interact(|c| {
                 let rows = outbox::unfinished(c)?;
-                let names: HashMap<i64, String> = machines::list(c)?.into_iter().map(|m| (m.id, m.name)).collect();
+                let names: HashMap<i64, String> = machines::list(c)?
+                    .into_iter()
+                    .map(|m| (m.id, m.name))
+                    .collect();
                 Ok((rows, names))
             })
             .await?;
@@ -379,7 +454,11 @@ impl Fleet {
 }
 
 /// Records a completion and marks the row done, in one transaction (the exactly-once point).
-fn complete(conn: &mut fleet_store::Connection, id: i64, done: Completion) -> fleet_store::Result<()> {
+fn complete(
+    conn: &mut fleet_store::Connection,
+    id: i64,
+    done: Completion,
+) -> fleet_store::Result<()> {
     let tx = conn.transaction()?;
     if let Some((machine, state)) = done.machine_state {
         machines::update_state(&tx, machine, state)?;
@@ -427,9 +506,14 @@ impl Fleet {
         let row = self.outbox_row(id).await?;
         Ok(match row.status {
             OutboxStatus::Done => Delivery::Done,
-            OutboxStatus::Failed => Delivery::Failed { reason: row.last_error.unwrap_or_default() },
+            OutboxStatus::Failed => Delivery::Failed {
+                reason: row.last_error.unwrap_or_default(),
+            },
             OutboxStatus::Pending | OutboxStatus::Running => Delivery::Pending {
-                reason: row.last_error.or_else(|| run.busy.then(|| "another satop process is running the outbox".to_string())),
+                reason: row.last_error.or_else(|| {
+                    run.busy
+                        .then(|| "another satop process is running the outbox".to_string())
+                }),
             },
         })
     }
@@ -439,7 +523,10 @@ impl Fleet {
 async fn process_turn(dir: PathBuf) -> tokio::sync::OwnedMutexGuard<()> {
     static TURNS: OnceLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
     let lock = {
-        let mut map = TURNS.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = TURNS
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         Arc::clone(map.entry(dir).or_default())
     };
     lock.lock_owned().await
@@ -453,11 +540,19 @@ fn try_lock_file(path: PathBuf) -> Result<Option<File>> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| Error::InvalidInput(format!("cannot open the outbox lock {}: {e}", path.display())))?;
+        .map_err(|e| {
+            Error::InvalidInput(format!(
+                "cannot open the outbox lock {}: {e}",
+                path.display()
+            ))
+        })?;
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(TryLockError::WouldBlock) => Ok(None),
-        Err(TryLockError::Error(e)) => Err(Error::InvalidInput(format!("cannot lock {}: {e}", path.display()))),
+        Err(TryLockError::Error(e)) => Err(Error::InvalidInput(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -482,7 +577,12 @@ mod tests {
 
     #[test]
     fn actions_round_trip_through_an_outbox_row() {
-        let action = Action::Revoke(RevokeAction::machine(7, Some(3), Some("ab".into()), "operator"));
+        let action = Action::Revoke(RevokeAction::machine(
+            7,
+            Some(3),
+            Some("ab".into()),
+            "operator",
+        ));
         let item = action.to_item(Some(7)).unwrap();
         assert_eq!(item.action, "revoke");
         let row = OutboxItem {
@@ -505,7 +605,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = try_lock_file(dir.path().join(LOCK_FILE)).unwrap();
         assert!(first.is_some());
-        assert!(try_lock_file(dir.path().join(LOCK_FILE)).unwrap().is_none(), "two runners must not overlap");
+        assert!(
+            try_lock_file(dir.path().join(LOCK_FILE)).unwrap().is_none(),
+            "two runners must not overlap"
+        );
         drop(first);
         assert!(try_lock_file(dir.path().join(LOCK_FILE)).unwrap().is_some());
     }

@@ -20,7 +20,9 @@ use std::collections::{HashMap, HashSet};
 
 use bunker_client::{KeyToken, KeyUser};
 use fleet_store::clients::{self, BunkerClient, ClientRole};
-use fleet_store::{audit, machines, outbox, settings, Machine, MachineState, NewAuditEntry, Pairing};
+use fleet_store::{
+    audit, machines, outbox, settings, Machine, MachineState, NewAuditEntry, Pairing,
+};
 use serde::Serialize;
 use tracing::instrument;
 
@@ -111,7 +113,12 @@ impl Fleet {
             .get(crate::secrets::CONSOLE_SESSION)
             .await?
             .map(|sk| nostr::Keys::new(sk).public_key().to_hex());
-        self.reconcile_with(BunkerSnapshot { users, tokens, console_pubkey }).await
+        self.reconcile_with(BunkerSnapshot {
+            users,
+            tokens,
+            console_pubkey,
+        })
+        .await
     }
 
     /// Reconciles the cache with an already fetched snapshot (tests, benchmarks).
@@ -135,13 +142,27 @@ impl Fleet {
     /// # Errors
     /// [`crate::Error::Store`].
     pub async fn bunker_clients(&self) -> Result<Vec<ClientView>> {
-        Ok(self.db().interact(|c| clients::list(c)).await?.iter().map(view).collect())
+        Ok(self
+            .db()
+            .interact(|c| clients::list(c))
+            .await?
+            .iter()
+            .map(view)
+            .collect())
     }
 }
 
-fn apply(tx: &fleet_store::Transaction<'_>, snap: &BunkerSnapshot, now: i64) -> fleet_store::Result<ReconcileReport> {
+fn apply(
+    tx: &fleet_store::Transaction<'_>,
+    snap: &BunkerSnapshot,
+    now: i64,
+) -> fleet_store::Result<ReconcileReport> {
     let list = machines::list(tx)?;
-    let mut report = ReconcileReport { machines: list.len(), clients: snap.users.len(), ..ReconcileReport::default() };
+    let mut report = ReconcileReport {
+        machines: list.len(),
+        clients: snap.users.len(),
+        ..ReconcileReport::default()
+    };
     let by_id: HashMap<u64, &KeyUser> = snap.users.iter().map(|u| (u.id, u)).collect();
     let mut by_name: HashMap<&str, Vec<&KeyUser>> = HashMap::new();
     for u in &snap.users {
@@ -152,16 +173,31 @@ fn apply(tx: &fleet_store::Transaction<'_>, snap: &BunkerSnapshot, now: i64) -> 
     let queued: HashSet<u64> = outbox::unfinished(tx)?
         .iter()
         .filter(|r| r.action == "revoke")
-        .filter_map(|r| r.payload.get("key_user_id").and_then(serde_json::Value::as_u64))
+        .filter_map(|r| {
+            r.payload
+                .get("key_user_id")
+                .and_then(serde_json::Value::as_u64)
+        })
         .collect();
     let audit_ok = |machine: i64, action: &str, detail: String| {
-        audit::append(tx, &NewAuditEntry { action: action.into(), machine_id: Some(machine), outcome: "ok".into(), detail: Some(detail) })
+        audit::append(
+            tx,
+            &NewAuditEntry {
+                action: action.into(),
+                machine_id: Some(machine),
+                outcome: "ok".into(),
+                detail: Some(detail),
+            },
+        )
     };
 
     let mut current: HashMap<String, i64> = HashMap::new();
     for m in &list {
         let name = crate::pairing::client_name(m.id);
-        let named = by_name.get(name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let named = by_name
+            .get(name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mine = find_client(m, &by_id, &snap.users);
         let mut client_pk = m.atm_client_pubkey.clone();
         if m.state == MachineState::Pairing {
@@ -174,28 +210,58 @@ fn apply(tx: &fleet_store::Transaction<'_>, snap: &BunkerSnapshot, now: i64) -> 
                         bunker_connection_id: i64::try_from(new.id).unwrap_or(i64::MAX),
                         atm_client_pubkey: new.pubkey.to_hex(),
                         paired_at,
-                        bunker_token_expires_at: paired_at.saturating_add(i64::try_from(DEFAULT_ACCESS_TERM.as_secs()).unwrap_or(i64::MAX)),
+                        bunker_token_expires_at: paired_at.saturating_add(
+                            i64::try_from(DEFAULT_ACCESS_TERM.as_secs()).unwrap_or(i64::MAX),
+                        ),
                     },
                 )?;
                 audit_ok(m.id, "redemption_seen", format!("pairing code redeemed while the app was closed: client KeyUser #{} recorded", new.id))?;
                 report.redemptions_seen.push(m.name.clone());
                 if let Some(old) = mine.filter(|u| u.id != new.id && !u.is_revoked()) {
                     enqueue_client_revoke(tx, m, old, "re-pair: old key", &queued)?;
-                    report.stale_revokes_queued.push((m.name.clone(), i64::try_from(old.id).unwrap_or(i64::MAX)));
+                    report
+                        .stale_revokes_queued
+                        .push((m.name.clone(), i64::try_from(old.id).unwrap_or(i64::MAX)));
                 }
                 client_pk = Some(new.pubkey.to_hex());
-            } else if !snap.tokens.iter().any(|t| t.client_name == name && !t.is_redeemed() && !token_expired(t, now)) {
-                let back = if mine.is_some() { MachineState::Active } else { MachineState::Unpaired };
+            } else if !snap
+                .tokens
+                .iter()
+                .any(|t| t.client_name == name && !t.is_redeemed() && !token_expired(t, now))
+            {
+                let back = if mine.is_some() {
+                    MachineState::Active
+                } else {
+                    MachineState::Unpaired
+                };
                 machines::update_state(tx, m.id, back)?;
-                audit::append(tx, &NewAuditEntry { action: "pair".into(), machine_id: Some(m.id), outcome: "ended".into(), detail: Some("no redeemable pairing code is left on the bunker".into()) })?;
+                audit::append(
+                    tx,
+                    &NewAuditEntry {
+                        action: "pair".into(),
+                        machine_id: Some(m.id),
+                        outcome: "ended".into(),
+                        detail: Some("no redeemable pairing code is left on the bunker".into()),
+                    },
+                )?;
                 report.pairings_ended.push(m.name.clone());
             }
         } else if let Some(u) = mine {
-            let paired = matches!(m.state, MachineState::Active | MachineState::Expiring | MachineState::Expired | MachineState::RevokePending);
+            let paired = matches!(
+                m.state,
+                MachineState::Active
+                    | MachineState::Expiring
+                    | MachineState::Expired
+                    | MachineState::RevokePending
+            );
             let revoked_now = u.is_revoked() && paired;
             if revoked_now {
                 machines::update_state(tx, m.id, MachineState::Revoked)?;
-                let how = if m.state == MachineState::RevokePending { "revoke confirmed by reconcile" } else { "revoked elsewhere (not by this app)" };
+                let how = if m.state == MachineState::RevokePending {
+                    "revoke confirmed by reconcile"
+                } else {
+                    "revoked elsewhere (not by this app)"
+                };
                 audit_ok(m.id, "revoke", format!("client KeyUser #{} {how}", u.id))?;
                 report.revoked_elsewhere.push(m.name.clone());
             }
@@ -212,28 +278,63 @@ fn apply(tx: &fleet_store::Transaction<'_>, snap: &BunkerSnapshot, now: i64) -> 
                     },
                 )?;
                 // set_pairing activates; keep the state this reconcile decided.
-                machines::update_state(tx, m.id, if revoked_now { MachineState::Revoked } else { m.state })?;
+                machines::update_state(
+                    tx,
+                    m.id,
+                    if revoked_now {
+                        MachineState::Revoked
+                    } else {
+                        m.state
+                    },
+                )?;
                 report.ids_resolved.push(m.name.clone());
             }
-        } else if m.atm_client_pubkey.is_some() && !matches!(m.state, MachineState::Revoked | MachineState::Legacy) {
+        } else if m.atm_client_pubkey.is_some()
+            && !matches!(m.state, MachineState::Revoked | MachineState::Legacy)
+        {
             report.missing_on_bunker.push(m.name.clone());
         }
         if let Some(pk) = &client_pk {
             current.insert(pk.clone(), m.id);
         }
         if m.state != MachineState::Pairing {
-            for stale in named.iter().filter(|u| !u.is_revoked() && Some(u.pubkey.to_hex()) != client_pk) {
-                if enqueue_client_revoke(tx, m, stale, "stale client (not the machine's current key)", &queued)? {
-                    report.stale_revokes_queued.push((m.name.clone(), i64::try_from(stale.id).unwrap_or(i64::MAX)));
+            for stale in named
+                .iter()
+                .filter(|u| !u.is_revoked() && Some(u.pubkey.to_hex()) != client_pk)
+            {
+                if enqueue_client_revoke(
+                    tx,
+                    m,
+                    stale,
+                    "stale client (not the machine's current key)",
+                    &queued,
+                )? {
+                    report
+                        .stale_revokes_queued
+                        .push((m.name.clone(), i64::try_from(stale.id).unwrap_or(i64::MAX)));
                 }
             }
         }
     }
 
-    let ids: HashMap<String, i64> = list.iter().map(|m| (crate::pairing::client_name(m.id), m.id)).collect();
-    let pairing: HashSet<i64> = list.iter().filter(|m| m.state == MachineState::Pairing).map(|m| m.id).collect();
-    for t in snap.tokens.iter().filter(|t| !t.is_redeemed() && !token_expired(t, now)) {
-        let waiting = ids.get(&t.client_name).is_some_and(|id| pairing.contains(id)) || t.client_name == CONSOLE_CLIENT_NAME;
+    let ids: HashMap<String, i64> = list
+        .iter()
+        .map(|m| (crate::pairing::client_name(m.id), m.id))
+        .collect();
+    let pairing: HashSet<i64> = list
+        .iter()
+        .filter(|m| m.state == MachineState::Pairing)
+        .map(|m| m.id)
+        .collect();
+    for t in snap
+        .tokens
+        .iter()
+        .filter(|t| !t.is_redeemed() && !token_expired(t, now))
+    {
+        let waiting = ids
+            .get(&t.client_name)
+            .is_some_and(|id| pairing.contains(id))
+            || t.client_name == CONSOLE_CLIENT_NAME;
         if !waiting {
             report.live_tokens.push((t.client_name.clone(), t.id));
         }
@@ -245,13 +346,22 @@ fn apply(tx: &fleet_store::Transaction<'_>, snap: &BunkerSnapshot, now: i64) -> 
         .map(|u| {
             let pk = u.pubkey.to_hex();
             let described = u.description.as_deref().and_then(|d| ids.get(d).copied());
-            let (role, machine_id) = if snap.console_pubkey.as_deref() == Some(pk.as_str()) || u.description.as_deref() == Some(CONSOLE_CLIENT_NAME) {
+            let (role, machine_id) = if snap.console_pubkey.as_deref() == Some(pk.as_str())
+                || u.description.as_deref() == Some(CONSOLE_CLIENT_NAME)
+            {
                 (ClientRole::Console, None)
             } else if let Some(&id) = current.get(&pk) {
                 (ClientRole::Machine, Some(id))
             } else if let Some(id) = described {
                 // Burn throwaways redeem under the machine's name and are revoked at once.
-                (if u.is_revoked() && u.signing_conditions.len() <= 2 { ClientRole::Burned } else { ClientRole::Stale }, Some(id))
+                (
+                    if u.is_revoked() && u.signing_conditions.len() <= 2 {
+                        ClientRole::Burned
+                    } else {
+                        ClientRole::Stale
+                    },
+                    Some(id),
+                )
             } else {
                 (ClientRole::Unknown, None)
             };
@@ -266,20 +376,33 @@ fn apply(tx: &fleet_store::Transaction<'_>, snap: &BunkerSnapshot, now: i64) -> 
             }
         })
         .collect();
-    report.unknown_clients = snapshot.iter().filter(|c| c.role == ClientRole::Unknown && c.revoked_at.is_none()).map(view).collect();
+    report.unknown_clients = snapshot
+        .iter()
+        .filter(|c| c.role == ClientRole::Unknown && c.revoked_at.is_none())
+        .map(view)
+        .collect();
     clients::replace_all(tx, &snapshot)?;
     settings::set(tx, LAST_RECONCILE, &now.to_string())?;
     Ok(report)
 }
 
 /// The machine's current client: by stored id if it still names the stored pubkey, else by pubkey.
-fn find_client<'a>(m: &Machine, by_id: &HashMap<u64, &'a KeyUser>, users: &'a [KeyUser]) -> Option<&'a KeyUser> {
+fn find_client<'a>(
+    m: &Machine,
+    by_id: &HashMap<u64, &'a KeyUser>,
+    users: &'a [KeyUser],
+) -> Option<&'a KeyUser> {
     let pk = m.atm_client_pubkey.as_deref()?;
     m.bunker_connection_id
         .and_then(|id| u64::try_from(id).ok())
         .and_then(|id| by_id.get(&id).copied())
         .filter(|u| u.pubkey.to_hex() == pk)
-        .or_else(|| users.iter().filter(|u| u.pubkey.to_hex() == pk).max_by_key(|u| u.id))
+        .or_else(|| {
+            users
+                .iter()
+                .filter(|u| u.pubkey.to_hex() == pk)
+                .max_by_key(|u| u.id)
+        })
 }
 
 /// The client that redeemed a machine's pending code: the newest unrevoked client with its name
@@ -293,12 +416,25 @@ fn redeemer<'a>(named: &[&'a KeyUser], current: Option<&str>) -> Option<&'a KeyU
 }
 
 /// Queues a client-only revoke unless one is queued; `true` if queued now.
-fn enqueue_client_revoke(tx: &fleet_store::Transaction<'_>, m: &Machine, u: &KeyUser, reason: &str, queued: &HashSet<u64>) -> fleet_store::Result<bool> {
+fn enqueue_client_revoke(
+    tx: &fleet_store::Transaction<'_>,
+    m: &Machine,
+    u: &KeyUser,
+    reason: &str,
+    queued: &HashSet<u64>,
+) -> fleet_store::Result<bool> {
     if queued.contains(&u.id) {
         return Ok(false);
     }
-    let action = Action::Revoke(RevokeAction::client(m.id, u.id, Some(u.pubkey.to_hex()), reason));
-    let item = action.to_item(Some(m.id)).map_err(|e| fleet_store::Error::Task(e.to_string()))?;
+    let action = Action::Revoke(RevokeAction::client(
+        m.id,
+        u.id,
+        Some(u.pubkey.to_hex()),
+        reason,
+    ));
+    let item = action
+        .to_item(Some(m.id))
+        .map_err(|e| fleet_store::Error::Task(e.to_string()))?;
     let row = outbox::enqueue(tx, &item)?;
     audit::append(
         tx,
@@ -313,7 +449,10 @@ fn enqueue_client_revoke(tx: &fleet_store::Transaction<'_>, m: &Machine, u: &Key
 }
 
 fn token_expired(t: &KeyToken, now: i64) -> bool {
-    t.expires_at.as_deref().and_then(parse_time).is_some_and(|end| end <= now)
+    t.expires_at
+        .as_deref()
+        .and_then(parse_time)
+        .is_some_and(|end| end <= now)
 }
 
 /// Parses the bunker's ISO-8601 times (`2024-05-01T12:00:00.000Z`) to unix seconds.
@@ -325,7 +464,9 @@ pub fn parse_time(text: &str) -> Option<i64> {
 
 fn view(c: &BunkerClient) -> ClientView {
     ClientView {
-        fingerprint: nostr::PublicKey::from_hex(&c.pubkey).map(|pk| bunker_client::fingerprint(&pk)).unwrap_or_default(),
+        fingerprint: nostr::PublicKey::from_hex(&c.pubkey)
+            .map(|pk| bunker_client::fingerprint(&pk))
+            .unwrap_or_default(),
         id: c.id,
         pubkey: c.pubkey.clone(),
         description: c.description.clone(),
@@ -361,7 +502,17 @@ mod tests {
 
     fn paired(tx: &Transaction<'_>, name: &str, key_user: Option<i64>, pk: &str) -> Machine {
         let m = machines::insert(tx, &NewMachine::new(name)).unwrap();
-        machines::set_pairing(tx, m.id, &Pairing { bunker_connection_id: key_user.unwrap_or(0), atm_client_pubkey: pk.into(), paired_at: 1, bunker_token_expires_at: i64::MAX / 2 }).unwrap();
+        machines::set_pairing(
+            tx,
+            m.id,
+            &Pairing {
+                bunker_connection_id: key_user.unwrap_or(0),
+                atm_client_pubkey: pk.into(),
+                paired_at: 1,
+                bunker_token_expires_at: i64::MAX / 2,
+            },
+        )
+        .unwrap();
         machines::get(tx, m.id).unwrap().unwrap()
     }
 
@@ -370,10 +521,16 @@ mod tests {
         let mut c = conn();
         let tx = c.transaction().unwrap();
         let m = paired(&tx, "Lobby", Some(3), A);
-        let snap = BunkerSnapshot { users: vec![user(3, A, "satmachine-1", true)], ..BunkerSnapshot::default() };
+        let snap = BunkerSnapshot {
+            users: vec![user(3, A, "satmachine-1", true)],
+            ..BunkerSnapshot::default()
+        };
         let report = apply(&tx, &snap, 100).unwrap();
         assert_eq!(report.revoked_elsewhere, vec!["Lobby".to_string()]);
-        assert_eq!(machines::get(&tx, m.id).unwrap().unwrap().state, MachineState::Revoked);
+        assert_eq!(
+            machines::get(&tx, m.id).unwrap().unwrap().state,
+            MachineState::Revoked
+        );
     }
 
     #[test]
@@ -382,15 +539,31 @@ mod tests {
         let tx = c.transaction().unwrap();
         let m = paired(&tx, "Lobby", Some(3), A);
         machines::update_state(&tx, m.id, MachineState::Pairing).unwrap();
-        let snap = BunkerSnapshot { users: vec![user(3, A, "satmachine-1", false), user(8, B, "satmachine-1", false)], ..BunkerSnapshot::default() };
+        let snap = BunkerSnapshot {
+            users: vec![
+                user(3, A, "satmachine-1", false),
+                user(8, B, "satmachine-1", false),
+            ],
+            ..BunkerSnapshot::default()
+        };
         let report = apply(&tx, &snap, 100).unwrap();
         assert_eq!(report.redemptions_seen, vec!["Lobby".to_string()]);
         let now = machines::get(&tx, m.id).unwrap().unwrap();
-        assert_eq!((now.state, now.bunker_connection_id, now.atm_client_pubkey.as_deref()), (MachineState::Active, Some(8), Some(B)));
+        assert_eq!(
+            (
+                now.state,
+                now.bunker_connection_id,
+                now.atm_client_pubkey.as_deref()
+            ),
+            (MachineState::Active, Some(8), Some(B))
+        );
         assert_eq!(report.stale_revokes_queued, vec![("Lobby".to_string(), 3)]);
         assert_eq!(outbox::unfinished(&tx).unwrap().len(), 1);
         let again = apply(&tx, &snap, 101).unwrap();
-        assert!(again.stale_revokes_queued.is_empty(), "a queued revoke is not queued twice");
+        assert!(
+            again.stale_revokes_queued.is_empty(),
+            "a queued revoke is not queued twice"
+        );
     }
 
     #[test]
@@ -401,7 +574,10 @@ mod tests {
         machines::update_state(&tx, m.id, MachineState::Pairing).unwrap();
         let report = apply(&tx, &BunkerSnapshot::default(), 100).unwrap();
         assert_eq!(report.pairings_ended, vec!["New".to_string()]);
-        assert_eq!(machines::get(&tx, m.id).unwrap().unwrap().state, MachineState::Unpaired);
+        assert_eq!(
+            machines::get(&tx, m.id).unwrap().unwrap().state,
+            MachineState::Unpaired
+        );
     }
 
     #[test]
@@ -410,13 +586,35 @@ mod tests {
         let tx = c.transaction().unwrap();
         paired(&tx, "Lobby", Some(3), A);
         let snap = BunkerSnapshot {
-            users: vec![user(3, A, "satmachine-1", false), user(4, C, "someone's phone", false), user(5, B, CONSOLE_CLIENT_NAME, false)],
+            users: vec![
+                user(3, A, "satmachine-1", false),
+                user(4, C, "someone's phone", false),
+                user(5, B, CONSOLE_CLIENT_NAME, false),
+            ],
             ..BunkerSnapshot::default()
         };
         let report = apply(&tx, &snap, 100).unwrap();
-        assert_eq!(report.unknown_clients.iter().map(|c| c.id).collect::<Vec<_>>(), vec![4]);
-        let roles: Vec<_> = clients::list(&tx).unwrap().into_iter().map(|c| (c.id, c.role)).collect();
-        assert_eq!(roles, vec![(3, ClientRole::Machine), (4, ClientRole::Unknown), (5, ClientRole::Console)]);
+        assert_eq!(
+            report
+                .unknown_clients
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+            vec![4]
+        );
+        let roles: Vec<_> = clients::list(&tx)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.id, c.role))
+            .collect();
+        assert_eq!(
+            roles,
+            vec![
+                (3, ClientRole::Machine),
+                (4, ClientRole::Unknown),
+                (5, ClientRole::Console)
+            ]
+        );
     }
 
     #[test]
@@ -424,10 +622,21 @@ mod tests {
         let mut c = conn();
         let tx = c.transaction().unwrap();
         let m = paired(&tx, "Lobby", None, A);
-        let report = apply(&tx, &BunkerSnapshot { users: vec![user(6, A, "satmachine-1", false)], ..BunkerSnapshot::default() }, 100).unwrap();
+        let report = apply(
+            &tx,
+            &BunkerSnapshot {
+                users: vec![user(6, A, "satmachine-1", false)],
+                ..BunkerSnapshot::default()
+            },
+            100,
+        )
+        .unwrap();
         assert_eq!(report.ids_resolved, vec!["Lobby".to_string()]);
         let now = machines::get(&tx, m.id).unwrap().unwrap();
-        assert_eq!((now.bunker_connection_id, now.state), (Some(6), MachineState::Active));
+        assert_eq!(
+            (now.bunker_connection_id, now.state),
+            (Some(6), MachineState::Active)
+        );
     }
 
     #[test]

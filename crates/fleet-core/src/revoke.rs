@@ -19,7 +19,10 @@
 
 use std::time::Duration;
 
-use bunker_client::{AdminClient, BunkerUri, ClientOptions, Error as BunkerError, KeyToken, KeyUser, Refusal, SignerClient};
+use bunker_client::{
+    AdminClient, BunkerUri, ClientOptions, Error as BunkerError, KeyToken, KeyUser, Refusal,
+    SignerClient,
+};
 use fleet_store::{audit, machines, outbox, BunkerProfile, Machine, MachineState, NewAuditEntry};
 use nostr::{Keys, RelayUrl};
 use serde::{Deserialize, Serialize};
@@ -64,21 +67,48 @@ pub struct RevokeAction {
 
 impl RevokeAction {
     /// Revoke the machine `machine_id` whose stored client is `key_user_id` / `atm_pubkey`.
-    pub fn machine(machine_id: i64, key_user_id: Option<u64>, atm_pubkey: Option<String>, reason: &str) -> Self {
-        Self { scope: RevokeScope::Machine, key_user_id, atm_pubkey, client_name: client_name(machine_id), reason: reason.into() }
+    pub fn machine(
+        machine_id: i64,
+        key_user_id: Option<u64>,
+        atm_pubkey: Option<String>,
+        reason: &str,
+    ) -> Self {
+        Self {
+            scope: RevokeScope::Machine,
+            key_user_id,
+            atm_pubkey,
+            client_name: client_name(machine_id),
+            reason: reason.into(),
+        }
     }
 
     /// Revoke only one client of machine `machine_id`.
-    pub fn client(machine_id: i64, key_user_id: u64, atm_pubkey: Option<String>, reason: &str) -> Self {
-        Self { scope: RevokeScope::Client, key_user_id: Some(key_user_id), atm_pubkey, client_name: client_name(machine_id), reason: reason.into() }
+    pub fn client(
+        machine_id: i64,
+        key_user_id: u64,
+        atm_pubkey: Option<String>,
+        reason: &str,
+    ) -> Self {
+        Self {
+            scope: RevokeScope::Client,
+            key_user_id: Some(key_user_id),
+            atm_pubkey,
+            client_name: client_name(machine_id),
+            reason: reason.into(),
+        }
     }
 
     /// One line for the outbox list.
     pub fn summary(&self) -> String {
         match (self.scope, self.key_user_id) {
             (RevokeScope::Machine, _) => format!("revoke {} ({})", self.client_name, self.reason),
-            (RevokeScope::Client, Some(id)) => format!("revoke client KeyUser #{id} of {} ({})", self.client_name, self.reason),
-            (RevokeScope::Client, None) => format!("revoke a client of {} ({})", self.client_name, self.reason),
+            (RevokeScope::Client, Some(id)) => format!(
+                "revoke client KeyUser #{id} of {} ({})",
+                self.client_name, self.reason
+            ),
+            (RevokeScope::Client, None) => {
+                format!("revoke a client of {} ({})", self.client_name, self.reason)
+            }
         }
     }
 }
@@ -169,17 +199,30 @@ impl Fleet {
                     .next()
                     .and_then(|e| e.detail)
                     .unwrap_or_default();
-                RevokeOutcome::Revoked { machine: machine.name, detail }
+                RevokeOutcome::Revoked {
+                    machine: machine.name,
+                    detail,
+                }
             }
-            Delivery::Pending { reason } => RevokeOutcome::Pending { machine: machine.name, reason },
-            Delivery::Failed { reason } => RevokeOutcome::Failed { machine: machine.name, reason },
+            Delivery::Pending { reason } => RevokeOutcome::Pending {
+                machine: machine.name,
+                reason,
+            },
+            Delivery::Failed { reason } => RevokeOutcome::Failed {
+                machine: machine.name,
+                reason,
+            },
         })
     }
 }
 
 /// The local half of a revoke: state `revoke pending`, the outbox row, an audit entry; reuses a
 /// row already queued for the machine. Call inside a transaction.
-pub(crate) fn queue_machine_revoke(tx: &fleet_store::Transaction<'_>, machine: &Machine, reason: &str) -> Result<i64> {
+pub(crate) fn queue_machine_revoke(
+    tx: &fleet_store::Transaction<'_>,
+    machine: &Machine,
+    reason: &str,
+) -> Result<i64> {
     if let Some(row) = outbox::unfinished(tx)?.into_iter().find(|r| {
         r.machine_id == Some(machine.id)
             && r.action == "revoke"
@@ -188,10 +231,21 @@ pub(crate) fn queue_machine_revoke(tx: &fleet_store::Transaction<'_>, machine: &
     }) {
         return Ok(row.id);
     }
-    let to = next(machine.state, Transition::RevokeRequested)
-        .ok_or_else(|| Error::RevokeNotPossible { machine: machine.name.clone(), state: crate::lifecycle::label(machine.state).to_string() })?;
-    let key_user_id = machine.bunker_connection_id.and_then(|id| u64::try_from(id).ok());
-    let action = Action::Revoke(RevokeAction::machine(machine.id, key_user_id, machine.atm_client_pubkey.clone(), reason));
+    let to = next(machine.state, Transition::RevokeRequested).ok_or_else(|| {
+        Error::RevokeNotPossible {
+            machine: machine.name.clone(),
+            state: crate::lifecycle::label(machine.state).to_string(),
+        }
+    })?;
+    let key_user_id = machine
+        .bunker_connection_id
+        .and_then(|id| u64::try_from(id).ok());
+    let action = Action::Revoke(RevokeAction::machine(
+        machine.id,
+        key_user_id,
+        machine.atm_client_pubkey.clone(),
+        reason,
+    ));
     machines::update_state(tx, machine.id, to)?;
     let row = outbox::enqueue(tx, &action.to_item(Some(machine.id))?)?;
     audit::append(
@@ -208,13 +262,20 @@ pub(crate) fn queue_machine_revoke(tx: &fleet_store::Transaction<'_>, machine: &
 
 /// Runs one revoke row. Checks the bunker before acting, so a repeated row (after a crash)
 /// never calls `revoke_user` again for a client that is already revoked.
-pub(crate) async fn execute(session: &mut Session, machine_id: Option<i64>, action: &RevokeAction) -> Result<Completion> {
+pub(crate) async fn execute(
+    session: &mut Session,
+    machine_id: Option<i64>,
+    action: &RevokeAction,
+) -> Result<Completion> {
     let (admin, profile) = session.admin().await?;
     let key = profile.key_name.as_str();
     let users = admin.get_key_users(key).await?;
     let targets = resolve(&users, action);
     let mut revoked_now = Vec::new();
-    for user in users.iter().filter(|u| targets.contains(&u.id) && !u.is_revoked()) {
+    for user in users
+        .iter()
+        .filter(|u| targets.contains(&u.id) && !u.is_revoked())
+    {
         admin.revoke_user(user.id).await?;
         revoked_now.push(user.id);
     }
@@ -222,15 +283,31 @@ pub(crate) async fn execute(session: &mut Session, machine_id: Option<i64>, acti
         confirm(&admin, key, &targets).await?;
     }
     let burned = match action.scope {
-        RevokeScope::Machine => burn_unredeemed(&admin, &profile, &action.client_name, *session.fleet().client_options()).await?,
+        RevokeScope::Machine => {
+            burn_unredeemed(
+                &admin,
+                &profile,
+                &action.client_name,
+                *session.fleet().client_options(),
+            )
+            .await?
+        }
         RevokeScope::Client => 0,
     };
-    let already: Vec<u64> = targets.iter().copied().filter(|id| !revoked_now.contains(id)).collect();
+    let already: Vec<u64> = targets
+        .iter()
+        .copied()
+        .filter(|id| !revoked_now.contains(id))
+        .collect();
     let mut detail = match (revoked_now.as_slice(), already.as_slice()) {
         ([], []) => "the bunker lists no client for it".to_string(),
         (now, []) => format!("KeyUser {} revoked", ids(now)),
         ([], before) => format!("KeyUser {} was already revoked", ids(before)),
-        (now, before) => format!("KeyUser {} revoked ({} already revoked)", ids(now), ids(before)),
+        (now, before) => format!(
+            "KeyUser {} revoked ({} already revoked)",
+            ids(now),
+            ids(before)
+        ),
     };
     detail.push_str(&format!("; reason: {}", action.reason));
     if burned > 0 {
@@ -245,7 +322,12 @@ pub(crate) async fn execute(session: &mut Session, machine_id: Option<i64>, acti
     Ok(Completion {
         machine_state,
         published: None,
-        audit: Some(NewAuditEntry { action: audit_action.into(), machine_id, outcome: "ok".into(), detail: Some(detail) }),
+        audit: Some(NewAuditEntry {
+            action: audit_action.into(),
+            machine_id,
+            outcome: "ok".into(),
+            detail: Some(detail),
+        }),
     })
 }
 
@@ -254,20 +336,31 @@ pub(crate) async fn execute(session: &mut Session, machine_id: Option<i64>, acti
 /// for a machine, every other unrevoked client with its client name too, so no leftover key
 /// keeps signing for it. A client revoke never matches by name: that would hit the new key.
 pub fn resolve(users: &[KeyUser], action: &RevokeAction) -> Vec<u64> {
-    let pubkey_matches = |u: &KeyUser| action.atm_pubkey.as_deref().is_none_or(|pk| u.pubkey.to_hex() == pk);
-    let by_id = action.key_user_id.and_then(|id| users.iter().find(|u| u.id == id && pubkey_matches(u)));
-    let by_pubkey = || {
+    let pubkey_matches = |u: &KeyUser| {
         action
             .atm_pubkey
             .as_deref()
-            .and_then(|pk| users.iter().filter(|u| u.pubkey.to_hex() == pk).max_by_key(|u| u.id))
+            .is_none_or(|pk| u.pubkey.to_hex() == pk)
+    };
+    let by_id = action
+        .key_user_id
+        .and_then(|id| users.iter().find(|u| u.id == id && pubkey_matches(u)));
+    let by_pubkey = || {
+        action.atm_pubkey.as_deref().and_then(|pk| {
+            users
+                .iter()
+                .filter(|u| u.pubkey.to_hex() == pk)
+                .max_by_key(|u| u.id)
+        })
     };
     let mut ids: Vec<u64> = by_id.or_else(by_pubkey).map(|u| u.id).into_iter().collect();
     if action.scope == RevokeScope::Machine {
         ids.extend(
             users
                 .iter()
-                .filter(|u| u.description.as_deref() == Some(action.client_name.as_str()) && !u.is_revoked())
+                .filter(|u| {
+                    u.description.as_deref() == Some(action.client_name.as_str()) && !u.is_revoked()
+                })
                 .map(|u| u.id),
         );
     }
@@ -283,17 +376,26 @@ async fn confirm(admin: &AdminClient, key: &str, targets: &[u64]) -> Result<()> 
             tokio::time::sleep(CONFIRM_PAUSE).await;
         }
         let users = admin.get_key_users(key).await?;
-        let open = users.iter().any(|u| targets.contains(&u.id) && !u.is_revoked());
+        let open = users
+            .iter()
+            .any(|u| targets.contains(&u.id) && !u.is_revoked());
         if !open {
             return Ok(());
         }
     }
-    Err(Error::RevokeUnconfirmed { key_user_ids: ids(targets) })
+    Err(Error::RevokeUnconfirmed {
+        key_user_ids: ids(targets),
+    })
 }
 
 /// Burns every unredeemed, unexpired token of `client_name` (§3.5 option b): redeem it from a
 /// throwaway key, revoke that key. The secret is read from the bunker now and never stored.
-async fn burn_unredeemed(admin: &AdminClient, profile: &BunkerProfile, client_name: &str, opts: ClientOptions) -> Result<usize> {
+async fn burn_unredeemed(
+    admin: &AdminClient,
+    profile: &BunkerProfile,
+    client_name: &str,
+    opts: ClientOptions,
+) -> Result<usize> {
     let tokens: Vec<KeyToken> = admin
         .get_key_tokens(&profile.key_name)
         .await?
@@ -307,7 +409,11 @@ async fn burn_unredeemed(admin: &AdminClient, profile: &BunkerProfile, client_na
         .iter()
         .map(|r| RelayUrl::parse(r))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| Error::InvalidInput("the stored ATM relays are damaged: run `satop connect` again".into()))?;
+        .map_err(|_| {
+            Error::InvalidInput(
+                "the stored ATM relays are damaged: run `satop connect` again".into(),
+            )
+        })?;
     let mut burned = 0;
     for token in &tokens {
         let uri = token.pairing_uri(relays.clone())?;
@@ -320,7 +426,12 @@ async fn burn_unredeemed(admin: &AdminClient, profile: &BunkerProfile, client_na
 
 /// Redeems `uri`'s secret from a throwaway key and revokes that key; `false` when someone
 /// redeemed it first or it expired meanwhile.
-async fn burn(admin: &AdminClient, key: &str, uri: &BunkerUri, opts: ClientOptions) -> Result<bool> {
+async fn burn(
+    admin: &AdminClient,
+    key: &str,
+    uri: &BunkerUri,
+    opts: ClientOptions,
+) -> Result<bool> {
     let throwaway = Keys::generate();
     let pk = throwaway.public_key();
     let signer = SignerClient::new(throwaway, &uri.without_secret(), opts).await?;
@@ -328,7 +439,9 @@ async fn burn(admin: &AdminClient, key: &str, uri: &BunkerUri, opts: ClientOptio
     signer.shutdown().await;
     match redeemed {
         Ok(()) => {}
-        Err(BunkerError::Refused(Refusal::TokenAlreadyRedeemed | Refusal::TokenExpired)) => return Ok(false),
+        Err(BunkerError::Refused(Refusal::TokenAlreadyRedeemed | Refusal::TokenExpired)) => {
+            return Ok(false)
+        }
         Err(e) => return Err(e.into()),
     }
     let user = admin
@@ -336,7 +449,9 @@ async fn burn(admin: &AdminClient, key: &str, uri: &BunkerUri, opts: ClientOptio
         .await?
         .into_iter()
         .find(|u| u.pubkey == pk)
-        .ok_or(BunkerError::Protocol("the burned token's throwaway client is missing from get_key_users"))?;
+        .ok_or(BunkerError::Protocol(
+            "the burned token's throwaway client is missing from get_key_users",
+        ))?;
     admin.revoke_user(user.id).await?;
     Ok(true)
 }
@@ -352,7 +467,10 @@ fn expired(token: &KeyToken) -> bool {
 }
 
 fn ids(ids: &[u64]) -> String {
-    ids.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|id| format!("#{id}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -373,16 +491,30 @@ mod tests {
 
     #[test]
     fn the_stored_id_wins_when_it_still_names_the_atm_key() {
-        let users = vec![user(3, A, "satmachine-1", false), user(4, B, "renamed", false)];
+        let users = vec![
+            user(3, A, "satmachine-1", false),
+            user(4, B, "renamed", false),
+        ];
         let action = RevokeAction::machine(1, Some(4), Some(B.into()), "operator");
-        assert_eq!(resolve(&users, &action), vec![3, 4], "stored id, plus the machine's other unrevoked client");
+        assert_eq!(
+            resolve(&users, &action),
+            vec![3, 4],
+            "stored id, plus the machine's other unrevoked client"
+        );
     }
 
     #[test]
     fn a_stale_id_falls_back_to_the_pubkey_then_to_the_client_name() {
-        let users = vec![user(3, A, "satmachine-1", false), user(9, C, "other", false)];
+        let users = vec![
+            user(3, A, "satmachine-1", false),
+            user(9, C, "other", false),
+        ];
         let stale_id = RevokeAction::machine(2, Some(9), Some(A.into()), "operator");
-        assert_eq!(resolve(&users, &stale_id), vec![3], "id 9 belongs to another key");
+        assert_eq!(
+            resolve(&users, &stale_id),
+            vec![3],
+            "id 9 belongs to another key"
+        );
         let by_name = RevokeAction::machine(1, None, None, "operator");
         assert_eq!(resolve(&users, &by_name), vec![3]);
         assert!(resolve(&users, &RevokeAction::machine(5, None, None, "operator")).is_empty());
@@ -390,9 +522,16 @@ mod tests {
 
     #[test]
     fn a_client_revoke_never_matches_by_name() {
-        let users = vec![user(3, A, "satmachine-1", false), user(5, B, "satmachine-1", false)];
+        let users = vec![
+            user(3, A, "satmachine-1", false),
+            user(5, B, "satmachine-1", false),
+        ];
         let old = RevokeAction::client(1, 3, Some(A.into()), "re-pair: old key");
-        assert_eq!(resolve(&users, &old), vec![3], "the new key (#5) must keep working");
+        assert_eq!(
+            resolve(&users, &old),
+            vec![3],
+            "the new key (#5) must keep working"
+        );
     }
 
     #[test]

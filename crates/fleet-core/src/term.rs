@@ -47,7 +47,10 @@ impl MachineView {
     /// The view of `m` at `now`.
     pub fn at(m: &Machine, now: i64) -> Self {
         let state = effective_state(m, now);
-        let shows_term = matches!(state, MachineState::Active | MachineState::Expiring | MachineState::Expired);
+        let shows_term = matches!(
+            state,
+            MachineState::Active | MachineState::Expiring | MachineState::Expired
+        );
         Self {
             id: m.id,
             name: m.name.clone(),
@@ -55,14 +58,20 @@ impl MachineView {
             state,
             label: label(state),
             term_ends_at: m.bunker_token_expires_at,
-            days_left: m.bunker_token_expires_at.filter(|_| shows_term).map(|end| (end - now).div_euclid(86_400)),
+            days_left: m
+                .bunker_token_expires_at
+                .filter(|_| shows_term)
+                .map(|end| (end - now).div_euclid(86_400)),
             bunker_connection_id: m.bunker_connection_id,
             atm_client_pubkey: m.atm_client_pubkey.clone(),
         }
     }
 }
 
-fn state_text<S: serde::Serializer>(state: &MachineState, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn state_text<S: serde::Serializer>(
+    state: &MachineState,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(state.as_str())
 }
 
@@ -82,7 +91,12 @@ impl Fleet {
     /// [`Error::Store`].
     pub async fn fleet_view(&self) -> Result<Vec<MachineView>> {
         let now = unix_now();
-        Ok(self.machines().await?.iter().map(|m| MachineView::at(m, now)).collect())
+        Ok(self
+            .machines()
+            .await?
+            .iter()
+            .map(|m| MachineView::at(m, now))
+            .collect())
     }
 
     /// Machines whose term ends within 7 days or has ended, soonest first. Offline.
@@ -105,7 +119,10 @@ impl Fleet {
     /// # Errors
     /// [`Error::Store`].
     pub async fn auto_revoke_at_term_end(&self) -> Result<bool> {
-        Ok(self.db().interact(|c| settings::get_bool(c, AUTO_REVOKE_SETTING, true)).await?)
+        Ok(self
+            .db()
+            .interact(|c| settings::get_bool(c, AUTO_REVOKE_SETTING, true))
+            .await?)
     }
 
     /// Turns the automatic revoke at the end of the term on or off.
@@ -113,7 +130,12 @@ impl Fleet {
     /// # Errors
     /// [`Error::Store`].
     pub async fn set_auto_revoke_at_term_end(&self, on: bool) -> Result<()> {
-        Ok(self.db().interact(move |c| settings::set(c, AUTO_REVOKE_SETTING, if on { "true" } else { "false" })).await?)
+        Ok(self
+            .db()
+            .interact(move |c| {
+                settings::set(c, AUTO_REVOKE_SETTING, if on { "true" } else { "false" })
+            })
+            .await?)
     }
 
     /// Writes the clock into the stored states (`active` → `expiring` → `expired`) and, when
@@ -166,18 +188,40 @@ impl Fleet {
     /// bunker client to renew (pair it instead) or is being revoked; the errors of
     /// [`Fleet::begin_pairing`].
     #[instrument(skip_all)]
-    pub async fn begin_repair(&self, name: &str, mut req: PairRequest, on_step: impl Fn(&PairStep)) -> Result<PendingRepair> {
+    pub async fn begin_repair(
+        &self,
+        name: &str,
+        mut req: PairRequest,
+        on_step: impl Fn(&PairStep),
+    ) -> Result<PendingRepair> {
         let machine = self.machine(name).await?;
-        let old_id = machine.bunker_connection_id.and_then(|id| u64::try_from(id).ok());
+        let old_id = machine
+            .bunker_connection_id
+            .and_then(|id| u64::try_from(id).ok());
         let (Some(old_id), Some(old_pubkey)) = (old_id, machine.atm_client_pubkey.clone()) else {
-            return Err(Error::RepairNotPossible { machine: machine.name, state: label(machine.state).to_string() });
+            return Err(Error::RepairNotPossible {
+                machine: machine.name,
+                state: label(machine.state).to_string(),
+            });
         };
-        if !matches!(machine.state, MachineState::Active | MachineState::Expiring | MachineState::Expired) {
-            return Err(Error::RepairNotPossible { machine: machine.name, state: label(machine.state).to_string() });
+        if !matches!(
+            machine.state,
+            MachineState::Active | MachineState::Expiring | MachineState::Expired
+        ) {
+            return Err(Error::RepairNotPossible {
+                machine: machine.name,
+                state: label(machine.state).to_string(),
+            });
         }
         req.machine = MachineChoice::Existing(machine.name.clone());
         let pairing = self.begin_pairing(&req, on_step).await?;
-        Ok(PendingRepair { fleet: self.clone(), pairing, machine_id: machine.id, old_id, old_pubkey })
+        Ok(PendingRepair {
+            fleet: self.clone(),
+            pairing,
+            machine_id: machine.id,
+            old_id,
+            old_pubkey,
+        })
     }
 }
 
@@ -192,7 +236,10 @@ pub struct PendingRepair {
 
 impl std::fmt::Debug for PendingRepair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingRepair").field("pairing", &self.pairing).field("old_id", &self.old_id).finish_non_exhaustive()
+        f.debug_struct("PendingRepair")
+            .field("pairing", &self.pairing)
+            .field("old_id", &self.old_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -219,26 +266,56 @@ impl PendingRepair {
     ///
     /// # Errors
     /// The errors of [`PendingPairing::wait`] (the old key then keeps working); [`Error::Store`].
-    pub async fn wait(self, cancel: impl Future<Output = ()>, on_step: impl Fn(&PairStep)) -> Result<Repaired> {
+    pub async fn wait(
+        self,
+        cancel: impl Future<Output = ()>,
+        on_step: impl Fn(&PairStep),
+    ) -> Result<Repaired> {
         let paired = self.pairing.wait(cancel, on_step).await?;
-        let (machine_id, old_id, old_pubkey) = (self.machine_id, self.old_id, self.old_pubkey.clone());
-        let detail = format!("new ATM client KeyUser #{}; old client KeyUser #{old_id} queued for revoke", paired.bunker_connection_id);
+        let (machine_id, old_id, old_pubkey) =
+            (self.machine_id, self.old_id, self.old_pubkey.clone());
+        let detail = format!(
+            "new ATM client KeyUser #{}; old client KeyUser #{old_id} queued for revoke",
+            paired.bunker_connection_id
+        );
         let row = self
             .fleet
             .db()
             .interact(move |c| {
                 let tx = c.transaction()?;
-                let action = Action::Revoke(RevokeAction::client(machine_id, old_id, Some(old_pubkey), "re-pair: old key"));
-                let item = action.to_item(Some(machine_id)).map_err(|e| fleet_store::Error::Task(e.to_string()))?;
+                let action = Action::Revoke(RevokeAction::client(
+                    machine_id,
+                    old_id,
+                    Some(old_pubkey),
+                    "re-pair: old key",
+                ));
+                let item = action
+                    .to_item(Some(machine_id))
+                    .map_err(|e| fleet_store::Error::Task(e.to_string()))?;
                 let row = fleet_store::outbox::enqueue(&tx, &item)?;
-                fleet_store::audit::append(&tx, &NewAuditEntry { action: "repair".into(), machine_id: Some(machine_id), outcome: "ok".into(), detail: Some(detail) })?;
+                fleet_store::audit::append(
+                    &tx,
+                    &NewAuditEntry {
+                        action: "repair".into(),
+                        machine_id: Some(machine_id),
+                        outcome: "ok".into(),
+                        detail: Some(detail),
+                    },
+                )?;
                 tx.commit()?;
                 Ok(row.id)
             })
             .await?;
-        let run = self.fleet.run_outbox(Due::Now, |_: &OutboxEvent| {}).await?;
+        let run = self
+            .fleet
+            .run_outbox(Due::Now, |_: &OutboxEvent| {})
+            .await?;
         let old_key = self.fleet.delivery(row, &run).await?;
-        Ok(Repaired { paired, old_key_user_id: old_id, old_key })
+        Ok(Repaired {
+            paired,
+            old_key_user_id: old_id,
+            old_key,
+        })
     }
 
     /// Cancels: the code is burned, the old key keeps working.

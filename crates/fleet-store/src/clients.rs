@@ -46,10 +46,16 @@ impl FromStr for ClientRole {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Machine, Self::Stale, Self::Console, Self::Burned, Self::Unknown]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown client role {s:?}"))
+        [
+            Self::Machine,
+            Self::Stale,
+            Self::Console,
+            Self::Burned,
+            Self::Unknown,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .ok_or_else(|| format!("unknown client role {s:?}"))
     }
 }
 

@@ -16,7 +16,11 @@ const ACTIONS: usize = 100;
 fn satop(data: &Path) -> Command {
     let exe = std::env::current_exe().unwrap();
     let bin: PathBuf = exe.parent().and_then(Path::parent).unwrap().join("satop");
-    assert!(bin.exists(), "{} is not built: run `cargo build -p satop` first", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is not built: run `cargo build -p satop` first",
+        bin.display()
+    );
     let mut cmd = Command::new(bin);
     cmd.arg("--data-dir")
         .arg(data)
@@ -39,18 +43,26 @@ async fn killed_during_a_burst_of_100_actions_every_action_runs_exactly_once_aft
         let mut set = JoinSet::new();
         for i in 0..10 {
             let fleet = env.fleet.clone();
-            set.spawn(async move { pair_with(&fleet, &format!("ATM {:03}", batch * 10 + i)).await });
+            set.spawn(
+                async move { pair_with(&fleet, &format!("ATM {:03}", batch * 10 + i)).await },
+            );
         }
         while let Some(atm) = set.join_next().await {
             atms.push(atm.unwrap());
         }
     }
     for i in 0..ACTIONS {
-        env.fleet.request_revoke(&format!("ATM {i:03}"), "operator").await.unwrap();
+        env.fleet
+            .request_revoke(&format!("ATM {i:03}"), "operator")
+            .await
+            .unwrap();
     }
     assert_eq!(env.fleet.outbox().await.unwrap().len(), ACTIONS);
 
-    let mut first = satop(env.data_dir.path()).args(["outbox", "run"]).spawn().unwrap();
+    let mut first = satop(env.data_dir.path())
+        .args(["outbox", "run"])
+        .spawn()
+        .unwrap();
     let fleet = env.fleet.clone();
     let done_before_kill = eventually("the first run gets some way into the burst", || {
         let fleet = fleet.clone();
@@ -63,7 +75,10 @@ async fn killed_during_a_burst_of_100_actions_every_action_runs_exactly_once_aft
     first.kill().unwrap();
     first.wait().unwrap();
     let left = env.fleet.outbox().await.unwrap();
-    assert!(!left.is_empty(), "the kill must land mid-burst ({done_before_kill} done before it)");
+    assert!(
+        !left.is_empty(),
+        "the kill must land mid-burst ({done_before_kill} done before it)"
+    );
 
     let status = tokio::task::spawn_blocking({
         let data = env.data_dir.path().to_path_buf();
@@ -72,10 +87,16 @@ async fn killed_during_a_burst_of_100_actions_every_action_runs_exactly_once_aft
     .await
     .unwrap();
     assert!(status.success(), "the restarted run succeeds");
-    assert!(env.fleet.outbox().await.unwrap().is_empty(), "after the restart nothing is left");
+    assert!(
+        env.fleet.outbox().await.unwrap().is_empty(),
+        "after the restart nothing is left"
+    );
 
     let machines = env.fleet.machines().await.unwrap();
-    assert!(machines.iter().all(|m| m.state == MachineState::Revoked), "every machine is revoked");
+    assert!(
+        machines.iter().all(|m| m.state == MachineState::Revoked),
+        "every machine is revoked"
+    );
     let mut oks: HashMap<i64, usize> = HashMap::new();
     for e in env.fleet.audit(10_000).await.unwrap() {
         if e.action == "revoke" && e.outcome == "ok" {
@@ -83,13 +104,19 @@ async fn killed_during_a_burst_of_100_actions_every_action_runs_exactly_once_aft
         }
     }
     assert_eq!(oks.len(), ACTIONS, "every revoke ran");
-    assert!(oks.values().all(|&n| n == 1), "no revoke ran twice: {oks:?}");
+    assert!(
+        oks.values().all(|&n| n == 1),
+        "no revoke ran twice: {oks:?}"
+    );
 
     let admin = env.admin().await;
     let users = admin.get_key_users(KEY).await.unwrap();
     admin.shutdown().await;
     for atm in &atms {
-        let user = users.iter().find(|u| u.pubkey == atm.keys.public_key()).unwrap();
+        let user = users
+            .iter()
+            .find(|u| u.pubkey == atm.keys.public_key())
+            .unwrap();
         assert!(user.is_revoked(), "the bunker shows every ATM revoked");
     }
 }

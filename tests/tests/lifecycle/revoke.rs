@@ -19,16 +19,38 @@ async fn revoked_machine_is_refused_by_the_bunker_and_shows_revoked() {
     atm.sign().await.expect("a paired ATM signs kind 21000");
 
     let outcome = env.fleet.revoke("lobby", |_| {}).await.unwrap();
-    assert!(matches!(outcome, RevokeOutcome::Revoked { .. }), "online revoke completes: {outcome:?}");
+    assert!(
+        matches!(outcome, RevokeOutcome::Revoked { .. }),
+        "online revoke completes: {outcome:?}"
+    );
     assert_eq!(state(&env, "Lobby").await, MachineState::Revoked);
     let err = atm.sign().await.expect_err("a revoked ATM must be refused");
-    assert!(not_authorized(&err), "the bunker answers Not authorized, got {err}");
+    assert!(
+        not_authorized(&err),
+        "the bunker answers Not authorized, got {err}"
+    );
 
     let audit = env.fleet.audit(20).await.unwrap();
-    assert!(audit.iter().any(|e| e.action == "revoke" && e.outcome == "ok"), "the revoke is audited");
-    assert!(env.fleet.outbox().await.unwrap().is_empty(), "nothing is left in the outbox");
-    let again = env.fleet.request_revoke("Lobby", "operator").await.unwrap_err();
-    assert_eq!(again.kind(), fleet_core::ErrorKind::InvalidInput, "a revoked machine cannot be revoked again");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "revoke" && e.outcome == "ok"),
+        "the revoke is audited"
+    );
+    assert!(
+        env.fleet.outbox().await.unwrap().is_empty(),
+        "nothing is left in the outbox"
+    );
+    let again = env
+        .fleet
+        .request_revoke("Lobby", "operator")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        again.kind(),
+        fleet_core::ErrorKind::InvalidInput,
+        "a revoked machine cannot be revoked again"
+    );
 }
 
 #[tokio::test]
@@ -39,7 +61,16 @@ async fn revoke_with_the_relay_down_is_pending_then_runs_when_the_relay_is_back(
 
     env.relay_down().await;
     let outcome = env.fleet.revoke("Kiosk", |_| {}).await.unwrap();
-    assert!(matches!(outcome, RevokeOutcome::Pending { reason: Some(_), .. }), "offline revoke is accepted and waits: {outcome:?}");
+    assert!(
+        matches!(
+            outcome,
+            RevokeOutcome::Pending {
+                reason: Some(_),
+                ..
+            }
+        ),
+        "offline revoke is accepted and waits: {outcome:?}"
+    );
     assert_eq!(state(&env, "Kiosk").await, MachineState::RevokePending);
     let rows = env.fleet.outbox().await.unwrap();
     assert_eq!(rows.len(), 1);
@@ -76,7 +107,10 @@ async fn admin_link_hears_replies_after_a_quick_relay_restart() {
     env.relay_down().await;
     env.relay_up().await;
     // Without re-subscribing after the reconnect the link stays deaf and every ping times out.
-    eventually("a ping on the old link is answered", || async { admin.ping().await.ok() }).await;
+    eventually("a ping on the old link is answered", || async {
+        admin.ping().await.ok()
+    })
+    .await;
     admin.shutdown().await;
 }
 
@@ -86,8 +120,14 @@ async fn re_pair_keeps_the_machine_working_with_a_new_key_and_refuses_the_old() 
     let old = env.pair("Depot").await;
     old.sign().await.unwrap();
 
-    let pending = env.fleet.begin_repair("Depot", request("Depot"), |_| {}).await.unwrap();
-    old.sign().await.expect("the old key keeps working until the new one is redeemed");
+    let pending = env
+        .fleet
+        .begin_repair("Depot", request("Depot"), |_| {})
+        .await
+        .unwrap();
+    old.sign()
+        .await
+        .expect("the old key keeps working until the new one is redeemed");
     let new = Atm::redeem(pending.pairing().pairing_url().expose()).await;
     let repaired = pending.wait(std::future::pending(), |_| {}).await.unwrap();
     assert_eq!(repaired.old_key, Delivery::Done);
@@ -97,8 +137,17 @@ async fn re_pair_keeps_the_machine_working_with_a_new_key_and_refuses_the_old() 
     assert!(not_authorized(&err));
     let m = env.fleet.machine("Depot").await.unwrap();
     assert_eq!(m.state, MachineState::Active);
-    assert_eq!(m.atm_client_pubkey.as_deref(), Some(new.keys.public_key().to_hex().as_str()));
-    assert!(env.fleet.audit(20).await.unwrap().iter().any(|e| e.action == "repair" && e.outcome == "ok"));
+    assert_eq!(
+        m.atm_client_pubkey.as_deref(),
+        Some(new.keys.public_key().to_hex().as_str())
+    );
+    assert!(env
+        .fleet
+        .audit(20)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "repair" && e.outcome == "ok"));
 }
 
 #[tokio::test]
@@ -115,18 +164,48 @@ async fn reconcile_sees_revokes_done_elsewhere_and_shows_unknown_clients() {
         .unwrap();
     admin.revoke_user(user.id).await.unwrap();
     // A client nobody told the app about: a token minted and redeemed outside the app.
-    let policy = admin.get_policies().await.unwrap().into_iter().map(|p| p.id).max().unwrap();
-    admin.create_new_token(KEY, "someone's phone", policy, Some(1)).await.unwrap();
-    let token = admin.get_key_tokens(KEY).await.unwrap().into_iter().find(|t| t.client_name == "someone's phone").unwrap();
+    let policy = admin
+        .get_policies()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .max()
+        .unwrap();
+    admin
+        .create_new_token(KEY, "someone's phone", policy, Some(1))
+        .await
+        .unwrap();
+    let token = admin
+        .get_key_tokens(KEY)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.client_name == "someone's phone")
+        .unwrap();
     let relay = env.relay.as_ref().unwrap().url();
     let stranger = Atm::redeem(&token.pairing_uri(vec![relay]).unwrap().to_url_string()).await;
     admin.shutdown().await;
 
     let report = env.fleet.reconcile().await.unwrap();
     assert_eq!(report.revoked_elsewhere, vec!["Mall".to_string()]);
-    assert_eq!(env.fleet.machine("Mall").await.unwrap().state, MachineState::Revoked);
-    let unknown: Vec<String> = report.unknown_clients.iter().map(|c| c.pubkey.clone()).collect();
-    assert_eq!(unknown, vec![stranger.keys.public_key().to_hex()], "an unknown client is shown, not hidden");
+    assert_eq!(
+        env.fleet.machine("Mall").await.unwrap().state,
+        MachineState::Revoked
+    );
+    let unknown: Vec<String> = report
+        .unknown_clients
+        .iter()
+        .map(|c| c.pubkey.clone())
+        .collect();
+    assert_eq!(
+        unknown,
+        vec![stranger.keys.public_key().to_hex()],
+        "an unknown client is shown, not hidden"
+    );
     let cached = env.fleet.bunker_clients().await.unwrap();
-    assert!(cached.iter().any(|c| c.role == "unknown"), "and it stays visible offline");
+    assert!(
+        cached.iter().any(|c| c.role == "unknown"),
+        "and it stays visible offline"
+    );
 }

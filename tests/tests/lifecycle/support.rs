@@ -56,7 +56,14 @@ impl Env {
             timeout: Duration::from_secs(5),
         };
         fleet.connect(&req, |_| {}).await.unwrap();
-        Self { port: relay.port(), relay: Some(relay), bunker, fleet, data_dir, _bunker_dir: bunker_dir }
+        Self {
+            port: relay.port(),
+            relay: Some(relay),
+            bunker,
+            fleet,
+            data_dir,
+            _bunker_dir: bunker_dir,
+        }
     }
 
     pub fn operator(&self) -> PublicKey {
@@ -85,12 +92,18 @@ impl Env {
 }
 
 pub fn open_fleet(dir: &Path) -> Fleet {
-    let store = FileStore::new(dir.join("keys.json"), Sensitive::new(PASSPHRASE.to_string()));
+    let store = FileStore::new(
+        dir.join("keys.json"),
+        Sensitive::new(PASSPHRASE.to_string()),
+    );
     Fleet::open_with(dir, Secrets::new(store), options()).unwrap()
 }
 
 pub fn request(machine: &str) -> PairRequest {
-    let mut req = PairRequest::new(MachineChoice::PickOrCreate { name: machine.into(), site: None });
+    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
+        name: machine.into(),
+        site: None,
+    });
     req.poll_every = Duration::from_millis(20);
     req
 }
@@ -113,14 +126,24 @@ impl Atm {
     pub async fn redeem(url: &str) -> Self {
         let keys = Keys::generate();
         let uri = BunkerUri::parse(url).unwrap();
-        let signer = SignerClient::new(keys.clone(), &uri.without_secret(), options()).await.unwrap();
-        signer.connect_resuming(uri.secret.as_ref().unwrap()).await.unwrap();
+        let signer = SignerClient::new(keys.clone(), &uri.without_secret(), options())
+            .await
+            .unwrap();
+        signer
+            .connect_resuming(uri.secret.as_ref().unwrap())
+            .await
+            .unwrap();
         Self { keys, signer }
     }
 
     pub async fn sign(&self) -> bunker_client::Result<Event> {
         self.signer
-            .sign_event(EventTemplate { kind: Kind::from(21000), content: "withdraw".into(), tags: vec![], created_at: Timestamp::now() })
+            .sign_event(EventTemplate {
+                kind: Kind::from(21000),
+                content: "withdraw".into(),
+                tags: vec![],
+                created_at: Timestamp::now(),
+            })
             .await
     }
 }
@@ -136,12 +159,18 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 /// Whether an error is the bunker's "Not authorized".
 pub fn not_authorized(e: &bunker_client::Error) -> bool {
-    matches!(e, bunker_client::Error::Refused(bunker_client::Refusal::NotAuthorized))
+    matches!(
+        e,
+        bunker_client::Error::Refused(bunker_client::Refusal::NotAuthorized)
+    )
 }

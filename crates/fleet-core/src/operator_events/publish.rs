@@ -13,7 +13,10 @@ use crate::{Error, Result};
 async fn client(relays: &[RelayUrl], timeout: Duration) -> Result<Client> {
     let client = Client::default();
     for r in relays {
-        client.add_relay(r.clone()).await.map_err(|_| not_published(relays))?;
+        client
+            .add_relay(r.clone())
+            .await
+            .map_err(|_| not_published(relays))?;
     }
     let connected = client.try_connect(timeout).await;
     if connected.success.is_empty() {
@@ -25,7 +28,11 @@ async fn client(relays: &[RelayUrl], timeout: Duration) -> Result<Client> {
 
 /// Sends `event` and returns the relays that accepted it (`OK true`); at least one, else
 /// [`Error::NotPublished`].
-pub(crate) async fn publish(event: &Event, relays: &[RelayUrl], timeout: Duration) -> Result<Vec<String>> {
+pub(crate) async fn publish(
+    event: &Event,
+    relays: &[RelayUrl],
+    timeout: Duration,
+) -> Result<Vec<String>> {
     let client = client(relays, timeout).await?;
     let sent = tokio::time::timeout(timeout, client.send_event(event)).await;
     client.shutdown().await;
@@ -40,7 +47,13 @@ pub(crate) async fn publish(event: &Event, relays: &[RelayUrl], timeout: Duratio
 }
 
 /// The newest kind-`kind` event of `author` with `d` = `d_tag` on `relays`, if any.
-pub(crate) async fn latest(relays: &[RelayUrl], author: PublicKey, kind: Kind, d_tag: &str, timeout: Duration) -> Result<Option<Event>> {
+pub(crate) async fn latest(
+    relays: &[RelayUrl],
+    author: PublicKey,
+    kind: Kind,
+    d_tag: &str,
+    timeout: Duration,
+) -> Result<Option<Event>> {
     let client = client(relays, timeout).await?;
     let filter = Filter::new()
         .author(author)
@@ -50,9 +63,18 @@ pub(crate) async fn latest(relays: &[RelayUrl], author: PublicKey, kind: Kind, d
     let fetched = client.fetch_events(filter, timeout).await;
     client.shutdown().await;
     let events = fetched.map_err(|_| not_published(relays))?;
-    Ok(events.into_iter().filter(|e| e.verify().is_ok()).max_by_key(|e| e.created_at))
+    Ok(events
+        .into_iter()
+        .filter(|e| e.verify().is_ok())
+        .max_by_key(|e| e.created_at))
 }
 
 fn not_published(relays: &[RelayUrl]) -> Error {
-    Error::NotPublished { relays: relays.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ") }
+    Error::NotPublished {
+        relays: relays
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }

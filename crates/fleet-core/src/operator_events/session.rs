@@ -21,38 +21,65 @@ use crate::{Error, Fleet, Result};
 pub const CONSOLE_POLICY_NAME: &str = "satop-console-30078";
 
 /// Opens a signing session with the operator key, setting the KeyUser up when needed.
-pub(crate) async fn open(fleet: &Fleet, admin: &AdminClient, profile: &BunkerProfile) -> Result<SignerClient> {
+pub(crate) async fn open(
+    fleet: &Fleet,
+    admin: &AdminClient,
+    profile: &BunkerProfile,
+) -> Result<SignerClient> {
     let operator = operator_key(profile)?;
     let relays = atm_relays(profile)?;
     let key = profile.key_name.as_str();
     let mut keys = crate::identity::session_keys(fleet.secrets()).await?;
     let users = admin.get_key_users(key).await?;
-    match users.iter().filter(|u| u.pubkey == keys.public_key()).max_by_key(|u| u.id) {
+    match users
+        .iter()
+        .filter(|u| u.pubkey == keys.public_key())
+        .max_by_key(|u| u.id)
+    {
         Some(u) if !u.is_revoked() && can_sign(u) => {
-            let uri = BunkerUri { signer: operator, relays, secret: None };
+            let uri = BunkerUri {
+                signer: operator,
+                relays,
+                secret: None,
+            };
             return Ok(SignerClient::new(keys, &uri, *fleet.client_options()).await?);
         }
         Some(u) if u.is_revoked() => {
-            info!(key_user = u.id, "the console session was revoked on the bunker; using a new session key");
+            info!(
+                key_user = u.id,
+                "the console session was revoked on the bunker; using a new session key"
+            );
             keys = Keys::generate();
-            fleet.secrets().set(CONSOLE_SESSION, keys.secret_key()).await?;
+            fleet
+                .secrets()
+                .set(CONSOLE_SESSION, keys.secret_key())
+                .await?;
         }
         _ => {}
     }
     let policy = ensure_policy(admin).await?;
-    admin.create_new_token(key, CONSOLE_CLIENT_NAME, policy, Some(1)).await?;
+    admin
+        .create_new_token(key, CONSOLE_CLIENT_NAME, policy, Some(1))
+        .await?;
     let token = admin
         .get_key_tokens(key)
         .await?
         .into_iter()
         .filter(|t| t.client_name == CONSOLE_CLIENT_NAME && !t.is_redeemed())
         .max_by_key(|t| t.id)
-        .ok_or_else(|| Error::TokenNotListed { key: key.to_string() })?;
+        .ok_or_else(|| Error::TokenNotListed {
+            key: key.to_string(),
+        })?;
     let uri = token.pairing_uri(relays)?;
     if uri.signer != operator {
-        return Err(bunker_client::Error::Protocol("the console token names a different key than the operator key").into());
+        return Err(bunker_client::Error::Protocol(
+            "the console token names a different key than the operator key",
+        )
+        .into());
     }
-    let secret = uri.secret.as_ref().ok_or(bunker_client::Error::Protocol("the console token has no secret"))?;
+    let secret = uri.secret.as_ref().ok_or(bunker_client::Error::Protocol(
+        "the console token has no secret",
+    ))?;
     let signer = SignerClient::new(keys, &uri.without_secret(), *fleet.client_options()).await?;
     if let Err(e) = signer.connect_resuming(secret).await {
         signer.shutdown().await;
@@ -78,9 +105,11 @@ pub(crate) async fn open(fleet: &Fleet, admin: &AdminClient, profile: &BunkerPro
 
 fn can_sign(u: &KeyUser) -> bool {
     let kind = OPERATOR_EVENT_KIND.to_string();
-    u.signing_conditions
-        .iter()
-        .any(|c| c.method.as_deref() == Some("sign_event") && c.kind.as_deref() == Some(kind.as_str()) && c.allowed != Some(false))
+    u.signing_conditions.iter().any(|c| {
+        c.method.as_deref() == Some("sign_event")
+            && c.kind.as_deref() == Some(kind.as_str())
+            && c.allowed != Some(false)
+    })
 }
 
 /// The console policy: exactly one rule, `sign_event` kind 30078 (nothing broader is reused).
@@ -89,20 +118,35 @@ async fn ensure_policy(admin: &AdminClient) -> Result<u64> {
         let kind = OPERATOR_EVENT_KIND.to_string();
         policies
             .into_iter()
-            .filter(|p| p.rules.len() == 1 && p.rules[0].method == "sign_event" && p.rules[0].kind.as_deref() == Some(kind.as_str()))
+            .filter(|p| {
+                p.rules.len() == 1
+                    && p.rules[0].method == "sign_event"
+                    && p.rules[0].kind.as_deref() == Some(kind.as_str())
+            })
             .max_by_key(|p| (p.name == CONSOLE_POLICY_NAME, p.id))
             .map(|p| p.id)
     };
     if let Some(id) = pick(admin.get_policies().await?) {
         return Ok(id);
     }
-    let policy = NewPolicy { name: CONSOLE_POLICY_NAME.into(), rules: vec![PolicyRule::sign_event(OPERATOR_EVENT_KIND)] };
+    let policy = NewPolicy {
+        name: CONSOLE_POLICY_NAME.into(),
+        rules: vec![PolicyRule::sign_event(OPERATOR_EVENT_KIND)],
+    };
     admin.create_new_policy(&policy).await?;
-    Ok(pick(admin.get_policies().await?).ok_or(bunker_client::Error::Protocol("the console policy was created but get_policies does not list it"))?)
+    Ok(
+        pick(admin.get_policies().await?).ok_or(bunker_client::Error::Protocol(
+            "the console policy was created but get_policies does not list it",
+        ))?,
+    )
 }
 
 pub(crate) fn operator_key(profile: &BunkerProfile) -> Result<PublicKey> {
-    profile.key_pubkey.as_deref().and_then(|hex| PublicKey::from_hex(hex).ok()).ok_or(Error::NotConnected)
+    profile
+        .key_pubkey
+        .as_deref()
+        .and_then(|hex| PublicKey::from_hex(hex).ok())
+        .ok_or(Error::NotConnected)
 }
 
 pub(crate) fn atm_relays(profile: &BunkerProfile) -> Result<Vec<RelayUrl>> {
@@ -110,5 +154,9 @@ pub(crate) fn atm_relays(profile: &BunkerProfile) -> Result<Vec<RelayUrl>> {
         .iter()
         .map(|r| RelayUrl::parse(r))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| Error::InvalidInput("the stored ATM relays are damaged: run `satop connect` again".into()))
+        .map_err(|_| {
+            Error::InvalidInput(
+                "the stored ATM relays are damaged: run `satop connect` again".into(),
+            )
+        })
 }

@@ -60,7 +60,11 @@ pub fn verify(event: &Event, sent: &Sent, operator: &PublicKey) -> Result<(), &'
         return Err("does not carry the tags sent, in order");
     }
     for extra in &tags[sent.tags.len()..] {
-        let name = extra.as_slice().first().map(String::as_str).unwrap_or_default();
+        let name = extra
+            .as_slice()
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default();
         if !ACCEPTED_ADDED_TAGS.contains(&name) {
             return Err("carries a tag the bunker may not add");
         }
@@ -93,27 +97,70 @@ mod tests {
     #[test]
     fn the_event_as_sent_is_accepted_and_content_tags_may_be_appended() {
         let op = Keys::generate();
-        assert_eq!(verify(&sign(&op, &sent(), vec![]), &sent(), &op.public_key()), Ok(()));
+        assert_eq!(
+            verify(&sign(&op, &sent(), vec![]), &sent(), &op.public_key()),
+            Ok(())
+        );
         let tagged = sign(&op, &sent(), vec![Tag::hashtag("#fee")]);
-        assert_eq!(verify(&tagged, &sent(), &op.public_key()), Ok(()), "NDK appends t tags for hashtags (§1.4)");
+        assert_eq!(
+            verify(&tagged, &sent(), &op.public_key()),
+            Ok(()),
+            "NDK appends t tags for hashtags (§1.4)"
+        );
     }
 
     #[test]
     fn another_signer_content_kind_time_or_tag_is_refused() {
         let op = Keys::generate();
         let s = sent();
-        assert!(verify(&sign(&Keys::generate(), &s, vec![]), &s, &op.public_key()).is_err(), "signer");
-        let other_content = Sent { content: "{}".into(), ..s.clone() };
-        assert!(verify(&sign(&op, &other_content, vec![]), &s, &op.public_key()).is_err(), "content");
-        let other_kind = Sent { kind: Kind::from(1), ..s.clone() };
-        assert!(verify(&sign(&op, &other_kind, vec![]), &s, &op.public_key()).is_err(), "kind");
-        let stamped = Sent { sent_at: Timestamp::from(1_700_000_000 + CLOCK_SKEW_SECS), ..s.clone() };
-        assert!(verify(&sign(&op, &stamped, vec![]), &s, &op.public_key()).is_ok(), "the bunker stamps its own time (§1.4)");
-        let old = Sent { sent_at: Timestamp::from(1), ..s.clone() };
-        assert!(verify(&sign(&op, &old, vec![]), &s, &op.public_key()).is_err(), "an old signature is not current");
-        let dropped = Sent { tags: vec![], ..s.clone() };
-        assert!(verify(&sign(&op, &dropped, vec![]), &s, &op.public_key()).is_err(), "missing d tag");
+        assert!(
+            verify(&sign(&Keys::generate(), &s, vec![]), &s, &op.public_key()).is_err(),
+            "signer"
+        );
+        let other_content = Sent {
+            content: "{}".into(),
+            ..s.clone()
+        };
+        assert!(
+            verify(&sign(&op, &other_content, vec![]), &s, &op.public_key()).is_err(),
+            "content"
+        );
+        let other_kind = Sent {
+            kind: Kind::from(1),
+            ..s.clone()
+        };
+        assert!(
+            verify(&sign(&op, &other_kind, vec![]), &s, &op.public_key()).is_err(),
+            "kind"
+        );
+        let stamped = Sent {
+            sent_at: Timestamp::from(1_700_000_000 + CLOCK_SKEW_SECS),
+            ..s.clone()
+        };
+        assert!(
+            verify(&sign(&op, &stamped, vec![]), &s, &op.public_key()).is_ok(),
+            "the bunker stamps its own time (§1.4)"
+        );
+        let old = Sent {
+            sent_at: Timestamp::from(1),
+            ..s.clone()
+        };
+        assert!(
+            verify(&sign(&op, &old, vec![]), &s, &op.public_key()).is_err(),
+            "an old signature is not current"
+        );
+        let dropped = Sent {
+            tags: vec![],
+            ..s.clone()
+        };
+        assert!(
+            verify(&sign(&op, &dropped, vec![]), &s, &op.public_key()).is_err(),
+            "missing d tag"
+        );
         let second_d = sign(&op, &s, vec![Tag::identifier("other")]);
-        assert!(verify(&second_d, &s, &op.public_key()).is_err(), "an added d tag would change the address");
+        assert!(
+            verify(&second_d, &s, &op.public_key()).is_err(),
+            "an added d tag would change the address"
+        );
     }
 }

@@ -31,10 +31,21 @@ fn bunker_client_snapshot_is_replaced_wholesale() {
         role,
         seen_at: 5,
     };
-    clients::replace_all(&c, &[client(1, ClientRole::Machine), client(2, ClientRole::Unknown)]).unwrap();
+    clients::replace_all(
+        &c,
+        &[
+            client(1, ClientRole::Machine),
+            client(2, ClientRole::Unknown),
+        ],
+    )
+    .unwrap();
     clients::replace_all(&c, &[client(3, ClientRole::Stale)]).unwrap();
     let listed = clients::list(&c).unwrap();
-    assert_eq!(listed, vec![client(3, ClientRole::Stale)], "an old snapshot must not linger");
+    assert_eq!(
+        listed,
+        vec![client(3, ClientRole::Stale)],
+        "an old snapshot must not linger"
+    );
 }
 
 #[test]
@@ -52,7 +63,10 @@ fn published_event_is_replaced_per_d_tag() {
     };
     published::upsert(&c, &event("a", "{\"v\":1}")).unwrap();
     published::upsert(&c, &event("b", "{\"v\":2}")).unwrap();
-    assert_eq!(published::get(&c, "satmachine:super-fee").unwrap(), Some(event("b", "{\"v\":2}")));
+    assert_eq!(
+        published::get(&c, "satmachine:super-fee").unwrap(),
+        Some(event("b", "{\"v\":2}"))
+    );
     assert_eq!(published::get(&c, "other").unwrap(), None);
 }
 
@@ -60,25 +74,50 @@ fn published_event_is_replaced_per_d_tag() {
 fn a_failed_outbox_item_can_be_retried_and_counts_are_per_status() {
     let mut c = conn();
     let tx = c.transaction().unwrap();
-    let item = outbox::enqueue(&tx, &NewOutboxItem { action: "noop".into(), machine_id: None, payload: json!({}) }).unwrap();
+    let item = outbox::enqueue(
+        &tx,
+        &NewOutboxItem {
+            action: "noop".into(),
+            machine_id: None,
+            payload: json!({}),
+        },
+    )
+    .unwrap();
     tx.commit().unwrap();
     outbox::mark_running(&c, item.id).unwrap();
     outbox::mark_failed(&c, item.id, "rejected", None).unwrap();
     assert_eq!(outbox::counts(&c).unwrap(), vec![("failed".to_string(), 1)]);
     outbox::retry(&c, item.id).unwrap();
-    assert_eq!(outbox::get(&c, item.id).unwrap().status, OutboxStatus::Pending);
-    assert!(outbox::retry(&c, item.id).is_err(), "only a failed item can be retried");
+    assert_eq!(
+        outbox::get(&c, item.id).unwrap().status,
+        OutboxStatus::Pending
+    );
+    assert!(
+        outbox::retry(&c, item.id).is_err(),
+        "only a failed item can be retried"
+    );
 }
 
 #[test]
 fn audit_list_after_reads_oldest_first_from_a_cursor() {
     let c = conn();
     for i in 0..5 {
-        audit::append(&c, &NewAuditEntry { action: format!("a{i}"), machine_id: None, outcome: "ok".into(), detail: None })
-            .unwrap();
+        audit::append(
+            &c,
+            &NewAuditEntry {
+                action: format!("a{i}"),
+                machine_id: None,
+                outcome: "ok".into(),
+                detail: None,
+            },
+        )
+        .unwrap();
     }
     let first = audit::list_after(&c, 0, 2).unwrap();
-    assert_eq!(first.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["a0", "a1"]);
+    assert_eq!(
+        first.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["a0", "a1"]
+    );
     let rest = audit::list_after(&c, first[1].id, 10).unwrap();
     assert_eq!(rest.len(), 3);
 }

@@ -22,8 +22,17 @@ pub async fn run(fleet: &Fleet, args: AuditArgs) -> Result<(), Failure> {
         return print_json(&entries);
     }
     for e in &entries {
-        let machine = e.machine.as_deref().map_or_else(|| "-".to_string(), |m| format!("{m:?}"));
-        println!("{} {:<16} {:<10} {machine} {}", e.time, e.action, e.outcome, e.detail.as_deref().unwrap_or(""));
+        let machine = e
+            .machine
+            .as_deref()
+            .map_or_else(|| "-".to_string(), |m| format!("{m:?}"));
+        println!(
+            "{} {:<16} {:<10} {machine} {}",
+            e.time,
+            e.action,
+            e.outcome,
+            e.detail.as_deref().unwrap_or("")
+        );
     }
     Ok(())
 }

@@ -16,29 +16,65 @@ pub async fn run(fleet: &Fleet, cmd: FeeCommand) -> Result<(), Failure> {
                 return print_json(&view);
             }
             match &view.published {
-                Some(p) => println!("super fee {} ({} bps), fixed {} sats — event {} published {}", percent(p.policy.super_fee_bps), p.policy.super_fee_bps, p.policy.fixed_fee_sats, p.event_id, fleet_core::audit::iso(p.published_at)),
+                Some(p) => println!(
+                    "super fee {} ({} bps), fixed {} sats — event {} published {}",
+                    percent(p.policy.super_fee_bps),
+                    p.policy.super_fee_bps,
+                    p.policy.fixed_fee_sats,
+                    p.event_id,
+                    fleet_core::audit::iso(p.published_at)
+                ),
                 None => println!("no fee policy published yet"),
             }
             for q in &view.queued {
-                let what = q.policy.map_or_else(|| "?".to_string(), |p| percent(p.super_fee_bps));
-                println!("queued (outbox #{}, {}): super fee {what}{}", q.outbox_id, q.status, q.last_error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default());
+                let what = q
+                    .policy
+                    .map_or_else(|| "?".to_string(), |p| percent(p.super_fee_bps));
+                println!(
+                    "queued (outbox #{}, {}): super fee {what}{}",
+                    q.outbox_id,
+                    q.status,
+                    q.last_error
+                        .as_deref()
+                        .map(|e| format!(" — {e}"))
+                        .unwrap_or_default()
+                );
             }
             Ok(())
         }
-        FeeCommand::Set { percent: text, fixed_sats, json } => {
-            let policy = FeePolicy { super_fee_bps: FeePolicy::parse_percent(&text)?, fixed_fee_sats: fixed_sats };
+        FeeCommand::Set {
+            percent: text,
+            fixed_sats,
+            json,
+        } => {
+            let policy = FeePolicy {
+                super_fee_bps: FeePolicy::parse_percent(&text)?,
+                fixed_fee_sats: fixed_sats,
+            };
             let change = fleet.set_fee(policy, |e| sync::event(json, e)).await?;
             if json {
                 return print_json(&change);
             }
             for c in &change.diff.changes {
-                println!("{}: {} → {}", c.field, c.before.as_deref().unwrap_or("(none)"), c.after.as_deref().unwrap_or("(none)"));
+                println!(
+                    "{}: {} → {}",
+                    c.field,
+                    c.before.as_deref().unwrap_or("(none)"),
+                    c.after.as_deref().unwrap_or("(none)")
+                );
             }
             match change.delivery {
                 None => println!("no change: this is the published policy"),
-                Some(Delivery::Done) => println!("fee policy signed by the bunker, verified and published"),
-                Some(Delivery::Pending { reason }) => println!("fee change queued, NOT yet published: {}; it runs at the next `satop sync`", reason.as_deref().unwrap_or("waiting")),
-                Some(Delivery::Failed { reason }) => return Err(Failure::new(BUNKER, format!("fee change failed: {reason}"))),
+                Some(Delivery::Done) => {
+                    println!("fee policy signed by the bunker, verified and published")
+                }
+                Some(Delivery::Pending { reason }) => println!(
+                    "fee change queued, NOT yet published: {}; it runs at the next `satop sync`",
+                    reason.as_deref().unwrap_or("waiting")
+                ),
+                Some(Delivery::Failed { reason }) => {
+                    return Err(Failure::new(BUNKER, format!("fee change failed: {reason}")))
+                }
             }
             Ok(())
         }

@@ -19,8 +19,19 @@ pub async fn run(fleet: &Fleet, cmd: OutboxCommand) -> Result<(), Failure> {
                 println!("the outbox is empty: nothing waits for the network");
             }
             for r in &rows {
-                let why = r.last_error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default();
-                println!("#{:<5} {:<8} {} (attempts {}, next {}){why}", r.id, r.status, r.summary, r.attempts, iso(r.next_attempt_at));
+                let why = r
+                    .last_error
+                    .as_deref()
+                    .map(|e| format!(" — {e}"))
+                    .unwrap_or_default();
+                println!(
+                    "#{:<5} {:<8} {} (attempts {}, next {}){why}",
+                    r.id,
+                    r.status,
+                    r.summary,
+                    r.attempts,
+                    iso(r.next_attempt_at)
+                );
             }
             Ok(())
         }
@@ -32,13 +43,22 @@ pub async fn run(fleet: &Fleet, cmd: OutboxCommand) -> Result<(), Failure> {
             if run.busy {
                 println!("another satop process is running the outbox; try again shortly");
             } else {
-                println!("outbox: {} done, {} failed{}", run.done, run.failed, run.waiting.map(|w| format!(", waiting: {w}")).unwrap_or_default());
+                println!(
+                    "outbox: {} done, {} failed{}",
+                    run.done,
+                    run.failed,
+                    run.waiting
+                        .map(|w| format!(", waiting: {w}"))
+                        .unwrap_or_default()
+                );
             }
             Ok(())
         }
         OutboxCommand::Retry { id } => {
             fleet.retry_outbox_item(id).await?;
-            println!("outbox #{id} queued again; it runs at the next `satop sync` or `satop outbox run`");
+            println!(
+                "outbox #{id} queued again; it runs at the next `satop sync` or `satop outbox run`"
+            );
             Ok(())
         }
     }

@@ -16,10 +16,15 @@ pub async fn run(fleet: &Fleet, args: RepairArgs) -> Result<(), Failure> {
         req.redeem_window = parse_duration(window)?;
     }
     let quiet = args.json;
-    let pending = fleet.begin_repair(&args.machine, req, |s| progress(quiet, s)).await?;
+    let pending = fleet
+        .begin_repair(&args.machine, req, |s| progress(quiet, s))
+        .await?;
     if let Some(path) = &args.qr_png {
         std::fs::write(path, pending.pairing().qr(&QrOptions::default())?.png())?;
-        eprintln!("QR written to {} (it holds the pairing secret: delete it after use)", path.display());
+        eprintln!(
+            "QR written to {} (it holds the pairing secret: delete it after use)",
+            path.display()
+        );
     }
     if args.qr_terminal {
         println!("{}", pending.pairing().qr_terminal()?);
@@ -35,11 +40,21 @@ pub async fn run(fleet: &Fleet, args: RepairArgs) -> Result<(), Failure> {
         return print_json(&repaired);
     }
     let p = &repaired.paired;
-    println!("re-paired {:?}: new ATM fingerprint {}, access until {} (unix)", p.machine, p.fingerprint, p.access_expires_at);
+    println!(
+        "re-paired {:?}: new ATM fingerprint {}, access until {} (unix)",
+        p.machine, p.fingerprint, p.access_expires_at
+    );
     match &repaired.old_key {
         Delivery::Done => println!("old client KeyUser #{} revoked", repaired.old_key_user_id),
-        Delivery::Pending { reason } => println!("old client KeyUser #{} revoke pending: {}", repaired.old_key_user_id, reason.as_deref().unwrap_or("waiting")),
-        Delivery::Failed { reason } => println!("old client KeyUser #{} revoke FAILED: {reason}", repaired.old_key_user_id),
+        Delivery::Pending { reason } => println!(
+            "old client KeyUser #{} revoke pending: {}",
+            repaired.old_key_user_id,
+            reason.as_deref().unwrap_or("waiting")
+        ),
+        Delivery::Failed { reason } => println!(
+            "old client KeyUser #{} revoke FAILED: {reason}",
+            repaired.old_key_user_id
+        ),
     }
     Ok(())
 }
@@ -49,11 +64,19 @@ fn progress(quiet: bool, step: &PairStep) {
         return;
     }
     match step {
-        PairStep::TokenMinted { machine, redeem_expires_at, .. } => {
+        PairStep::TokenMinted {
+            machine,
+            redeem_expires_at,
+            ..
+        } => {
             eprintln!("renewal code minted for {machine:?}; redeemable until {redeem_expires_at} (unix); the old key keeps working until then");
         }
-        PairStep::WaitingForAtm => eprintln!("waiting for the ATM to scan the code with a NEW key (Ctrl-C cancels and burns it)…"),
-        PairStep::AtmConnected { fingerprint, .. } => eprintln!("new ATM key connected: fingerprint {fingerprint}"),
+        PairStep::WaitingForAtm => eprintln!(
+            "waiting for the ATM to scan the code with a NEW key (Ctrl-C cancels and burns it)…"
+        ),
+        PairStep::AtmConnected { fingerprint, .. } => {
+            eprintln!("new ATM key connected: fingerprint {fingerprint}")
+        }
         _ => {}
     }
 }

@@ -18,7 +18,10 @@ pub async fn run(fleet: &Fleet, args: RevokeArgs) -> Result<(), Failure> {
     let outcome = fleet
         .revoke(&machine.name, |step| {
             if let (false, RevokeStep::Queued { outbox_id }) = (quiet, step) {
-                eprintln!("{:?} is now revoke pending (outbox #{outbox_id}); contacting the bunker…", machine.name);
+                eprintln!(
+                    "{:?} is now revoke pending (outbox #{outbox_id}); contacting the bunker…",
+                    machine.name
+                );
             }
         })
         .await?;
@@ -34,11 +37,17 @@ pub async fn run(fleet: &Fleet, args: RevokeArgs) -> Result<(), Failure> {
         }
         RevokeOutcome::Pending { machine, reason } => {
             if !quiet {
-                println!("revoke pending for {machine:?}: {}; it runs at the next `satop sync`", reason.as_deref().unwrap_or("waiting"));
+                println!(
+                    "revoke pending for {machine:?}: {}; it runs at the next `satop sync`",
+                    reason.as_deref().unwrap_or("waiting")
+                );
             }
             Ok(())
         }
-        RevokeOutcome::Failed { machine, reason } => Err(Failure::new(BUNKER, format!("revoking {machine:?} failed: {reason} (see `satop outbox list`)"))),
+        RevokeOutcome::Failed { machine, reason } => Err(Failure::new(
+            BUNKER,
+            format!("revoking {machine:?} failed: {reason} (see `satop outbox list`)"),
+        )),
     }
 }
 
@@ -47,9 +56,14 @@ fn confirm(name: &str) -> Result<(), Failure> {
     eprint!("Revoking is permanent on the bunker. Type the machine's name ({name}) to confirm: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    let read = std::io::stdin().lock().read_line(&mut line).map_err(|_| Failure::input("no confirmation: pass --yes"))?;
+    let read = std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|_| Failure::input("no confirmation: pass --yes"))?;
     if read == 0 || !line.trim().eq_ignore_ascii_case(name) {
-        return Err(Failure::input(format!("not confirmed: type exactly {name:?}, or pass --yes")));
+        return Err(Failure::input(format!(
+            "not confirmed: type exactly {name:?}, or pass --yes"
+        )));
     }
     Ok(())
 }

@@ -23,17 +23,34 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e.to_string())),
     };
-    let out = SyncOutput { reconcile, reconcile_error, terms, outbox };
+    let out = SyncOutput {
+        reconcile,
+        reconcile_error,
+        terms,
+        outbox,
+    };
     if json {
         return print_json(&out);
     }
     for m in &out.terms.revokes_queued {
         println!("access term of {m:?} ended: revoke queued");
     }
-    println!("outbox: {} done, {} failed{}", out.outbox.done, out.outbox.failed, out.outbox.waiting.as_deref().map(|w| format!(", waiting: {w}")).unwrap_or_default());
+    println!(
+        "outbox: {} done, {} failed{}",
+        out.outbox.done,
+        out.outbox.failed,
+        out.outbox
+            .waiting
+            .as_deref()
+            .map(|w| format!(", waiting: {w}"))
+            .unwrap_or_default()
+    );
     match (&out.reconcile, &out.reconcile_error) {
         (Some(r), _) => {
-            println!("reconciled {} machines with {} bunker clients", r.machines, r.clients);
+            println!(
+                "reconciled {} machines with {} bunker clients",
+                r.machines, r.clients
+            );
             for m in &r.revoked_elsewhere {
                 println!("  {m:?}: revoked on the bunker → revoked");
             }
@@ -53,7 +70,12 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
                 println!("  live unredeemed token #{id} ({name}) that no pairing waits for");
             }
             for c in &r.unknown_clients {
-                println!("  UNKNOWN client KeyUser #{} {} ({}) can use the operator key", c.id, c.fingerprint, c.description.as_deref().unwrap_or("no description"));
+                println!(
+                    "  UNKNOWN client KeyUser #{} {} ({}) can use the operator key",
+                    c.id,
+                    c.fingerprint,
+                    c.description.as_deref().unwrap_or("no description")
+                );
             }
         }
         (None, Some(e)) => println!("reconcile skipped: {e}"),
@@ -63,7 +85,10 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
 }
 
 fn fleet_core_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 pub fn event(json: bool, e: &OutboxEvent) {
