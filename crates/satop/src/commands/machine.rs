@@ -1,6 +1,7 @@
 //! `satop machine add|list`.
 
 use fleet_core::machines::MachineSummary;
+use fleet_core::term::MachineView;
 use fleet_core::Fleet;
 
 use crate::cli::MachineCommand;
@@ -19,11 +20,16 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
         }
         MachineCommand::Import { lnbits_db, json } => super::migration::import(fleet, &lnbits_db, json).await,
         MachineCommand::List { json } => {
-            let list: Vec<MachineSummary> = fleet
-                .machines()
-                .await?
+            // The clock-applied state (expiring, expired) in the one vocabulary used everywhere.
+            let machines = fleet.machines().await?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            let views: Vec<MachineView> = machines.iter().map(|m| MachineView::at(m, now)).collect();
+            let list: Vec<MachineSummary> = machines
                 .iter()
-                .map(MachineSummary::from)
+                .zip(&views)
+                .map(|(m, v)| MachineSummary { state: v.label.to_string(), ..MachineSummary::from(m) })
                 .collect();
             if json {
                 return print_json(&list);
@@ -31,13 +37,15 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
             if list.is_empty() {
                 println!("no machines yet: add one with `satop machine add NAME`");
             }
-            for m in &list {
+            for (m, v) in list.iter().zip(&views) {
                 let fp = m.fingerprint.as_deref().unwrap_or("-");
-                let until = m
-                    .access_expires_at
-                    .map_or_else(|| "-".to_string(), |t| t.to_string());
+                let term = match v.days_left {
+                    Some(d) if d >= 0 => format!("{d} days left"),
+                    Some(d) => format!("ended {} days ago", -d),
+                    None => "-".to_string(),
+                };
                 println!(
-                    "#{:<4} {:<24} {:<14} client {fp}  access until {until}  {}",
+                    "#{:<4} {:<24} {:<15} client {fp}  term {term}  {}",
                     m.id,
                     m.name,
                     m.state,
