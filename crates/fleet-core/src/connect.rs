@@ -238,6 +238,18 @@ pub fn parse_atm_relays(relays: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
+/// The stored profile's ATM relays as relay URLs, for pairing URLs.
+///
+/// # Errors
+/// [`Error::InvalidInput`] when the stored relays no longer parse.
+pub(crate) fn stored_atm_relays(profile: &BunkerProfile) -> Result<Vec<RelayUrl>> {
+    parse_atm_relays(&profile.atm_relays)?
+        .iter()
+        .map(|r| RelayUrl::parse(r))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| Error::InvalidInput("the stored ATM relays are damaged: run `satop connect` again".into()))
+}
+
 /// The npub of a public key (bech32 encoding of a key cannot fail).
 pub fn npub(pk: &nostr::PublicKey) -> String {
     use nostr::nips::nip19::ToBech32;

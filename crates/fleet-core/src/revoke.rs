@@ -24,7 +24,7 @@ use bunker_client::{
     SignerClient,
 };
 use fleet_store::{audit, machines, outbox, BunkerProfile, Machine, MachineState, NewAuditEntry};
-use nostr::{Keys, RelayUrl};
+use nostr::Keys;
 use serde::{Deserialize, Serialize};
 use tracing::{info, instrument};
 
@@ -405,15 +405,7 @@ async fn burn_unredeemed(
     if tokens.is_empty() {
         return Ok(0);
     }
-    let relays = crate::connect::parse_atm_relays(&profile.atm_relays)?
-        .iter()
-        .map(|r| RelayUrl::parse(r))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| {
-            Error::InvalidInput(
-                "the stored ATM relays are damaged: run `satop connect` again".into(),
-            )
-        })?;
+    let relays = crate::connect::stored_atm_relays(profile)?;
     let mut burned = 0;
     for token in &tokens {
         let uri = token.pairing_uri(relays.clone())?;

@@ -8,7 +8,7 @@
 
 use bunker_client::{AdminClient, EventTemplate, NewPolicy, PolicyRule, SignerClient};
 use fleet_store::BunkerProfile;
-use nostr::{Keys, Kind, PublicKey, RelayUrl, Timestamp};
+use nostr::{Keys, Kind, PublicKey, Timestamp};
 
 use super::{Check, CheckId};
 use crate::{Error, Fleet, Result};
@@ -154,29 +154,13 @@ async fn sign_once(
     profile: &BunkerProfile,
     expected: PublicKey,
 ) -> Result<()> {
-    let relays = crate::connect::parse_atm_relays(&profile.atm_relays)?
-        .iter()
-        .map(|r| RelayUrl::parse(r))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| {
-            Error::InvalidInput(
-                "the stored ATM relays are damaged: run `satop connect` again".into(),
-            )
-        })?;
+    let relays = crate::connect::stored_atm_relays(profile)?;
     let key = profile.key_name.as_str();
     let policy = ensure_policy(admin).await?;
     admin
         .create_new_token(key, TEST_CLIENT, policy, Some(1))
         .await?;
-    let token = admin
-        .get_key_tokens(key)
-        .await?
-        .into_iter()
-        .filter(|t| t.client_name == TEST_CLIENT && !t.is_redeemed())
-        .max_by_key(|t| t.id)
-        .ok_or_else(|| Error::TokenNotListed {
-            key: key.to_owned(),
-        })?;
+    let token = crate::pairing::token::read_back(admin, key, TEST_CLIENT).await?;
     let uri = token.pairing_uri(relays)?;
     let throwaway = Keys::generate();
     let client_pk = throwaway.public_key();

@@ -403,7 +403,7 @@ impl Fleet {
 pub(crate) async fn execute(session: &mut Session, action: &PublishAction) -> Result<Completion> {
     let (_, profile) = session.admin().await?;
     let operator = session::operator_key(&profile)?;
-    let relays = session::atm_relays(&profile)?;
+    let relays = crate::connect::stored_atm_relays(&profile)?;
     let kind = Kind::from(OPERATOR_EVENT_KIND);
     let d_tag = Tag::identifier(action.d_tag.clone());
     let found = publish::latest(&relays, operator, kind, &action.d_tag, RELAY_TIMEOUT).await?;

@@ -9,7 +9,7 @@
 
 use bunker_client::{AdminClient, BunkerUri, KeyUser, NewPolicy, PolicyRule, SignerClient};
 use fleet_store::{audit, BunkerProfile, NewAuditEntry};
-use nostr::{Keys, PublicKey, RelayUrl};
+use nostr::{Keys, PublicKey};
 use tracing::info;
 
 use super::OPERATOR_EVENT_KIND;
@@ -27,7 +27,7 @@ pub(crate) async fn open(
     profile: &BunkerProfile,
 ) -> Result<SignerClient> {
     let operator = operator_key(profile)?;
-    let relays = atm_relays(profile)?;
+    let relays = crate::connect::stored_atm_relays(profile)?;
     let key = profile.key_name.as_str();
     let mut keys = crate::identity::session_keys(fleet.secrets()).await?;
     let users = admin.get_key_users(key).await?;
@@ -61,15 +61,7 @@ pub(crate) async fn open(
     admin
         .create_new_token(key, CONSOLE_CLIENT_NAME, policy, Some(1))
         .await?;
-    let token = admin
-        .get_key_tokens(key)
-        .await?
-        .into_iter()
-        .filter(|t| t.client_name == CONSOLE_CLIENT_NAME && !t.is_redeemed())
-        .max_by_key(|t| t.id)
-        .ok_or_else(|| Error::TokenNotListed {
-            key: key.to_string(),
-        })?;
+    let token = crate::pairing::token::read_back(admin, key, CONSOLE_CLIENT_NAME).await?;
     let uri = token.pairing_uri(relays)?;
     if uri.signer != operator {
         return Err(bunker_client::Error::Protocol(
@@ -149,14 +141,3 @@ pub(crate) fn operator_key(profile: &BunkerProfile) -> Result<PublicKey> {
         .ok_or(Error::NotConnected)
 }
 
-pub(crate) fn atm_relays(profile: &BunkerProfile) -> Result<Vec<RelayUrl>> {
-    crate::connect::parse_atm_relays(&profile.atm_relays)?
-        .iter()
-        .map(|r| RelayUrl::parse(r))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| {
-            Error::InvalidInput(
-                "the stored ATM relays are damaged: run `satop connect` again".into(),
-            )
-        })
-}

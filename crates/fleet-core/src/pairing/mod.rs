@@ -21,7 +21,7 @@
 mod burn;
 mod policy;
 mod redeemer;
-mod token;
+pub(crate) mod token;
 mod window;
 
 use std::future::Future;
@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use bunker_client::{AdminClient, BunkerUri, Refusal, Sensitive};
 use fleet_store::{audit, machines, Machine, MachineState, NewAuditEntry, Pairing};
-use nostr::{PublicKey, RelayUrl};
+use nostr::PublicKey;
 use serde::Serialize;
 use tokio::time::Instant;
 use tracing::{info, instrument, warn};
@@ -225,15 +225,7 @@ async fn mint(
         .as_deref()
         .and_then(|hex| PublicKey::from_hex(hex).ok())
         .ok_or(Error::NotConnected)?;
-    let relays = crate::connect::parse_atm_relays(&profile.atm_relays)?
-        .iter()
-        .map(|r| RelayUrl::parse(r))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| {
-            Error::InvalidInput(
-                "the stored ATM relays are damaged: run `satop connect` again".into(),
-            )
-        })?;
+    let relays = crate::connect::stored_atm_relays(profile)?;
     let key = profile.key_name.as_str();
     let client = client_name(machine.id);
     let hours = Some(window::bunker_hours(window));
@@ -253,12 +245,7 @@ async fn mint(
         let id = policy::ensure(fleet, admin).await?;
         admin.create_new_token(key, &client, id, hours).await?;
     }
-    let token =
-        token::newest_unredeemed(admin.get_key_tokens(key).await?, &client).ok_or_else(|| {
-            Error::TokenNotListed {
-                key: key.to_string(),
-            }
-        })?;
+    let token = token::read_back(admin, key, &client).await?;
     let uri = token.pairing_uri(relays)?;
     if uri.signer != key_pubkey {
         return Err(bunker_client::Error::Protocol(
@@ -638,8 +625,8 @@ mod tests {
             )
             .unwrap(),
             relays: vec![
-                RelayUrl::parse("wss://relay.nsecbunker.com").unwrap(),
-                RelayUrl::parse("wss://relay.damus.io").unwrap(),
+                nostr::RelayUrl::parse("wss://relay.nsecbunker.com").unwrap(),
+                nostr::RelayUrl::parse("wss://relay.damus.io").unwrap(),
             ],
             secret: Some(Sensitive::new("f".repeat(64))),
         };

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use bunker_client::KeyToken;
+use bunker_client::{AdminClient, KeyToken};
+
+use crate::{Error, Result};
 use tokio::sync::OwnedMutexGuard;
 
 /// The client name the bunker stores with the token and, at redemption, as the new KeyUser's
@@ -20,6 +22,16 @@ pub(super) fn newest_unredeemed(tokens: Vec<KeyToken>, client_name: &str) -> Opt
         .into_iter()
         .filter(|t| t.client_name == client_name && !t.is_redeemed())
         .max_by_key(|t| t.id)
+}
+
+/// Reads back the token `create_new_token` just made for `client_name` on `key`.
+///
+/// # Errors
+/// [`Error::TokenNotListed`] when the bunker lists none (e.g. the key is locked, §5 item 11);
+/// [`Error::Bunker`].
+pub(crate) async fn read_back(admin: &AdminClient, key: &str, client_name: &str) -> Result<KeyToken> {
+    newest_unredeemed(admin.get_key_tokens(key).await?, client_name)
+        .ok_or_else(|| Error::TokenNotListed { key: key.to_string() })
 }
 
 /// Holds the create-and-read-back of one client name, so two pairings of the same machine in
