@@ -34,3 +34,18 @@ XDG_DATA_HOME="$xdg" dbus-run-session -- bash -c '
   echo -n "satop-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   SATOP_TEST_KEYRING=1 cargo test --workspace --locked --no-fail-fast
 '
+
+echo "== desktop app: debug build with the UI embedded, .deb and .rpm installers"
+# AppImage is configured too but cannot be built offline (its tools are downloaded): see README.
+ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
+
+echo "== desktop app: end-to-end in a real window (Xvfb, tauri-driver, WebKitWebDriver, private keyring)"
+bash e2e/run.sh all
+
+echo "== desktop app: install the .deb and run the smoke test against the installed app"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+deb=$(readlink -f "$(ls -d "${CARGO_TARGET_DIR:-target}"/debug/bundle/deb/*.deb | head -1)")
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$deb" >/dev/null
+E2E_APP=/usr/bin/satmachine-operator E2E_SMOKE_NAME=10-installed-deb-welcome bash e2e/run.sh smoke
+$sudo dpkg -r satmachine-operator >/dev/null

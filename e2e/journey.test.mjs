@@ -1,0 +1,67 @@
+// The operator's journey in the real window: connect to the sandbox, add a machine, pair it by
+// showing a QR that the ATM client decodes from a screenshot (as its camera would), and see the
+// same fingerprint on both sides. A screenshot of every screen goes to artifacts/e2e/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { artifacts, atmBinary, launch } from "./harness.mjs";
+import { until } from "./webdriver.mjs";
+
+test("operator pairs an ATM from the sandbox by QR and both show the same fingerprint", async () => {
+  const app = await launch();
+  const s = app.session;
+  try {
+    await s.waitFor('[data-testid="console-npub"]', 30_000);
+    await s.screenshot(artifacts, "01-welcome");
+
+    await s.click('[data-testid="try-sandbox"]');
+    await s.waitFor('[data-testid="sandbox-banner"]', 30_000);
+    await s.waitFor('[data-testid="fleet-empty"]', 30_000);
+    await s.screenshot(artifacts, "02-fleet-empty");
+
+    await s.type('[data-testid="machine-name"]', "Lobby ATM");
+    await s.type('[data-testid="machine-site"]', "Berlin, Main St 1");
+    await s.click('[data-testid="machine-add"]');
+    await s.waitFor('[data-testid="machine-row"][data-name="Lobby ATM"]');
+    assert.equal(await s.text('[data-testid="machine-state"]'), "Not paired");
+    await s.screenshot(artifacts, "03-fleet-one-machine");
+
+    await s.click('[data-testid="pair-machine"]');
+    await s.click('[data-testid="pair-next"]');
+    const scope = await s.text('[data-testid="pair-scope"]');
+    assert.match(scope, /May sign ATM events \(kind 21000\) only; access ends on \d+ \w{3} \d{4}/);
+    await s.screenshot(artifacts, "04-pair-scope");
+
+    await s.click('[data-testid="pair-show-qr"]');
+    await s.waitFor('[data-testid="pair-qr"]', 30_000);
+    const shot = await s.screenshot(artifacts, "05-pair-qr");
+
+    // The ATM: decode the QR from the screenshot and redeem it against the sandbox bunker.
+    const atmState = mkdtempSync(join(tmpdir(), "satop-e2e-atm-"));
+    const out = execFileSync(atmBinary, ["--state-dir", atmState, "pair", "--qr-image", shot], { encoding: "utf8" });
+    const atmFingerprint = out.match(/^fingerprint: (.+)$/m)?.[1]?.trim();
+    assert.ok(atmFingerprint, `the ATM printed its fingerprint:\n${out}`);
+
+    await s.waitFor('[data-testid="pair-done"]', 60_000);
+    const shown = await s.text('[data-testid="paired-fingerprint"]');
+    assert.equal(shown, atmFingerprint, "the app shows the fingerprint the ATM shows");
+    await s.screenshot(artifacts, "06-pair-done");
+
+    await s.click('[data-testid="pair-finish"]');
+    await until("the machine shows as paired", async () => (await s.text('[data-testid="machine-state"]')) === "Paired");
+    await s.screenshot(artifacts, "07-fleet-paired");
+
+    await s.click('[data-testid="machine-row"] button.link');
+    await s.waitFor('[data-testid="machine-detail"]');
+    await s.screenshot(artifacts, "08-machine-detail");
+
+    await s.click('[data-testid="nav-settings"]');
+    await s.waitFor('[data-testid="settings"]');
+    await s.screenshot(artifacts, "09-settings");
+  } finally {
+    await app.stop();
+  }
+});

@@ -1,0 +1,107 @@
+// A small W3C WebDriver client over fetch, plus the tauri-driver process around it.
+// Waits poll a condition with a deadline; nothing sleeps a fixed time to wait for readiness.
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+/** Polls `probe` until it returns a truthy value or `ms` pass. */
+export async function until(what, probe, ms = 20_000, every = 100) {
+  const deadline = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** Starts tauri-driver on a free-ish port and waits until it answers /status. */
+export async function startDriver({ port = 4444 + Math.floor(Math.random() * 1000), env = process.env } = {}) {
+  const driver = spawn("tauri-driver", ["--port", String(port)], { env, stdio: ["ignore", "inherit", "inherit"] });
+  const base = `http://127.0.0.1:${port}`;
+  await until("tauri-driver", async () => (await fetch(`${base}/status`)).ok, 20_000);
+  return { base, stop: () => driver.kill("SIGTERM") };
+}
+
+export class Session {
+  static async start(base, application) {
+    const r = await call(base, "POST", "/session", {
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+    });
+    return new Session(base, r.sessionId);
+  }
+
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  cmd(method, path, body) {
+    return call(this.base, method, `/session/${this.id}${path}`, body);
+  }
+
+  async find(css) {
+    const r = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return r[ELEMENT];
+  }
+
+  async findAll(css) {
+    const r = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return r.map((e) => e[ELEMENT]);
+  }
+
+  /** Waits for an element that is displayed; returns its id. */
+  waitFor(css, ms) {
+    return until(css, async () => {
+      const id = await this.find(css);
+      return (await this.cmd("GET", `/element/${id}/displayed`)) ? id : null;
+    }, ms);
+  }
+
+  async text(css) {
+    return this.cmd("GET", `/element/${await this.find(css)}/text`);
+  }
+
+  async click(css) {
+    const id = await this.waitFor(css);
+    await until(`${css} enabled`, () => this.cmd("GET", `/element/${id}/enabled`));
+    await this.cmd("POST", `/element/${id}/click`, {});
+  }
+
+  async type(css, text) {
+    const id = await this.waitFor(css);
+    await this.cmd("POST", `/element/${id}/clear`, {});
+    await this.cmd("POST", `/element/${id}/value`, { text });
+  }
+
+  /** Saves a PNG of the window to `dir/name.png` and returns its path. */
+  async screenshot(dir, name) {
+    const b64 = await this.cmd("GET", "/screenshot");
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${name}.png`);
+    writeFileSync(path, Buffer.from(b64, "base64"));
+    return path;
+  }
+
+  end() {
+    return this.cmd("DELETE", "", undefined).catch(() => undefined);
+  }
+}
+
+async function call(base, method, path, body) {
+  const r = await fetch(base + path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await r.json();
+  if (!r.ok || json.value?.error) throw new Error(`${method} ${path}: ${json.value?.error} ${json.value?.message ?? ""}`);
+  return json.value;
+}
