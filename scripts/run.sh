@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh
 (cd ui && npm ci --no-audit --no-fund --silent)
 # `tauri build` embeds the UI in the binary; --no-bundle skips the installers.
-(cd ui && npx tauri build --debug --no-bundle --config ../src-tauri/tauri.conf.json) >/dev/null
+ui/node_modules/.bin/tauri build --debug --no-bundle >/dev/null
 app="${CARGO_TARGET_DIR:-$PWD/target}/debug/satmachine-operator"
 
 # The console key goes to the desktop's keyring (Secret Service); without a session bus there is

@@ -42,6 +42,9 @@ ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
 echo "== desktop app: end-to-end in a real window (Xvfb, tauri-driver, WebKitWebDriver, private keyring)"
 bash e2e/run.sh all
 
+echo "== desktop app: benchmark (figures only): cold start to the fleet list with 10,000 cached machines, idle RSS, installer sizes"
+bash e2e/run.sh bench 2>/dev/null | grep -E "^(seeded|cold start|idle RSS|installer)"
+
 echo "== desktop app: install the .deb and run the smoke test against the installed app"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
