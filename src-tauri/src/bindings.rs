@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder};
 
-use crate::commands::{connect, console, fleet, pairing, sandbox, status};
+use crate::commands::{connect, console, fleet, machine, pairing, sandbox, status};
 
 /// The builder with every command.
 pub fn builder() -> Builder<tauri::Wry> {
@@ -20,6 +20,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             connect::connect,
             fleet::fleet_list,
             fleet::machine_add,
+            machine::machine_history,
+            machine::machine_revoke,
             pairing::pair_begin,
             pairing::pair_wait,
             pairing::pair_reveal,

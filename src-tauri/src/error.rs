@@ -19,6 +19,12 @@ pub enum Error {
     /// The pairing is not on screen any more (finished, cancelled or never started).
     #[error("this pairing is over: start a new one")]
     NoSuchPairing,
+    /// The typed confirmation is not the machine's name (a guard against revoking the wrong one).
+    #[error("type the machine's name exactly, \"{machine}\", to confirm")]
+    ConfirmMismatch {
+        /// The machine's name as stored.
+        machine: String,
+    },
 }
 
 /// What the UI branches on; it never matches message strings (STYLE.md item 5).
@@ -70,6 +76,7 @@ impl Error {
             Self::Sandbox(_) => FailureKind::Sandbox,
             Self::Setup(_) => FailureKind::NotInitialized,
             Self::NoSuchPairing => FailureKind::Cancelled,
+            Self::ConfirmMismatch { .. } => FailureKind::InvalidInput,
         }
     }
 }

@@ -20,6 +20,13 @@ export const commands = {
 	fleetList: () => typedError<FleetView_Serialize, Failure>(__TAURI_INVOKE("fleet_list")),
 	/**  Adds an unpaired machine. */
 	machineAdd: (name: string, site: string | null) => typedError<MachineView_Serialize, Failure>(__TAURI_INVOKE("machine_add", { name, site })),
+	/**  The machine's audit log, newest first. Offline. */
+	machineHistory: (machineId: number) => typedError<HistoryEntry_Serialize[], Failure>(__TAURI_INVOKE("machine_history", { machineId })),
+	/**
+	 *  Revokes the machine once `confirm_name` is its name (exact case, spaces around ignored);
+	 *  offline it ends `pending` and runs at the next sync. Steps go to `on_step`.
+	 */
+	machineRevoke: (name: string, confirmName: string, onStep: Channel<RevokeEvent>) => typedError<RevokeView_Serialize, Failure>(__TAURI_INVOKE("machine_revoke", { name, confirmName, onStep })),
 	/**  Mints a pairing code for the machine (created if new) and returns its QR. */
 	pairBegin: (input: PairInput_Deserialize) => typedError<PairingView, Failure>(__TAURI_INVOKE("pair_begin", { input })),
 	/**
@@ -184,6 +191,37 @@ export type FleetView_Serialize = {
 	as_of: number | null,
 };
 
+/**  One line of a machine's history (the audit log). */
+export type HistoryEntry = HistoryEntry_Serialize | HistoryEntry_Deserialize;
+
+/**  One line of a machine's history (the audit log). */
+export type HistoryEntry_Deserialize = {
+	/**  Increasing id. */
+	id: number,
+	/**  When (unix seconds). */
+	at: number,
+	/**  What was done (`pair`, `revoke`, `burn`, …). */
+	action: string,
+	/**  How it went (`ok`, `queued`, `failed`, …). */
+	outcome: string,
+	/**  Detail; never a secret. */
+	detail?: string | null,
+};
+
+/**  One line of a machine's history (the audit log). */
+export type HistoryEntry_Serialize = {
+	/**  Increasing id. */
+	id: number,
+	/**  When (unix seconds). */
+	at: number,
+	/**  What was done (`pair`, `revoke`, `burn`, …). */
+	action: string,
+	/**  How it went (`ok`, `queued`, `failed`, …). */
+	outcome: string,
+	/**  Detail; never a secret. */
+	detail: string | null,
+};
+
 /**  A key on the bunker. */
 export type KeyView = KeyView_Serialize | KeyView_Deserialize;
 
@@ -214,8 +252,15 @@ export type MachineView_Deserialize = {
 	name: string,
 	/**  Site. */
 	site?: string | null,
-	/**  `unpaired`, `pairing`, `active`, … */
+	/**
+	 *  Effective state, the clock applied: `unpaired`, `pairing`, `active`, `expiring`,
+	 *  `revoke_pending`, …
+	 */
 	state: string,
+	/**  The state as the operator reads it (`revoke pending`). */
+	label: string,
+	/**  Whole days left in the access term (negative once over), while it counts. */
+	days_left?: number | null,
 	/**  The ATM client key's fingerprint, once paired. */
 	fingerprint?: string | null,
 	/**  When it was paired (unix seconds). */
@@ -234,8 +279,15 @@ export type MachineView_Serialize = {
 	name: string,
 	/**  Site. */
 	site: string | null,
-	/**  `unpaired`, `pairing`, `active`, … */
+	/**
+	 *  Effective state, the clock applied: `unpaired`, `pairing`, `active`, `expiring`,
+	 *  `revoke_pending`, …
+	 */
 	state: string,
+	/**  The state as the operator reads it (`revoke pending`). */
+	label: string,
+	/**  Whole days left in the access term (negative once over), while it counts. */
+	days_left: number | null,
 	/**  The ATM client key's fingerprint, once paired. */
 	fingerprint: string | null,
 	/**  When it was paired (unix seconds). */
@@ -344,6 +396,60 @@ count: number } |
 count: number } | 
 /**  A step this version does not describe yet. */
 { step: "other" };
+
+/**  Progress of a revoke. */
+export type RevokeEvent = 
+/**  The machine is `revoke pending` and the revoke is queued on this computer. */
+{ step: "queued" } | 
+/**  Talking to the bunker. */
+{ step: "running" } | 
+/**  A step this version does not describe. */
+{ step: "other" };
+
+/**  How a revoke ended. */
+export type RevokeView = RevokeView_Serialize | RevokeView_Deserialize;
+
+/**  How a revoke ended. */
+export type RevokeView_Deserialize = 
+/**  The bunker refuses the ATM now; the machine is `revoked`. */
+{ outcome: "revoked"; 
+/**  Machine name. */
+machine: string; 
+/**  What was revoked and burned. */
+detail: string } | 
+/**  The bunker was not reachable: `revoke pending`, it runs at the next sync. */
+{ outcome: "pending"; 
+/**  Machine name. */
+machine: string; 
+/**  Why it waits. */
+reason?: string | null } | 
+/**  The bunker refused the revoke. */
+{ outcome: "failed"; 
+/**  Machine name. */
+machine: string; 
+/**  Why. */
+reason: string };
+
+/**  How a revoke ended. */
+export type RevokeView_Serialize = 
+/**  The bunker refuses the ATM now; the machine is `revoked`. */
+{ outcome: "revoked"; 
+/**  Machine name. */
+machine: string; 
+/**  What was revoked and burned. */
+detail: string } | 
+/**  The bunker was not reachable: `revoke pending`, it runs at the next sync. */
+{ outcome: "pending"; 
+/**  Machine name. */
+machine: string; 
+/**  Why it waits. */
+reason: string | null } | 
+/**  The bunker refused the revoke. */
+{ outcome: "failed"; 
+/**  Machine name. */
+machine: string; 
+/**  Why. */
+reason: string };
 
 /**  The embedded sandbox bunker: what to connect to. */
 export type SandboxInfo = {

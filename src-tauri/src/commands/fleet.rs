@@ -1,6 +1,9 @@
-//! The fleet: list and add machines, offline.
+//! The fleet: list (states as [`fleet_core::Fleet::fleet_view`] shows them) and add machines, offline.
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use fleet_core::machines::MachineSummary;
+use fleet_core::term;
 use tauri::State;
 
 use crate::dto::{FleetView, MachineView};
@@ -12,10 +15,11 @@ use crate::{App, Failure};
 pub async fn fleet_list(app: State<'_, App>) -> Result<FleetView, Failure> {
     let machines = app.fleet().machines().await?;
     let as_of = app.fleet().profile().await?.and_then(|p| p.probed_at);
+    let now = unix_now();
     Ok(FleetView {
         machines: machines
             .iter()
-            .map(|m| MachineView::new(MachineSummary::from(m), m.updated_at))
+            .map(|m| MachineView::new(m.into(), &term::MachineView::at(m, now), m.updated_at))
             .collect(),
         as_of,
     })
@@ -30,5 +34,13 @@ pub async fn machine_add(
     site: Option<String>,
 ) -> Result<MachineView, Failure> {
     let m = app.fleet().add_machine(&name, site.as_deref()).await?;
-    Ok(MachineView::new(MachineSummary::from(&m), m.updated_at))
+    let view = term::MachineView::at(&m, unix_now());
+    Ok(MachineView::new(MachineSummary::from(&m), &view, m.updated_at))
+}
+
+/// Now, in unix seconds: the effective state (`expiring`, …) depends on the clock.
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

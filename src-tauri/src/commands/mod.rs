@@ -4,6 +4,7 @@
 pub mod connect;
 pub mod console;
 pub mod fleet;
+pub mod machine;
 pub mod pairing;
 pub mod sandbox;
 pub mod status;
