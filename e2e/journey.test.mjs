@@ -1,16 +1,17 @@
 // The operator's journey in the real window: connect to the sandbox, add a machine, pair it by
 // showing a QR that the ATM client decodes from a screenshot (as its camera would), and see the
-// same fingerprint on both sides. A screenshot of every screen goes to artifacts/e2e/.
+// same fingerprint on both sides; then revoke it behind the typed confirmation and see the ATM
+// refused by the bunker. A screenshot of every screen goes to artifacts/e2e/.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { artifacts, atmBinary, launch } from "./harness.mjs";
 import { until } from "./webdriver.mjs";
 
-test("operator pairs an ATM from the sandbox by QR and both show the same fingerprint", async () => {
+test("operator pairs an ATM from the sandbox by QR, both show the same fingerprint, and a revoke makes the bunker refuse it", async () => {
   const app = await launch();
   const s = app.session;
   try {
@@ -57,6 +58,38 @@ test("operator pairs an ATM from the sandbox by QR and both show the same finger
     await s.click('[data-testid="machine-row"] button.link');
     await s.waitFor('[data-testid="machine-detail"]');
     await s.screenshot(artifacts, "08-machine-detail");
+
+    // Before the revoke the ATM signs: the refusal below is the revoke's doing.
+    const signArgs = ["--state-dir", atmState, "sign", "--kind", "21000", "--content", "x"];
+    const before = spawnSync(atmBinary, signArgs, { encoding: "utf8", timeout: 60_000 });
+    assert.equal(before.status, 0, `the paired ATM signs:\n${before.stderr}`);
+
+    // Revoke: the button stays disabled until the exact name is typed.
+    await s.click('[data-testid="revoke-open"]');
+    const confirm = '[data-testid="revoke-confirm"]';
+    await s.type(confirm, "lobby atm");
+    await until("the typed text is in", async () => (await s.value(confirm)) === "lobby atm");
+    assert.equal(await s.enabled('[data-testid="revoke-submit"]'), false, "another case does not confirm");
+    await s.type(confirm, "Lobby ATM");
+    await until("the exact name enables Revoke", () => s.enabled('[data-testid="revoke-submit"]'));
+    await s.screenshot(artifacts, "08b-revoke-confirm");
+    await s.click('[data-testid="revoke-submit"]');
+    await s.waitFor('[data-testid="revoke-result"]', 60_000);
+    assert.equal(await s.text('[data-testid="revoke-result"]'), "revoked");
+    await until("the machine shows as revoked", async () => (await s.text('[data-testid="detail-state"]')) === "Revoked");
+    await s.screenshot(artifacts, "08c-revoked");
+
+    const after = spawnSync(atmBinary, signArgs, { encoding: "utf8", timeout: 120_000 });
+    assert.equal(after.status, 3, `the revoked ATM's sign fails with exit code 3:\n${after.stdout}\n${after.stderr}`);
+    assert.match(after.stderr, /refused|revoked/, "the ATM says it was refused");
+
+    await until("the history lists the revoke", async () =>
+      (await s.findAll('[data-testid="history-row"][data-action="revoke"]')).length > 0);
+    await s.cmd("POST", "/execute/sync", {
+      script: "document.querySelector('[data-testid=\"machine-history\"]').scrollIntoView()",
+      args: [],
+    });
+    await s.screenshot(artifacts, "08d-machine-history");
 
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="settings"]');

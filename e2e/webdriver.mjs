@@ -69,6 +69,14 @@ export class Session {
     return this.cmd("GET", `/element/${await this.find(css)}/text`);
   }
 
+  async value(css) {
+    return this.cmd("GET", `/element/${await this.find(css)}/property/value`);
+  }
+
+  async enabled(css) {
+    return this.cmd("GET", `/element/${await this.find(css)}/enabled`);
+  }
+
   async click(css) {
     const id = await this.waitFor(css);
     await until(`${css} enabled`, () => this.cmd("GET", `/element/${id}/enabled`));
