@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder};
 
-use crate::commands::{connect, console, fleet, machine, pairing, sandbox, status};
+use crate::commands::{
+    activity, connect, console, fee, fleet, machine, migration, pairing, sandbox, status,
+};
 
 /// The builder with every command.
 pub fn builder() -> Builder<tauri::Wry> {
@@ -26,6 +28,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             pairing::pair_wait,
             pairing::pair_reveal,
             pairing::pair_cancel,
+            activity::activity,
+            fee::fee_show,
+            fee::fee_preview,
+            fee::fee_set,
+            migration::migration_last,
+            migration::migration_run,
+            migration::migration_import,
         ])
         // Every integer crossing the boundary is a unix time or a small id, far below 2^53.
         .dangerously_cast_bigints_to_number()

@@ -4,6 +4,17 @@
 //! Integers are unix seconds and small ids: well inside the 2^53 a JavaScript number holds
 //! exactly, which is why the bindings export them as `number` (see [`crate::bindings`]).
 
+mod activity;
+mod fee;
+mod migration;
+
+pub use activity::ActivityEntry;
+pub use fee::{
+    DiffView, FeeInfo, FeeInput, FeeResult, FeeStep, FeeValues, FieldChangeView, PublishedFeeView,
+    QueuedFeeView,
+};
+pub use migration::{CheckState, CheckView, ChecklistView, ImportView, SkippedView};
+
 use fleet_core::connect::{Capabilities, ProbeStep};
 use fleet_core::machines::MachineSummary;
 use fleet_core::audit::AuditRecord;

@@ -38,9 +38,67 @@ export const commands = {
 	pairReveal: (pairingId: number) => typedError<string, Failure>(__TAURI_INVOKE("pair_reveal", { pairingId })),
 	/**  Cancels the pairing: the code is burned and the machine goes back to how it was. */
 	pairCancel: (pairingId: number) => typedError<null, Failure>(__TAURI_INVOKE("pair_cancel", { pairingId })),
+	/**  The newest `limit` audit entries (capped at 5,000), newest first. Offline. */
+	activity: (limit: number) => typedError<ActivityEntry_Serialize[], Failure>(__TAURI_INVOKE("activity", { limit })),
+	/**  The published policy and the changes waiting in the outbox. Offline. */
+	feeShow: () => typedError<FeeInfo_Serialize, Failure>(__TAURI_INVOKE("fee_show")),
+	/**  What "Sign with bunker" would change, against the last published version. Offline. */
+	feePreview: (input: FeeInput) => typedError<DiffView_Serialize, Failure>(__TAURI_INVOKE("fee_preview", { input })),
+	/**
+	 *  Has the bunker sign the new policy, verifies and publishes it; steps go to `on_step`.
+	 *  Offline the change waits in the outbox and nothing is recorded as done.
+	 */
+	feeSet: (input: FeeInput, onStep: Channel<FeeStep>) => typedError<FeeResult_Serialize, Failure>(__TAURI_INVOKE("fee_set", { input, onStep })),
+	/**  The last checklist run, cached, for offline display; `None` before the first run. */
+	migrationLast: () => typedError<ChecklistView_Serialize | null, Failure>(__TAURI_INVOKE("migration_last")),
+	/**
+	 *  Runs every check (with a bunker test signature), optionally reading an LNbits database
+	 *  (data directory, `.sqlite3` file or `postgres://` URL) read-only; caches the result.
+	 */
+	migrationRun: (lnbits: string | null) => typedError<ChecklistView_Serialize, Failure>(__TAURI_INVOKE("migration_run", { lnbits })),
+	/**
+	 *  Imports satmachineadmin's machines from an LNbits database as `legacy` machines (to be
+	 *  re-paired); names already in the fleet are skipped.
+	 */
+	migrationImport: (lnbits: string) => typedError<ImportView, Failure>(__TAURI_INVOKE("migration_import", { lnbits })),
 };
 
 /* Types */
+/**  One line of the audit log, with the machine it concerns. */
+export type ActivityEntry = ActivityEntry_Serialize | ActivityEntry_Deserialize;
+
+/**  One line of the audit log, with the machine it concerns. */
+export type ActivityEntry_Deserialize = {
+	/**  Increasing id. */
+	id: number,
+	/**  When (unix seconds). */
+	at: number,
+	/**  What was done (`pair`, `revoke`, `burn`, `publish_event`, …). */
+	action: string,
+	/**  The machine's current name, when the entry concerns one. */
+	machine?: string | null,
+	/**  How it went (`ok`, `queued`, `failed`, …). */
+	outcome: string,
+	/**  Detail; never a secret. */
+	detail?: string | null,
+};
+
+/**  One line of the audit log, with the machine it concerns. */
+export type ActivityEntry_Serialize = {
+	/**  Increasing id. */
+	id: number,
+	/**  When (unix seconds). */
+	at: number,
+	/**  What was done (`pair`, `revoke`, `burn`, `publish_event`, …). */
+	action: string,
+	/**  The machine's current name, when the entry concerns one. */
+	machine: string | null,
+	/**  How it went (`ok`, `queued`, `failed`, …). */
+	outcome: string,
+	/**  Detail; never a secret. */
+	detail: string | null,
+};
+
 /**  The stored bunker profile, public parts. */
 export type BunkerView = BunkerView_Serialize | BunkerView_Deserialize;
 
@@ -111,6 +169,69 @@ export type CapabilitiesView_Serialize = {
 	atm_relays: string[],
 };
 
+/**  The outcome of one check. */
+export type CheckState = 
+/**  Verified done. */
+"pass" | 
+/**  Verified not done. */
+"fail" | 
+/**  Could not be verified; never a pass. */
+"unknown";
+
+/**  One check as the screen shows it. */
+export type CheckView = CheckView_Serialize | CheckView_Deserialize;
+
+/**  One check as the screen shows it. */
+export type CheckView_Deserialize = {
+	/**  Stable name (`operator-key-in-bunker`, …). */
+	id: string,
+	/**  What it verifies. */
+	title: string,
+	/**  The outcome. */
+	status: CheckState,
+	/**  What was looked at and found, one fact per line; never a secret. */
+	evidence: string[],
+	/**  What to do when it does not pass. */
+	fix?: string | null,
+};
+
+/**  One check as the screen shows it. */
+export type CheckView_Serialize = {
+	/**  Stable name (`operator-key-in-bunker`, …). */
+	id: string,
+	/**  What it verifies. */
+	title: string,
+	/**  The outcome. */
+	status: CheckState,
+	/**  What was looked at and found, one fact per line; never a secret. */
+	evidence: string[],
+	/**  What to do when it does not pass. */
+	fix: string | null,
+};
+
+/**  The checklist as last run. */
+export type ChecklistView = ChecklistView_Serialize | ChecklistView_Deserialize;
+
+/**  The checklist as last run. */
+export type ChecklistView_Deserialize = {
+	/**  When it ran (unix seconds). */
+	run_at: number,
+	/**  True only when every check passed: the move to the bunker is complete. */
+	passed: boolean,
+	/**  The checks, in a fixed order. */
+	checks: CheckView_Deserialize[],
+};
+
+/**  The checklist as last run. */
+export type ChecklistView_Serialize = {
+	/**  When it ran (unix seconds). */
+	run_at: number,
+	/**  True only when every check passed: the move to the bunker is complete. */
+	passed: boolean,
+	/**  The checks, in a fixed order. */
+	checks: CheckView_Serialize[],
+};
+
 /**  The Connect form. */
 export type ConnectInput = {
 	/**  The bunker's admin connection string. */
@@ -133,6 +254,33 @@ export type ConsoleInfo = {
 	admin_npubs_line: string,
 	/**  True when the key was created just now. */
 	created: boolean,
+};
+
+/**  The new version against the last published one. */
+export type DiffView = DiffView_Serialize | DiffView_Deserialize;
+
+/**  The new version against the last published one. */
+export type DiffView_Deserialize = {
+	/**  The `d` tag. */
+	d_tag: string,
+	/**  The last published content. */
+	previous?: string | null,
+	/**  The content that will be signed. */
+	next: string,
+	/**  Changed fields; empty when nothing changes. */
+	changes: FieldChangeView_Deserialize[],
+};
+
+/**  The new version against the last published one. */
+export type DiffView_Serialize = {
+	/**  The `d` tag. */
+	d_tag: string,
+	/**  The last published content. */
+	previous: string | null,
+	/**  The content that will be signed. */
+	next: string,
+	/**  Changed fields; empty when nothing changes. */
+	changes: FieldChangeView_Serialize[],
 };
 
 /**  An error as the UI receives it. */
@@ -171,6 +319,147 @@ export type FailureKind =
 "sandbox" | 
 /**  Something this version of the app does not classify yet. */
 "other";
+
+/**  The fee policy as known on this computer (offline). */
+export type FeeInfo = FeeInfo_Serialize | FeeInfo_Deserialize;
+
+/**  The fee policy as known on this computer (offline). */
+export type FeeInfo_Deserialize = {
+	/**  The last verified, published policy. */
+	published?: PublishedFeeView | null,
+	/**  Changes waiting in the outbox, oldest first. */
+	queued: QueuedFeeView_Deserialize[],
+	/**  The operator key (npub) every fee event must be signed by. */
+	operator_npub?: string | null,
+};
+
+/**  The fee policy as known on this computer (offline). */
+export type FeeInfo_Serialize = {
+	/**  The last verified, published policy. */
+	published: PublishedFeeView | null,
+	/**  Changes waiting in the outbox, oldest first. */
+	queued: QueuedFeeView_Serialize[],
+	/**  The operator key (npub) every fee event must be signed by. */
+	operator_npub: string | null,
+};
+
+/**
+ *  A fee policy in the units people type: percent as text (`2.5`), sats as text (`500`).
+ *  Parsed on the Rust side so the rule lives in one place (fleet-core).
+ */
+export type FeeInput = {
+	/**  Super fee in percent, at most two decimals, 0–100. */
+	super_fee_percent: string,
+	/**  Fixed fee per transaction in sats, a whole number. */
+	fixed_fee_sats: string,
+};
+
+/**  How "Sign with bunker" ended. */
+export type FeeResult = FeeResult_Serialize | FeeResult_Deserialize;
+
+/**  How "Sign with bunker" ended. */
+export type FeeResult_Deserialize = 
+/**  Same as the published (or already queued) version: nothing was sent. */
+{ outcome: "unchanged"; 
+/**  The (empty) diff. */
+diff: DiffView_Deserialize } | 
+/**  Bunker-signed, verified (signer = operator key), published and recorded. */
+{ outcome: "published"; 
+/**  What changed. */
+diff: DiffView_Deserialize; 
+/**  The policy as now published. */
+published?: PublishedFeeView | null; 
+/**  The operator key that signed it. */
+signer_npub?: string | null } | 
+/**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
+{ outcome: "pending"; 
+/**  What will change. */
+diff: DiffView_Deserialize; 
+/**  Why it waits. */
+reason?: string | null } | 
+/**  Refused or not verifiable: nothing is recorded as done. */
+{ outcome: "failed"; 
+/**  What would have changed. */
+diff: DiffView_Deserialize; 
+/**  Why. */
+reason: string };
+
+/**  How "Sign with bunker" ended. */
+export type FeeResult_Serialize = 
+/**  Same as the published (or already queued) version: nothing was sent. */
+{ outcome: "unchanged"; 
+/**  The (empty) diff. */
+diff: DiffView_Serialize } | 
+/**  Bunker-signed, verified (signer = operator key), published and recorded. */
+{ outcome: "published"; 
+/**  What changed. */
+diff: DiffView_Serialize; 
+/**  The policy as now published. */
+published: PublishedFeeView | null; 
+/**  The operator key that signed it. */
+signer_npub: string | null } | 
+/**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
+{ outcome: "pending"; 
+/**  What will change. */
+diff: DiffView_Serialize; 
+/**  Why it waits. */
+reason: string | null } | 
+/**  Refused or not verifiable: nothing is recorded as done. */
+{ outcome: "failed"; 
+/**  What would have changed. */
+diff: DiffView_Serialize; 
+/**  Why. */
+reason: string };
+
+/**  Progress of the bunker round trip. */
+export type FeeStep = 
+/**  Asking the bunker to sign (then verify, then publish). */
+{ step: "signing" } | 
+/**  Signed by the bunker, verified and published. */
+{ step: "done"; 
+/**  What was done. */
+detail: string } | 
+/**  The bunker or relay is not reachable: the change waits in the outbox. */
+{ step: "waiting"; 
+/**  Why. */
+reason: string } | 
+/**  The change failed for good. */
+{ step: "failed"; 
+/**  Why. */
+reason: string } | 
+/**  A step this version does not describe. */
+{ step: "other" };
+
+/**  A fee policy. */
+export type FeeValues = {
+	/**  Super fee in basis points (250 = 2.5 %). */
+	super_fee_bps: number,
+	/**  Fixed fee per transaction, in sats. */
+	fixed_fee_sats: number,
+};
+
+/**  One changed field. */
+export type FieldChangeView = FieldChangeView_Serialize | FieldChangeView_Deserialize;
+
+/**  One changed field. */
+export type FieldChangeView_Deserialize = {
+	/**  Field name (`super_fee_bps`). */
+	field: string,
+	/**  Before (JSON text), absent when new. */
+	before?: string | null,
+	/**  After (JSON text), absent when removed. */
+	after?: string | null,
+};
+
+/**  One changed field. */
+export type FieldChangeView_Serialize = {
+	/**  Field name (`super_fee_bps`). */
+	field: string,
+	/**  Before (JSON text), absent when new. */
+	before: string | null,
+	/**  After (JSON text), absent when removed. */
+	after: string | null,
+};
 
 /**  The fleet list, read offline. */
 export type FleetView = FleetView_Serialize | FleetView_Deserialize;
@@ -220,6 +509,16 @@ export type HistoryEntry_Serialize = {
 	outcome: string,
 	/**  Detail; never a secret. */
 	detail: string | null,
+};
+
+/**  What a legacy import did. */
+export type ImportView = {
+	/**  Where the machines were read from (password redacted). */
+	source: string,
+	/**  Machines added as `legacy`. */
+	imported: string[],
+	/**  Machines left out. */
+	skipped: SkippedView[],
 };
 
 /**  A key on the bunker. */
@@ -397,6 +696,45 @@ count: number } |
 /**  A step this version does not describe yet. */
 { step: "other" };
 
+/**  The last verified, published policy. */
+export type PublishedFeeView = {
+	/**  The policy. */
+	fee: FeeValues,
+	/**  The kind-30078 event id (hex). */
+	event_id: string,
+	/**  When a relay accepted it (unix seconds). */
+	published_at: number,
+	/**  The relays that accepted it. */
+	relays: string[],
+};
+
+/**  A fee change waiting in the outbox. */
+export type QueuedFeeView = QueuedFeeView_Serialize | QueuedFeeView_Deserialize;
+
+/**  A fee change waiting in the outbox. */
+export type QueuedFeeView_Deserialize = {
+	/**  Outbox row. */
+	outbox_id: number,
+	/**  The policy, when readable. */
+	fee?: FeeValues | null,
+	/**  `pending`, `running`, `failed`. */
+	status: string,
+	/**  The last failure. */
+	last_error?: string | null,
+};
+
+/**  A fee change waiting in the outbox. */
+export type QueuedFeeView_Serialize = {
+	/**  Outbox row. */
+	outbox_id: number,
+	/**  The policy, when readable. */
+	fee: FeeValues | null,
+	/**  `pending`, `running`, `failed`. */
+	status: string,
+	/**  The last failure. */
+	last_error: string | null,
+};
+
 /**  Progress of a revoke. */
 export type RevokeEvent = 
 /**  The machine is `revoke pending` and the revoke is queued on this computer. */
@@ -459,6 +797,16 @@ export type SandboxInfo = {
 	key_name: string,
 	/**  Its relay (the ATM relay too). */
 	atm_relay: string,
+};
+
+/**  A machine the import left out. */
+export type SkippedView = {
+	/**  `dca_machines.id`. */
+	lnbits_id: string,
+	/**  The name it would have had. */
+	name: string,
+	/**  Why it was left out. */
+	reason: string,
 };
 
 /**  What the app has stored, read offline. */

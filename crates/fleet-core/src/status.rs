@@ -34,6 +34,8 @@ pub struct BunkerStatus {
     pub key_name: String,
     /// Operator key pubkey (hex).
     pub key_pubkey: Option<String>,
+    /// The same key as an npub, as people compare it.
+    pub key_npub: Option<String>,
     /// ATM relays.
     pub atm_relays: Vec<String>,
     /// `nip04` or `nip44`.
@@ -50,11 +52,14 @@ impl Fleet {
     /// # Errors
     /// [`crate::Error::Store`], [`crate::Error::Secrets`].
     pub async fn status(&self) -> Result<Status> {
-        let console_npub = ConsoleIdentity::load(self.secrets()).await?.map(|c| c.npub());
+        let console_npub = ConsoleIdentity::load(self.secrets())
+            .await?
+            .map(|c| c.npub());
         let bunker = self.profile().await?.map(|p| BunkerStatus {
             admin_pubkey: p.admin_pubkey,
             admin_relays: p.admin_relays,
             key_name: p.key_name,
+            key_npub: p.key_pubkey.as_deref().and_then(npub),
             key_pubkey: p.key_pubkey,
             atm_relays: p.atm_relays,
             encryption: p.encryption.as_str().to_string(),
@@ -69,9 +74,19 @@ impl Fleet {
         Ok(Status {
             console_npub,
             secret_store: self.secrets().describe(),
-            database: self.data_dir().join(crate::fleet::DB_FILE).display().to_string(),
+            database: self
+                .data_dir()
+                .join(crate::fleet::DB_FILE)
+                .display()
+                .to_string(),
             bunker,
             machines: per_state,
         })
     }
+}
+
+/// A hex public key as an npub (`None` if the stored value is not a key).
+fn npub(hex: &str) -> Option<String> {
+    use nostr::ToBech32;
+    nostr::PublicKey::from_hex(hex).ok()?.to_bech32().ok()
 }

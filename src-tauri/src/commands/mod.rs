@@ -1,10 +1,13 @@
 //! The Tauri commands, one file per feature. Each is thin: take the [`crate::App`], convert the
 //! input, call one core method, convert the output (STYLE.md item 2).
 
+pub mod activity;
 pub mod connect;
 pub mod console;
+pub mod fee;
 pub mod fleet;
 pub mod machine;
+pub mod migration;
 pub mod pairing;
 pub mod sandbox;
 pub mod status;

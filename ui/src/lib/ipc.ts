@@ -5,6 +5,15 @@ import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import {
   commands,
+  type ActivityEntry_Serialize as ActivityEntry,
+  type CheckView_Serialize as CheckView,
+  type ChecklistView_Serialize as ChecklistView,
+  type DiffView_Serialize as DiffView,
+  type FeeInfo_Serialize as FeeInfo,
+  type FeeInput,
+  type FeeResult_Serialize as FeeResult,
+  type FeeStep,
+  type ImportView,
   type CapabilitiesView_Serialize as CapabilitiesView,
   type ConnectInput,
   type ConsoleInfo,
@@ -25,6 +34,15 @@ import {
 } from "../bindings";
 
 export type {
+  ActivityEntry,
+  CheckView,
+  ChecklistView,
+  DiffView,
+  FeeInfo,
+  FeeInput,
+  FeeResult,
+  FeeStep,
+  ImportView,
   CapabilitiesView,
   ConnectInput,
   ConsoleInfo,
@@ -81,6 +99,13 @@ export const ipc = {
   pairWait: (id: number, onStep: (e: PairEvent) => void) => unwrap(commands.pairWait(id, channel(onStep))),
   pairReveal: (id: number) => unwrap(commands.pairReveal(id)),
   pairCancel: (id: number) => unwrap(commands.pairCancel(id)),
+  activity: (limit: number) => unwrap(commands.activity(limit)),
+  feeShow: () => unwrap(commands.feeShow()),
+  feePreview: (input: FeeInput) => unwrap(commands.feePreview(input)),
+  feeSet: (input: FeeInput, onStep: (e: FeeStep) => void) => unwrap(commands.feeSet(input, channel(onStep))),
+  migrationLast: () => unwrap(commands.migrationLast()),
+  migrationRun: (lnbits: string | null) => unwrap(commands.migrationRun(lnbits)),
+  migrationImport: (lnbits: string) => unwrap(commands.migrationImport(lnbits)),
   /** Keeps the window out of screenshots and screen shares where the platform allows. */
   protectFromCapture: (on: boolean) => getCurrentWindow().setContentProtected(on).catch(() => undefined),
   fullscreen: (on: boolean) => getCurrentWindow().setFullscreen(on).catch(() => undefined),

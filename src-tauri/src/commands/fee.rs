@@ -1,0 +1,123 @@
+//! The Fee policy screen: show the published policy, preview a change as a diff, and have the
+//! bunker sign it (issue #4 item 7): only a bunker-signed, verified, published event counts.
+
+use fleet_core::operator_events::FeePolicy;
+use fleet_core::outbox::Delivery;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::dto::{DiffView, FeeInfo, FeeInput, FeeResult, FeeStep};
+use crate::{App, Failure};
+
+/// More sats than will ever exist: a fixed fee above it is a typing mistake.
+const MAX_FIXED_FEE_SATS: u64 = 2_100_000_000_000_000;
+
+/// The published policy and the changes waiting in the outbox. Offline.
+#[tauri::command]
+#[specta::specta]
+pub async fn fee_show(app: State<'_, App>) -> Result<FeeInfo, Failure> {
+    let view = app.fleet().fee().await?;
+    Ok(FeeInfo::new(view, operator_npub(&app).await?))
+}
+
+/// What "Sign with bunker" would change, against the last published version. Offline.
+#[tauri::command]
+#[specta::specta]
+pub async fn fee_preview(app: State<'_, App>, input: FeeInput) -> Result<DiffView, Failure> {
+    let doc = policy(&input)?.doc();
+    Ok(app.fleet().operator_event_diff(&doc).await?.into())
+}
+
+/// Has the bunker sign the new policy, verifies and publishes it; steps go to `on_step`.
+/// Offline the change waits in the outbox and nothing is recorded as done.
+#[tauri::command]
+#[specta::specta]
+pub async fn fee_set(
+    app: State<'_, App>,
+    input: FeeInput,
+    on_step: Channel<FeeStep>,
+) -> Result<FeeResult, Failure> {
+    let change = app.fleet().set_fee(policy(&input)?, |e| {
+        let _ = on_step.send(FeeStep::from(e));
+    });
+    let change = change.await?;
+    let diff = DiffView::from(change.diff);
+    Ok(match change.delivery {
+        None => FeeResult::Unchanged { diff },
+        Some(Delivery::Done) => FeeResult::Published {
+            diff,
+            published: FeeInfo::new(app.fleet().fee().await?, None).published,
+            signer_npub: operator_npub(&app).await?,
+        },
+        Some(Delivery::Pending { reason }) => FeeResult::Pending { diff, reason },
+        Some(Delivery::Failed { reason }) => FeeResult::Failed { diff, reason },
+    })
+}
+
+async fn operator_npub(app: &App) -> Result<Option<String>, fleet_core::Error> {
+    Ok(app.fleet().status().await?.bunker.and_then(|b| b.key_npub))
+}
+
+/// Reads the form: the percent rule is fleet-core's, the sats rule is here.
+fn policy(input: &FeeInput) -> Result<FeePolicy, fleet_core::Error> {
+    let super_fee_bps = FeePolicy::parse_percent(&input.super_fee_percent)?;
+    let text = input.fixed_fee_sats.trim();
+    let fixed_fee_sats = text
+        .parse::<u64>()
+        .ok()
+        .filter(|sats| *sats <= MAX_FIXED_FEE_SATS)
+        .ok_or_else(|| {
+            fleet_core::Error::InvalidInput(format!(
+                "{text:?} is not a fixed fee: write a whole number of sats, such as 0 or 500"
+            ))
+        })?;
+    Ok(FeePolicy {
+        super_fee_bps,
+        fixed_fee_sats,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(percent: &str, sats: &str) -> FeeInput {
+        FeeInput {
+            super_fee_percent: percent.into(),
+            fixed_fee_sats: sats.into(),
+        }
+    }
+
+    #[test]
+    fn the_form_reads_percent_with_two_decimals_and_whole_sats() {
+        let p = policy(&input("2.5", " 500 ")).unwrap();
+        assert_eq!((p.super_fee_bps, p.fixed_fee_sats), (250, 500));
+        let p = policy(&input("0", "0")).unwrap();
+        assert_eq!((p.super_fee_bps, p.fixed_fee_sats), (0, 0));
+    }
+
+    #[test]
+    fn a_bad_fee_field_is_invalid_input_naming_what_to_write() {
+        for (percent, sats) in [
+            ("2.555", "0"),
+            ("abc", "0"),
+            ("101", "0"),
+            ("1", ""),
+            ("1", "-5"),
+            ("1", "1.5"),
+            ("1", "99999999999999999999"),
+        ] {
+            let f: Failure = policy(&input(percent, sats)).unwrap_err().into();
+            assert_eq!(
+                f.kind,
+                crate::FailureKind::InvalidInput,
+                "{percent:?} {sats:?}"
+            );
+            assert!(
+                f.message.contains("write"),
+                "says what to write: {}",
+                f.message
+            );
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The Fee policy screen: the published policy, a diff preview, and the bunker round trip.
+
+use fleet_core::operator_events::{EventDiff, FeePolicy, FeeView, FieldChange};
+use fleet_core::outbox::OutboxEvent;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// A fee policy in the units people type: percent as text (`2.5`), sats as text (`500`).
+/// Parsed on the Rust side so the rule lives in one place (fleet-core).
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct FeeInput {
+    /// Super fee in percent, at most two decimals, 0–100.
+    pub super_fee_percent: String,
+    /// Fixed fee per transaction in sats, a whole number.
+    pub fixed_fee_sats: String,
+}
+
+/// A fee policy.
+#[derive(Debug, Clone, Copy, Serialize, Type)]
+pub struct FeeValues {
+    /// Super fee in basis points (250 = 2.5 %).
+    pub super_fee_bps: u32,
+    /// Fixed fee per transaction, in sats.
+    pub fixed_fee_sats: u64,
+}
+
+impl From<FeePolicy> for FeeValues {
+    fn from(p: FeePolicy) -> Self {
+        Self {
+            super_fee_bps: p.super_fee_bps,
+            fixed_fee_sats: p.fixed_fee_sats,
+        }
+    }
+}
+
+/// The last verified, published policy.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PublishedFeeView {
+    /// The policy.
+    pub fee: FeeValues,
+    /// The kind-30078 event id (hex).
+    pub event_id: String,
+    /// When a relay accepted it (unix seconds).
+    pub published_at: i64,
+    /// The relays that accepted it.
+    pub relays: Vec<String>,
+}
+
+/// A fee change waiting in the outbox.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct QueuedFeeView {
+    /// Outbox row.
+    pub outbox_id: i64,
+    /// The policy, when readable.
+    pub fee: Option<FeeValues>,
+    /// `pending`, `running`, `failed`.
+    pub status: String,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+/// The fee policy as known on this computer (offline).
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FeeInfo {
+    /// The last verified, published policy.
+    pub published: Option<PublishedFeeView>,
+    /// Changes waiting in the outbox, oldest first.
+    pub queued: Vec<QueuedFeeView>,
+    /// The operator key (npub) every fee event must be signed by.
+    pub operator_npub: Option<String>,
+}
+
+impl FeeInfo {
+    /// From the core view and the operator key.
+    pub fn new(view: FeeView, operator_npub: Option<String>) -> Self {
+        Self {
+            published: view.published.map(|p| PublishedFeeView {
+                fee: p.policy.into(),
+                event_id: p.event_id,
+                published_at: p.published_at,
+                relays: p.relays,
+            }),
+            queued: view
+                .queued
+                .into_iter()
+                .map(|q| QueuedFeeView {
+                    outbox_id: q.outbox_id,
+                    fee: q.policy.map(FeeValues::from),
+                    status: q.status,
+                    last_error: q.last_error,
+                })
+                .collect(),
+            operator_npub,
+        }
+    }
+}
+
+/// One changed field.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FieldChangeView {
+    /// Field name (`super_fee_bps`).
+    pub field: String,
+    /// Before (JSON text), absent when new.
+    pub before: Option<String>,
+    /// After (JSON text), absent when removed.
+    pub after: Option<String>,
+}
+
+/// The new version against the last published one.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct DiffView {
+    /// The `d` tag.
+    pub d_tag: String,
+    /// The last published content.
+    pub previous: Option<String>,
+    /// The content that will be signed.
+    pub next: String,
+    /// Changed fields; empty when nothing changes.
+    pub changes: Vec<FieldChangeView>,
+}
+
+impl From<EventDiff> for DiffView {
+    fn from(d: EventDiff) -> Self {
+        Self {
+            d_tag: d.d_tag,
+            previous: d.previous,
+            next: d.next,
+            changes: d
+                .changes
+                .into_iter()
+                .map(
+                    |FieldChange {
+                         field,
+                         before,
+                         after,
+                     }| FieldChangeView {
+                        field,
+                        before,
+                        after,
+                    },
+                )
+                .collect(),
+        }
+    }
+}
+
+/// Progress of the bunker round trip.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum FeeStep {
+    /// Asking the bunker to sign (then verify, then publish).
+    Signing,
+    /// Signed by the bunker, verified and published.
+    Done {
+        /// What was done.
+        detail: String,
+    },
+    /// The bunker or relay is not reachable: the change waits in the outbox.
+    Waiting {
+        /// Why.
+        reason: String,
+    },
+    /// The change failed for good.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+    /// A step this version does not describe.
+    Other,
+}
+
+impl From<&OutboxEvent> for FeeStep {
+    fn from(e: &OutboxEvent) -> Self {
+        match e {
+            OutboxEvent::Started { .. } => Self::Signing,
+            OutboxEvent::Done { detail, .. } => Self::Done {
+                detail: detail.clone(),
+            },
+            OutboxEvent::Deferred { reason, .. } => Self::Waiting {
+                reason: reason.clone(),
+            },
+            OutboxEvent::Failed { reason, .. } => Self::Failed {
+                reason: reason.clone(),
+            },
+            // OutboxEvent is #[non_exhaustive].
+            _ => Self::Other,
+        }
+    }
+}
+
+/// How "Sign with bunker" ended.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum FeeResult {
+    /// Same as the published (or already queued) version: nothing was sent.
+    Unchanged {
+        /// The (empty) diff.
+        diff: DiffView,
+    },
+    /// Bunker-signed, verified (signer = operator key), published and recorded.
+    Published {
+        /// What changed.
+        diff: DiffView,
+        /// The policy as now published.
+        published: Option<PublishedFeeView>,
+        /// The operator key that signed it.
+        signer_npub: Option<String>,
+    },
+    /// Not reachable: nothing is recorded as done; the change waits in the outbox.
+    Pending {
+        /// What will change.
+        diff: DiffView,
+        /// Why it waits.
+        reason: Option<String>,
+    },
+    /// Refused or not verifiable: nothing is recorded as done.
+    Failed {
+        /// What would have changed.
+        diff: DiffView,
+        /// Why.
+        reason: String,
+    },
+}

@@ -1,0 +1,54 @@
+// Pure logic of the Fee policy screen (tested in fee.test.ts). The rules for what a valid fee
+// is live on the Rust side (fleet-core's FeePolicy::parse_percent); this only words things.
+
+/** Basis points as the percent text the form shows: 250 → "2.5", 75 → "0.75", 0 → "0". */
+export function percentText(bps: number): string {
+  const whole = Math.floor(bps / 100);
+  const frac = String(bps % 100).padStart(2, "0").replace(/0+$/, "");
+  return frac === "" ? String(whole) : `${whole}.${frac}`;
+}
+
+/** A field of the fee document in words. */
+export function fieldLabel(field: string): string {
+  switch (field) {
+    case "super_fee_bps":
+      return "Super fee";
+    case "fixed_fee_sats":
+      return "Fixed fee";
+    case "v":
+      return "Format version";
+    default:
+      return field;
+  }
+}
+
+/** A field's JSON value in the units people read: "2.5 %", "500 sats", "—" when absent. */
+export function fieldValue(field: string, json: string | null): string {
+  if (json === null) return "—";
+  const n = Number(json);
+  if (!Number.isInteger(n)) return json;
+  switch (field) {
+    case "super_fee_bps":
+      return `${percentText(n)} %`;
+    case "fixed_fee_sats":
+      return `${n.toLocaleString("en-US")} sats`;
+    default:
+      return json;
+  }
+}
+
+/** One step of the bunker round trip, in words. */
+export function feeStepText(step: { step: string; detail?: string; reason?: string }): string {
+  switch (step.step) {
+    case "signing":
+      return "Asking the bunker to sign the fee event (kind 30078), then verifying and publishing it…";
+    case "done":
+      return `Signed by the bunker, verified, published: ${step.detail ?? ""}`;
+    case "waiting":
+      return `The bunker or relay is not reachable; the change waits in the outbox (${step.reason ?? "no reason given"}).`;
+    case "failed":
+      return `The change failed: ${step.reason ?? "no reason given"}.`;
+    default:
+      return "Working…";
+  }
+}
