@@ -1,7 +1,8 @@
 // The operator's journey in the real window: connect to the sandbox, add a machine, pair it by
 // showing a QR that the ATM client decodes from a screenshot (as its camera would), and see the
 // same fingerprint on both sides; then revoke it behind the typed confirmation and see the ATM
-// refused by the bunker. A screenshot of every screen goes to artifacts/e2e/.
+// refused by the bunker; read the activity log, have the bunker sign a fee change, and run the
+// migration checklist. A screenshot of every screen goes to artifacts/e2e/.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -90,6 +91,41 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
       args: [],
     });
     await s.screenshot(artifacts, "08d-machine-history");
+
+    // Activity: the whole fleet's audit log, the pairing and the revoke among it.
+    await s.click('[data-testid="nav-activity"]');
+    await until("the activity log lists the pairing and the revoke", async () =>
+      (await s.findAll('[data-testid="activity-row"][data-action="revoke"]')).length > 0 &&
+      (await s.findAll('[data-testid="activity-row"][data-action="pair"]')).length > 0);
+    await s.type('[data-testid="activity-filter"]', "revoke");
+    await until("the filter keeps only revoke entries", async () =>
+      (await s.findAll('[data-testid="activity-row"][data-action="pair"]')).length === 0);
+    await s.screenshot(artifacts, "10-activity");
+
+    // Fee policy: edit, see the diff, have the bunker sign it, see it verified and published.
+    await s.click('[data-testid="nav-fee"]');
+    await s.waitFor('[data-testid="fee-none"]', 30_000);
+    await s.type('[data-testid="fee-percent"]', "2.5");
+    await s.type('[data-testid="fee-sats"]', "500");
+    await s.click('[data-testid="fee-preview"]');
+    await s.waitFor('[data-testid="fee-diff-row"][data-field="super_fee_bps"]');
+    assert.equal(await s.text('[data-testid="fee-diff-row"][data-field="fixed_fee_sats"] strong'), "500 sats");
+    await s.screenshot(artifacts, "11-fee-preview");
+    await s.click('[data-testid="fee-sign"]');
+    await s.waitFor('[data-testid="fee-result"][data-outcome="published"]', 90_000);
+    assert.match(await s.text('[data-testid="fee-result"]'), /signed by the operator key npub1\w+ through the bunker/);
+    await until("the published policy shows 2.5 %", async () =>
+      (await s.text('[data-testid="fee-published-percent"]')) === "2.5 %");
+    await s.screenshot(artifacts, "11b-fee-signed");
+
+    // Migration: the checklist, run now; without an LNbits database its check is unknown, never a pass.
+    await s.click('[data-testid="nav-migration"]');
+    await s.waitFor('[data-testid="migration-never"]');
+    await s.click('[data-testid="migration-run"]');
+    await until("four checks are shown", async () => (await s.findAll('[data-testid="check-row"]')).length === 4, 90_000);
+    await s.waitFor('[data-testid="check-row"][data-check="lnbits-accounts-migrated"][data-status="unknown"]');
+    await s.waitFor('[data-testid="check-row"][data-check="operator-key-in-bunker"][data-status="pass"]');
+    await s.screenshot(artifacts, "12-migration");
 
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="settings"]');

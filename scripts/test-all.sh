@@ -50,5 +50,5 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 deb=$(readlink -f "$(ls -d "${CARGO_TARGET_DIR:-target}"/debug/bundle/deb/*.deb | head -1)")
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$deb" >/dev/null
-E2E_APP=/usr/bin/satmachine-operator E2E_SMOKE_NAME=10-installed-deb-welcome bash e2e/run.sh smoke
+E2E_APP=/usr/bin/satmachine-operator E2E_SMOKE_NAME=99-installed-deb-welcome bash e2e/run.sh smoke
 $sudo dpkg -r satmachine-operator >/dev/null
