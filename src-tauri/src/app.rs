@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use bunker_client::Sensitive;
-use fleet_core::pairing::PendingPairing;
 use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
 use sandbox::{Sandbox, SandboxConfig};
 use tokio::sync::{oneshot, Mutex};
 
 use crate::dto::SandboxInfo;
+use crate::on_screen::OnScreen;
 use crate::Error;
 
 /// Name of the sandbox's operator key (the sandbox hosts one key by default).
@@ -40,7 +40,7 @@ struct Slot {
 /// Minted and shown, or being watched for redemption.
 enum Stage {
     /// Minted; nobody waits on it yet.
-    Shown(Box<PendingPairing>),
+    Shown(Box<OnScreen>),
     /// [`App::watch_pairing`] handed it out; sending on this cancels (and so burns) it.
     Watched(oneshot::Sender<()>),
 }
@@ -136,9 +136,9 @@ impl App {
     }
 
     /// Keeps a minted pairing until it is watched or cancelled; returns its id.
-    pub async fn hold_pairing(&self, pending: PendingPairing) -> u32 {
+    pub async fn hold_pairing(&self, pending: OnScreen) -> u32 {
         let id = self.0.next_pairing.fetch_add(1, Ordering::Relaxed);
-        let url = pending.pairing_url();
+        let url = pending.pairing().pairing_url();
         self.0.pairings.lock().await.insert(
             id,
             Slot {
@@ -165,10 +165,7 @@ impl App {
     ///
     /// # Errors
     /// [`Error::NoSuchPairing`].
-    pub async fn watch_pairing(
-        &self,
-        id: u32,
-    ) -> Result<(PendingPairing, oneshot::Receiver<()>), Error> {
+    pub async fn watch_pairing(&self, id: u32) -> Result<(OnScreen, oneshot::Receiver<()>), Error> {
         let mut map = self.0.pairings.lock().await;
         let Some(slot) = map.remove(&id) else {
             return Err(Error::NoSuchPairing);

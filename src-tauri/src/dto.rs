@@ -15,9 +15,9 @@ pub use fee::{
 };
 pub use migration::{CheckState, CheckView, ChecklistView, ImportView, SkippedView};
 
+use fleet_core::audit::AuditRecord;
 use fleet_core::connect::{Capabilities, ProbeStep};
 use fleet_core::machines::MachineSummary;
-use fleet_core::audit::AuditRecord;
 use fleet_core::pairing::{PairStep, Paired};
 use fleet_core::revoke::{RevokeOutcome, RevokeStep};
 use fleet_core::term;
@@ -303,6 +303,9 @@ pub struct PairInput {
 pub struct PairingView {
     /// The id to wait on, reveal or cancel with.
     pub pairing_id: u32,
+    /// A re-pair: the machine's current ATM key keeps working until the new one is redeemed,
+    /// then it is revoked.
+    pub renewal: bool,
     /// The machine's name.
     pub machine: String,
     /// End of the redeem window (unix seconds).
@@ -355,6 +358,8 @@ pub struct PairedView {
     pub fingerprint: String,
     /// End of the access term (unix seconds).
     pub access_expires_at: i64,
+    /// For a re-pair: where the revoke of the machine's previous ATM key stands.
+    pub old_key: Option<OldKeyView>,
 }
 
 impl From<Paired> for PairedView {
@@ -363,8 +368,20 @@ impl From<Paired> for PairedView {
             machine: p.machine,
             fingerprint: p.fingerprint,
             access_expires_at: p.access_expires_at,
+            old_key: None,
         }
     }
+}
+
+/// The previous ATM key of a re-paired machine.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct OldKeyView {
+    /// Its bunker client (KeyUser id).
+    pub key_user_id: i64,
+    /// `revoked`, `pending` (runs at the next sync) or `failed`.
+    pub status: String,
+    /// Why it is pending or failed.
+    pub reason: Option<String>,
 }
 
 /// One line of a machine's history (the audit log).

@@ -27,13 +27,16 @@ export const commands = {
 	 *  offline it ends `pending` and runs at the next sync. Steps go to `on_step`.
 	 */
 	machineRevoke: (name: string, confirmName: string, onStep: Channel<RevokeEvent>) => typedError<RevokeView_Serialize, Failure>(__TAURI_INVOKE("machine_revoke", { name, confirmName, onStep })),
-	/**  Mints a pairing code for the machine (created if new) and returns its QR. */
+	/**
+	 *  Mints a pairing code for the machine (created if new) and returns its QR. A machine that
+	 *  has an ATM key is renewed: its old key is revoked once the new one is redeemed.
+	 */
 	pairBegin: (input: PairInput_Deserialize) => typedError<PairingView, Failure>(__TAURI_INVOKE("pair_begin", { input })),
 	/**
 	 *  Waits for the ATM to redeem the code; steps go to `on_step`. Ends with the pairing, or
 	 *  with `cancelled` / `timeout` (the code is burned either way).
 	 */
-	pairWait: (pairingId: number, onStep: Channel<PairEvent>) => typedError<PairedView, Failure>(__TAURI_INVOKE("pair_wait", { pairingId, onStep })),
+	pairWait: (pairingId: number, onStep: Channel<PairEvent>) => typedError<PairedView_Serialize, Failure>(__TAURI_INVOKE("pair_wait", { pairingId, onStep })),
 	/**  The pairing URL as text, for "copy as text" behind a reveal. */
 	pairReveal: (pairingId: number) => typedError<string, Failure>(__TAURI_INVOKE("pair_reveal", { pairingId })),
 	/**  Cancels the pairing: the code is burned and the machine goes back to how it was. */
@@ -597,6 +600,29 @@ export type MachineView_Serialize = {
 	updated_at: number,
 };
 
+/**  The previous ATM key of a re-paired machine. */
+export type OldKeyView = OldKeyView_Serialize | OldKeyView_Deserialize;
+
+/**  The previous ATM key of a re-paired machine. */
+export type OldKeyView_Deserialize = {
+	/**  Its bunker client (KeyUser id). */
+	key_user_id: number,
+	/**  `revoked`, `pending` (runs at the next sync) or `failed`. */
+	status: string,
+	/**  Why it is pending or failed. */
+	reason?: string | null,
+};
+
+/**  The previous ATM key of a re-paired machine. */
+export type OldKeyView_Serialize = {
+	/**  Its bunker client (KeyUser id). */
+	key_user_id: number,
+	/**  `revoked`, `pending` (runs at the next sync) or `failed`. */
+	status: string,
+	/**  Why it is pending or failed. */
+	reason: string | null,
+};
+
 /**  Progress of a pairing. */
 export type PairEvent = 
 /**  Watching for the ATM. */
@@ -638,19 +664,41 @@ export type PairInput_Serialize = {
 };
 
 /**  A finished pairing. */
-export type PairedView = {
+export type PairedView = PairedView_Serialize | PairedView_Deserialize;
+
+/**  A finished pairing. */
+export type PairedView_Deserialize = {
 	/**  The machine's name. */
 	machine: string,
 	/**  The ATM client key's fingerprint. */
 	fingerprint: string,
 	/**  End of the access term (unix seconds). */
 	access_expires_at: number,
+	/**  For a re-pair: where the revoke of the machine's previous ATM key stands. */
+	old_key?: OldKeyView_Deserialize | null,
+};
+
+/**  A finished pairing. */
+export type PairedView_Serialize = {
+	/**  The machine's name. */
+	machine: string,
+	/**  The ATM client key's fingerprint. */
+	fingerprint: string,
+	/**  End of the access term (unix seconds). */
+	access_expires_at: number,
+	/**  For a re-pair: where the revoke of the machine's previous ATM key stands. */
+	old_key: OldKeyView_Serialize | null,
 };
 
 /**  A minted pairing: the QR to show. */
 export type PairingView = {
 	/**  The id to wait on, reveal or cancel with. */
 	pairing_id: number,
+	/**
+	 *  A re-pair: the machine's current ATM key keeps working until the new one is redeemed,
+	 *  then it is revoked.
+	 */
+	renewal: boolean,
 	/**  The machine's name. */
 	machine: string,
 	/**  End of the redeem window (unix seconds). */

@@ -198,21 +198,16 @@ impl Fleet {
         let old_id = machine
             .bunker_connection_id
             .and_then(|id| u64::try_from(id).ok());
-        let (Some(old_id), Some(old_pubkey)) = (old_id, machine.atm_client_pubkey.clone()) else {
+        let (true, Some(old_id), Some(old_pubkey)) = (
+            renewable(&machine),
+            old_id,
+            machine.atm_client_pubkey.clone(),
+        ) else {
             return Err(Error::RepairNotPossible {
                 machine: machine.name,
                 state: label(machine.state).to_string(),
             });
         };
-        if !matches!(
-            machine.state,
-            MachineState::Active | MachineState::Expiring | MachineState::Expired
-        ) {
-            return Err(Error::RepairNotPossible {
-                machine: machine.name,
-                state: label(machine.state).to_string(),
-            });
-        }
         req.machine = MachineChoice::Existing(machine.name.clone());
         let pairing = self.begin_pairing(&req, on_step).await?;
         Ok(PendingRepair {
@@ -223,6 +218,18 @@ impl Fleet {
             old_pubkey,
         })
     }
+}
+
+/// Whether [`Fleet::begin_repair`] can renew `m`: it has a bunker client (KeyUser and ATM key)
+/// and is active, expiring or expired. Pairing such a machine afresh instead would leave its old
+/// key able to sign.
+pub fn renewable(m: &Machine) -> bool {
+    m.bunker_connection_id.is_some()
+        && m.atm_client_pubkey.is_some()
+        && matches!(
+            m.state,
+            MachineState::Active | MachineState::Expiring | MachineState::Expired
+        )
 }
 
 /// A re-pair in progress: the pairing code for the new ATM key is out; the old key still works.

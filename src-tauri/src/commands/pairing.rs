@@ -8,27 +8,32 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dto::{PairEvent, PairInput, PairedView, PairingView};
+use crate::on_screen::OnScreen;
 use crate::{App, Failure};
 
-/// Mints a pairing code for the machine (created if new) and returns its QR.
+/// Mints a pairing code for the machine (created if new) and returns its QR. A machine that
+/// has an ATM key is renewed: its old key is revoked once the new one is redeemed.
 #[tauri::command]
 #[specta::specta]
 pub async fn pair_begin(app: State<'_, App>, input: PairInput) -> Result<PairingView, Failure> {
     let mut req = PairRequest::new(MachineChoice::PickOrCreate {
-        name: input.name,
+        name: input.name.clone(),
         site: input.site,
     });
     req.redeem_window = Duration::from_secs(u64::from(input.redeem_window_minutes) * 60);
     req.access_term = Duration::from_secs(u64::from(input.access_term_days) * 86_400);
-    let pending = app.fleet().begin_pairing(&req, |_| {}).await?;
+    let on_screen = OnScreen::begin(app.fleet(), input.name.trim(), req).await?;
+    let pending = on_screen.pairing();
     let qr = pending.qr(&QrOptions::default())?;
     let (machine, redeem_expires_at) =
         (pending.machine().name.clone(), pending.redeem_expires_at());
+    let renewal = matches!(on_screen, OnScreen::Repair(_));
     let (qr_svg, qr_modules, qr_px_per_module) =
         (qr.svg().to_string(), qr.modules(), qr.px_per_module());
-    let pairing_id = app.hold_pairing(pending).await;
+    let pairing_id = app.hold_pairing(on_screen).await;
     Ok(PairingView {
         pairing_id,
+        renewal,
         machine,
         redeem_expires_at,
         qr_svg,
@@ -55,7 +60,7 @@ pub async fn pair_wait(
     });
     let outcome = outcome.await;
     app.forget_pairing(pairing_id).await;
-    Ok(outcome?.into())
+    Ok(outcome?)
 }
 
 /// The pairing URL as text, for "copy as text" behind a reveal.
