@@ -16,6 +16,9 @@ use crate::dto::SandboxInfo;
 use crate::on_screen::OnScreen;
 use crate::Error;
 
+/// How often the running app enforces access terms and runs the due outbox rows.
+pub const TICK: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Name of the sandbox's operator key (the sandbox hosts one key by default).
 pub const SANDBOX_KEY: &str = "operator";
 
@@ -214,6 +217,31 @@ impl App {
                 Ok(())
             }
             None => Ok(()),
+        }
+    }
+
+    /// What the app does while it runs, every [`TICK`]: write the clock into the access terms
+    /// (revoking ended terms when automatic revoke is on) and run the due outbox rows, so a
+    /// revoke accepted offline goes out once the bunker is back. Never returns.
+    pub async fn keep_fleet(self) {
+        let mut every = tokio::time::interval(TICK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match self.fleet().tick(|_| {}).await {
+                Ok((sweep, run))
+                    if run.done + run.failed > 0 || !sweep.revokes_queued.is_empty() =>
+                {
+                    tracing::info!(
+                        done = run.done,
+                        failed = run.failed,
+                        revokes_queued = sweep.revokes_queued.len(),
+                        "fleet tick"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "fleet tick failed"),
+            }
         }
     }
 

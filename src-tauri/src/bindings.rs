@@ -8,7 +8,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder};
 
 use crate::commands::{
-    activity, connect, console, fee, fleet, machine, migration, pairing, sandbox, status,
+    activity, connect, console, fee, fleet, machine, migration, outbox, pairing, sandbox, settings,
+    status,
 };
 
 /// The builder with every command.
@@ -35,6 +36,11 @@ pub fn builder() -> Builder<tauri::Wry> {
             migration::migration_last,
             migration::migration_run,
             migration::migration_import,
+            outbox::outbox_list,
+            outbox::outbox_retry,
+            outbox::sync,
+            settings::auto_revoke_get,
+            settings::auto_revoke_set,
         ])
         // Every integer crossing the boundary is a unix time or a small id, far below 2^53.
         .dangerously_cast_bigints_to_number()

@@ -7,13 +7,15 @@
 mod activity;
 mod fee;
 mod migration;
+mod outbox;
 
 pub use activity::ActivityEntry;
 pub use fee::{
-    DiffView, FeeInfo, FeeInput, FeeResult, FeeStep, FeeValues, FieldChangeView, PublishedFeeView,
+    DiffView, FeeInfo, FeeInput, FeeResult, FeeValues, FieldChangeView, PublishedFeeView,
     QueuedFeeView,
 };
 pub use migration::{CheckState, CheckView, ChecklistView, ImportView, SkippedView};
+pub use outbox::{OutboxRow, OutboxStep, SyncView, UnknownClientView};
 
 use fleet_core::audit::AuditRecord;
 use fleet_core::connect::{Capabilities, ProbeStep};

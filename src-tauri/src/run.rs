@@ -15,6 +15,7 @@ pub fn run() {
             builder.mount_events(tauri_app);
             let app = App::open(&setup::data_dir()?, setup::secrets()?)?;
             tauri_app.manage(app.clone());
+            tauri::async_runtime::spawn(app.clone().keep_fleet());
             // Demo mode: a console that last used the embedded sandbox gets it back at start,
             // on the same port, so the stored profile keeps working.
             tauri::async_runtime::spawn(async move {

@@ -51,7 +51,7 @@ export const commands = {
 	 *  Has the bunker sign the new policy, verifies and publishes it; steps go to `on_step`.
 	 *  Offline the change waits in the outbox and nothing is recorded as done.
 	 */
-	feeSet: (input: FeeInput, onStep: Channel<FeeStep>) => typedError<FeeResult_Serialize, Failure>(__TAURI_INVOKE("fee_set", { input, onStep })),
+	feeSet: (input: FeeInput, onStep: Channel<OutboxStep>) => typedError<FeeResult_Serialize, Failure>(__TAURI_INVOKE("fee_set", { input, onStep })),
 	/**  The last checklist run, cached, for offline display; `None` before the first run. */
 	migrationLast: () => typedError<ChecklistView_Serialize | null, Failure>(__TAURI_INVOKE("migration_last")),
 	/**
@@ -64,6 +64,19 @@ export const commands = {
 	 *  re-paired); names already in the fleet are skipped.
 	 */
 	migrationImport: (lnbits: string) => typedError<ImportView, Failure>(__TAURI_INVOKE("migration_import", { lnbits })),
+	/**  The actions not done yet, oldest first. Offline. */
+	outboxList: () => typedError<OutboxRow_Serialize[], Failure>(__TAURI_INVOKE("outbox_list")),
+	/**  Puts a failed action back in the queue, due now (it runs at the next sync). */
+	outboxRetry: (id: number) => typedError<null, Failure>(__TAURI_INVOKE("outbox_retry", { id })),
+	/**
+	 *  Sync now: enforce the access terms, run every queued action, compare with the bunker.
+	 *  Steps go to `on_step`.
+	 */
+	sync: (onStep: Channel<OutboxStep>) => typedError<SyncView_Serialize, Failure>(__TAURI_INVOKE("sync", { onStep })),
+	/**  Whether a machine is revoked automatically when its access term ends (default on). */
+	autoRevokeGet: () => typedError<boolean, Failure>(__TAURI_INVOKE("auto_revoke_get")),
+	/**  Turns the automatic revoke at the end of the access term on or off. */
+	autoRevokeSet: (on: boolean) => typedError<null, Failure>(__TAURI_INVOKE("auto_revoke_set", { on })),
 };
 
 /* Types */
@@ -414,25 +427,6 @@ diff: DiffView_Serialize;
 /**  Why. */
 reason: string };
 
-/**  Progress of the bunker round trip. */
-export type FeeStep = 
-/**  Asking the bunker to sign (then verify, then publish). */
-{ step: "signing" } | 
-/**  Signed by the bunker, verified and published. */
-{ step: "done"; 
-/**  What was done. */
-detail: string } | 
-/**  The bunker or relay is not reachable: the change waits in the outbox. */
-{ step: "waiting"; 
-/**  Why. */
-reason: string } | 
-/**  The change failed for good. */
-{ step: "failed"; 
-/**  Why. */
-reason: string } | 
-/**  A step this version does not describe. */
-{ step: "other" };
-
 /**  A fee policy. */
 export type FeeValues = {
 	/**  Super fee in basis points (250 = 2.5 %). */
@@ -622,6 +616,70 @@ export type OldKeyView_Serialize = {
 	/**  Why it is pending or failed. */
 	reason: string | null,
 };
+
+/**  An action waiting in the outbox. */
+export type OutboxRow = OutboxRow_Serialize | OutboxRow_Deserialize;
+
+/**  An action waiting in the outbox. */
+export type OutboxRow_Deserialize = {
+	/**  Row id (execution order). */
+	id: number,
+	/**  What it does, in words. */
+	summary: string,
+	/**  Its machine's name. */
+	machine?: string | null,
+	/**  `pending`, `running`, `failed`. */
+	status: string,
+	/**  Attempts so far. */
+	attempts: number,
+	/**  Why the last attempt failed. */
+	last_error?: string | null,
+	/**  Next attempt (unix seconds). */
+	next_attempt_at: number,
+	/**  When it was queued (unix seconds). */
+	created_at: number,
+};
+
+/**  An action waiting in the outbox. */
+export type OutboxRow_Serialize = {
+	/**  Row id (execution order). */
+	id: number,
+	/**  What it does, in words. */
+	summary: string,
+	/**  Its machine's name. */
+	machine: string | null,
+	/**  `pending`, `running`, `failed`. */
+	status: string,
+	/**  Attempts so far. */
+	attempts: number,
+	/**  Why the last attempt failed. */
+	last_error: string | null,
+	/**  Next attempt (unix seconds). */
+	next_attempt_at: number,
+	/**  When it was queued (unix seconds). */
+	created_at: number,
+};
+
+/**  Progress of an outbox run (a revoke, a fee change, a sync). */
+export type OutboxStep = 
+/**  A queued action is being sent to the bunker. */
+{ step: "started"; 
+/**  The action (`revoke`, `publish_event`). */
+action: string } | 
+/**  Done and recorded. */
+{ step: "done"; 
+/**  What was done. */
+detail: string } | 
+/**  The bunker or relay is not reachable: the action waits in the outbox. */
+{ step: "waiting"; 
+/**  Why. */
+reason: string } | 
+/**  The action failed for good. */
+{ step: "failed"; 
+/**  Why. */
+reason: string } | 
+/**  A step this version does not describe. */
+{ step: "other" };
 
 /**  Progress of a pairing. */
 export type PairEvent = 
@@ -896,6 +954,68 @@ export type StatusView_Serialize = {
 	 *  starts on the sandbox.
 	 */
 	demo: boolean,
+};
+
+/**  What a sync did, in words for the Fleet screen. */
+export type SyncView = SyncView_Serialize | SyncView_Deserialize;
+
+/**  What a sync did, in words for the Fleet screen. */
+export type SyncView_Deserialize = {
+	/**  Queued actions done. */
+	done: number,
+	/**  Queued actions that failed for good. */
+	failed: number,
+	/**  Why the outbox stopped early (bunker unreachable…). */
+	waiting?: string | null,
+	/**  Why the comparison with the bunker was skipped. */
+	reconcile_error?: string | null,
+	/**  Machines and bunker clients compared. */
+	compared?: [number, number] | null,
+	/**  What changed, one line each. */
+	changes: string[],
+	/**  Clients that can use the operator key and match no machine: shown, never hidden. */
+	unknown_clients: UnknownClientView_Deserialize[],
+};
+
+/**  What a sync did, in words for the Fleet screen. */
+export type SyncView_Serialize = {
+	/**  Queued actions done. */
+	done: number,
+	/**  Queued actions that failed for good. */
+	failed: number,
+	/**  Why the outbox stopped early (bunker unreachable…). */
+	waiting: string | null,
+	/**  Why the comparison with the bunker was skipped. */
+	reconcile_error: string | null,
+	/**  Machines and bunker clients compared. */
+	compared: [number, number] | null,
+	/**  What changed, one line each. */
+	changes: string[],
+	/**  Clients that can use the operator key and match no machine: shown, never hidden. */
+	unknown_clients: UnknownClientView_Serialize[],
+};
+
+/**  A bunker client that can use the operator key and that the app knows nothing about. */
+export type UnknownClientView = UnknownClientView_Serialize | UnknownClientView_Deserialize;
+
+/**  A bunker client that can use the operator key and that the app knows nothing about. */
+export type UnknownClientView_Deserialize = {
+	/**  KeyUser id. */
+	id: number,
+	/**  Its key's short fingerprint. */
+	fingerprint: string,
+	/**  Its description on the bunker. */
+	description?: string | null,
+};
+
+/**  A bunker client that can use the operator key and that the app knows nothing about. */
+export type UnknownClientView_Serialize = {
+	/**  KeyUser id. */
+	id: number,
+	/**  Its key's short fingerprint. */
+	fingerprint: string,
+	/**  Its description on the bunker. */
+	description: string | null,
 };
 
 /* Tauri Specta runtime */

@@ -27,6 +27,7 @@
 //! - [`term`]: the 30-day access term: expiring machines, re-pair, revoke at the end.
 //! - [`reconcile`]: compare the cache with the bunker's clients and tokens.
 //! - [`outbox`]: run queued network actions in order, exactly once, with backoff.
+//! - [`sync`]: terms, outbox, reconcile in one go (`satop sync`, the app's Sync now).
 //! - [`audit`]: read and export the append-only audit log.
 //! - [`operator_events`]: roster, super-fee policy, app config as bunker-signed kind 30078.
 #![forbid(unsafe_code)]
@@ -47,6 +48,7 @@ pub mod reconcile;
 pub mod revoke;
 pub mod secrets;
 pub mod status;
+pub mod sync;
 pub mod term;
 
 pub use error::{Error, ErrorKind, Result};

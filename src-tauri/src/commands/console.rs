@@ -13,8 +13,11 @@ use crate::{App, Failure};
 pub async fn console_show(app: State<'_, App>) -> Result<ConsoleInfo, Failure> {
     let (console, created) = app.fleet().init_console().await?;
     let npub = console.npub();
-    let qr = PairingQr::render(&npub, &QrOptions::with_px_per_module(QrOptions::MIN_PX_PER_MODULE))
-        .map_err(fleet_core::Error::from)?;
+    let qr = PairingQr::render(
+        &npub,
+        &QrOptions::with_px_per_module(QrOptions::MIN_PX_PER_MODULE),
+    )
+    .map_err(fleet_core::Error::from)?;
     Ok(ConsoleInfo {
         admin_npubs_line: format!("\"admin\": {{ \"npubs\": [\"{npub}\"] }}"),
         qr_svg: qr.svg().to_string(),

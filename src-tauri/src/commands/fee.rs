@@ -6,7 +6,7 @@ use fleet_core::outbox::Delivery;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::dto::{DiffView, FeeInfo, FeeInput, FeeResult, FeeStep};
+use crate::dto::{DiffView, FeeInfo, FeeInput, FeeResult, OutboxStep};
 use crate::{App, Failure};
 
 /// More sats than will ever exist: a fixed fee above it is a typing mistake.
@@ -35,10 +35,10 @@ pub async fn fee_preview(app: State<'_, App>, input: FeeInput) -> Result<DiffVie
 pub async fn fee_set(
     app: State<'_, App>,
     input: FeeInput,
-    on_step: Channel<FeeStep>,
+    on_step: Channel<OutboxStep>,
 ) -> Result<FeeResult, Failure> {
     let change = app.fleet().set_fee(policy(&input)?, |e| {
-        let _ = on_step.send(FeeStep::from(e));
+        let _ = on_step.send(OutboxStep::from(e));
     });
     let change = change.await?;
     let diff = DiffView::from(change.diff);

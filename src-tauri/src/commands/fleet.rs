@@ -35,7 +35,11 @@ pub async fn machine_add(
 ) -> Result<MachineView, Failure> {
     let m = app.fleet().add_machine(&name, site.as_deref()).await?;
     let view = term::MachineView::at(&m, unix_now());
-    Ok(MachineView::new(MachineSummary::from(&m), &view, m.updated_at))
+    Ok(MachineView::new(
+        MachineSummary::from(&m),
+        &view,
+        m.updated_at,
+    ))
 }
 
 /// Now, in unix seconds: the effective state (`expiring`, …) depends on the clock.

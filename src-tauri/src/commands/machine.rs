@@ -66,7 +66,11 @@ mod tests {
         for typed in ["lobby atm", "Lobby", "", "Lobby  ATM"] {
             let f: Failure = confirmed("Lobby ATM", typed).unwrap_err().into();
             assert_eq!(f.kind, FailureKind::InvalidInput, "{typed:?}");
-            assert!(f.message.contains("\"Lobby ATM\""), "says what to type: {}", f.message);
+            assert!(
+                f.message.contains("\"Lobby ATM\""),
+                "says what to type: {}",
+                f.message
+            );
         }
     }
 }

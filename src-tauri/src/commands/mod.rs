@@ -8,6 +8,8 @@ pub mod fee;
 pub mod fleet;
 pub mod machine;
 pub mod migration;
+pub mod outbox;
 pub mod pairing;
 pub mod sandbox;
+pub mod settings;
 pub mod status;

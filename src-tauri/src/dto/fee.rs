@@ -1,7 +1,6 @@
 //! The Fee policy screen: the published policy, a diff preview, and the bunker round trip.
 
 use fleet_core::operator_events::{EventDiff, FeePolicy, FeeView, FieldChange};
-use fleet_core::outbox::OutboxEvent;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -140,50 +139,6 @@ impl From<EventDiff> for DiffView {
                     },
                 )
                 .collect(),
-        }
-    }
-}
-
-/// Progress of the bunker round trip.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum FeeStep {
-    /// Asking the bunker to sign (then verify, then publish).
-    Signing,
-    /// Signed by the bunker, verified and published.
-    Done {
-        /// What was done.
-        detail: String,
-    },
-    /// The bunker or relay is not reachable: the change waits in the outbox.
-    Waiting {
-        /// Why.
-        reason: String,
-    },
-    /// The change failed for good.
-    Failed {
-        /// Why.
-        reason: String,
-    },
-    /// A step this version does not describe.
-    Other,
-}
-
-impl From<&OutboxEvent> for FeeStep {
-    fn from(e: &OutboxEvent) -> Self {
-        match e {
-            OutboxEvent::Started { .. } => Self::Signing,
-            OutboxEvent::Done { detail, .. } => Self::Done {
-                detail: detail.clone(),
-            },
-            OutboxEvent::Deferred { reason, .. } => Self::Waiting {
-                reason: reason.clone(),
-            },
-            OutboxEvent::Failed { reason, .. } => Self::Failed {
-                reason: reason.clone(),
-            },
-            // OutboxEvent is #[non_exhaustive].
-            _ => Self::Other,
         }
     }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { feeStepText, fieldLabel, fieldValue, percentText } from "./fee";
+import { fieldLabel, fieldValue, percentText } from "./fee";
 
 describe("percentText", () => {
   it("writes basis points as the shortest percent", () => {
@@ -19,13 +19,5 @@ describe("diff wording", () => {
     expect(fieldValue("fixed_fee_sats", null)).toBe("—");
     expect(fieldLabel("other")).toBe("other");
     expect(fieldValue("other", "\"x\"")).toBe("\"x\"");
-  });
-});
-
-describe("feeStepText", () => {
-  it("says the change waits when the bunker is unreachable", () => {
-    expect(feeStepText({ step: "waiting", reason: "relay down" })).toContain("waits in the outbox (relay down)");
-    expect(feeStepText({ step: "signing" })).toContain("bunker to sign");
-    expect(feeStepText({ step: "failed", reason: "refused" })).toContain("failed: refused");
   });
 });

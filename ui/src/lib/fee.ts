@@ -36,19 +36,3 @@ export function fieldValue(field: string, json: string | null): string {
       return json;
   }
 }
-
-/** One step of the bunker round trip, in words. */
-export function feeStepText(step: { step: string; detail?: string; reason?: string }): string {
-  switch (step.step) {
-    case "signing":
-      return "Asking the bunker to sign the fee event (kind 30078), then verifying and publishing it…";
-    case "done":
-      return `Signed by the bunker, verified, published: ${step.detail ?? ""}`;
-    case "waiting":
-      return `The bunker or relay is not reachable; the change waits in the outbox (${step.reason ?? "no reason given"}).`;
-    case "failed":
-      return `The change failed: ${step.reason ?? "no reason given"}.`;
-    default:
-      return "Working…";
-  }
-}

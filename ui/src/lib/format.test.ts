@@ -40,4 +40,5 @@ describe("relays and QR", () => {
   it("splits relays on commas and spaces", () => expect(splitRelays("wss://a, wss://b\n")).toEqual(["wss://a", "wss://b"]));
   it("never scales a QR below 5 px per module", () => expect(qrScale(65, 100)).toBe(5));
   it("labels an active machine as paired", () => expect(stateLabel("active")).toBe("Paired"));
+  it("labels a legacy machine as needing a re-pair", () => expect(stateLabel("legacy")).toBe("Legacy: re-pair"));
 });

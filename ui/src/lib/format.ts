@@ -82,6 +82,12 @@ export function stateLabel(state: string): string {
       return "Pairing";
     case "active":
       return "Paired";
+    case "expiring":
+      return "Expiring";
+    case "expired":
+      return "Expired";
+    case "legacy":
+      return "Legacy: re-pair";
     case "revoke_pending":
       return "Revoke pending";
     case "revoked":

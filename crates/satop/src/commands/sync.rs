@@ -1,34 +1,13 @@
 //! `satop sync`: reconcile with the bunker, enforce access terms, run the outbox.
 
-use fleet_core::outbox::{Due, OutboxEvent};
+use fleet_core::outbox::OutboxEvent;
 use fleet_core::Fleet;
-use serde::Serialize;
 
 use crate::commands::print_json;
 use crate::exit::Failure;
 
-#[derive(Serialize)]
-struct SyncOutput {
-    reconcile: Option<fleet_core::reconcile::ReconcileReport>,
-    reconcile_error: Option<String>,
-    terms: fleet_core::term::TermSweep,
-    outbox: fleet_core::outbox::OutboxRun,
-}
-
 pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
-    // The outbox first: a queued revoke is confirmed by the reconcile that follows.
-    let terms = fleet.enforce_terms(fleet_core_now()).await?;
-    let outbox = fleet.run_outbox(Due::Now, |e| event(json, e)).await?;
-    let (reconcile, reconcile_error) = match fleet.reconcile().await {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let out = SyncOutput {
-        reconcile,
-        reconcile_error,
-        terms,
-        outbox,
-    };
+    let out = fleet.sync(|e| event(json, e)).await?;
     if json {
         return print_json(&out);
     }
@@ -82,13 +61,6 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
         (None, None) => {}
     }
     Ok(())
-}
-
-fn fleet_core_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 pub fn event(json: bool, e: &OutboxEvent) {
