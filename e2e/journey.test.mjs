@@ -92,6 +92,15 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     });
     await s.screenshot(artifacts, "08d-machine-history");
 
+    // Fleet: Sync now compares the records with the bunker; nothing is left waiting to run.
+    await s.click('[data-testid="nav-fleet"]');
+    await s.click('[data-testid="sync-now"]');
+    await s.waitFor('[data-testid="sync-result"]', 60_000);
+    assert.match(await s.text('[data-testid="sync-result"]'), /compared 1 machine with \d+ bunker clients?/);
+    await s.waitFor('[data-testid="outbox-empty"]');
+    assert.equal(await s.text('[data-testid="machine-state"]'), "Revoked");
+    await s.screenshot(artifacts, "08e-fleet-sync");
+
     // Activity: the whole fleet's audit log, the pairing and the revoke among it.
     await s.click('[data-testid="nav-activity"]');
     await until("the activity log lists the pairing and the revoke", async () =>

@@ -7,6 +7,9 @@ describe("outboxStepText", () => {
     expect(outboxStepText({ step: "started", action: "revoke" })).toContain("revoke");
     expect(outboxStepText({ step: "waiting", reason: "relay down" })).toContain("waits in the outbox (relay down)");
     expect(outboxStepText({ step: "failed", reason: "refused" })).toBe("Failed: refused.");
+    expect(syncHeadline({ done: 1, failed: 0, waiting: null, compared: [1, 1], reconcile_error: null })).toBe(
+      "1 queued action done; compared 1 machine with 1 bunker client.",
+    );
   });
 });
 
@@ -17,6 +20,9 @@ describe("syncHeadline", () => {
     );
     expect(syncHeadline({ done: 0, failed: 0, waiting: "relay down", compared: null, reconcile_error: "unreachable" })).toBe(
       "No queued action ran; the rest waits: relay down; not compared with the bunker: unreachable.",
+    );
+    expect(syncHeadline({ done: 1, failed: 0, waiting: null, compared: [1, 1], reconcile_error: null })).toBe(
+      "1 queued action done; compared 1 machine with 1 bunker client.",
     );
   });
 });

@@ -29,7 +29,11 @@ export function syncHeadline(r: { done: number; failed: number; waiting: string 
   const parts: string[] = [];
   parts.push(r.done === 0 && r.failed === 0 ? "No queued action ran" : `${r.done} queued action${r.done === 1 ? "" : "s"} done${r.failed > 0 ? `, ${r.failed} failed` : ""}`);
   if (r.waiting) parts.push(`the rest waits: ${r.waiting}`);
-  if (r.compared) parts.push(`compared ${r.compared[0]} machines with ${r.compared[1]} bunker clients`);
+  if (r.compared) parts.push(`compared ${count(r.compared[0], "machine")} with ${count(r.compared[1], "bunker client")}`);
   else if (r.reconcile_error) parts.push(`not compared with the bunker: ${r.reconcile_error}`);
   return parts.join("; ") + ".";
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
 }
