@@ -58,7 +58,7 @@ try {
     }
   }
 } finally {
-  driver.stop();
+  await driver.stop();
 }
 
 function pids() {

@@ -24,11 +24,11 @@ export async function launch(extraEnv = {}) {
       dataDir,
       stop: async () => {
         await session.end();
-        driver.stop();
+        await driver.stop();
       },
     };
   } catch (e) {
-    driver.stop();
+    await driver.stop();
     throw e;
   }
 }

@@ -1,6 +1,7 @@
 // A small W3C WebDriver client over fetch, plus the tauri-driver process around it.
 // Waits poll a condition with a deadline; nothing sleeps a fixed time to wait for readiness.
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -22,12 +23,48 @@ export async function until(what, probe, ms = 20_000, every = 100) {
   }
 }
 
-/** Starts tauri-driver on a free-ish port and waits until it answers /status. */
-export async function startDriver({ port = 4444 + Math.floor(Math.random() * 1000), env = process.env } = {}) {
-  const driver = spawn("tauri-driver", ["--port", String(port)], { env, stdio: ["ignore", "inherit", "inherit"] });
+/** A TCP port nobody listens on right now (the OS picks it). */
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts tauri-driver, and the WebKitWebDriver behind it, on ports the OS says are free (the
+ * default native port 4445 may still be held by the previous test's driver), and waits until it
+ * answers /status. `stop()` resolves once the driver process has exited.
+ */
+export async function startDriver({ env = process.env } = {}) {
+  const [port, nativePort] = [await freePort(), await freePort()];
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const exited = new Promise((resolve) => driver.once("exit", resolve));
   const base = `http://127.0.0.1:${port}`;
-  await until("tauri-driver", async () => (await fetch(`${base}/status`)).ok, 20_000);
-  return { base, stop: () => driver.kill("SIGTERM") };
+  try {
+    await until("tauri-driver", async () => (await fetch(`${base}/status`)).ok, 60_000);
+  } catch (e) {
+    driver.kill("SIGTERM");
+    throw e;
+  }
+  return {
+    base,
+    stop: async () => {
+      driver.kill("SIGTERM");
+      let timer;
+      const late = new Promise((resolve) => (timer = setTimeout(resolve, 15_000, false)));
+      const gone = await Promise.race([exited.then(() => true), late]);
+      clearTimeout(timer);
+      if (!gone) driver.kill("SIGKILL");
+    },
+  };
 }
 
 export class Session {

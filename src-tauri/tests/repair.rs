@@ -15,12 +15,7 @@ use satmachine_operator::on_screen::OnScreen;
 const KEY: &str = "operator";
 
 fn options() -> ClientOptions {
-    ClientOptions {
-        timeout: Duration::from_secs(5),
-        connect_timeout: Duration::from_secs(2),
-        nip44_probe_timeout: Duration::from_millis(300),
-        ..ClientOptions::default()
-    }
+    ClientOptions::loopback()
 }
 
 fn request(name: &str) -> PairRequest {

@@ -28,3 +28,17 @@ impl Default for ClientOptions {
         }
     }
 }
+
+impl ClientOptions {
+    /// Timing for a bunker on this computer (the sandbox in tests and the demo): replies take
+    /// milliseconds, so calls give up after 5 s, connecting after 2 s, and the NIP-44 probe of a
+    /// stock bunker (which never answers it) after 300 ms.
+    pub fn loopback() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(2),
+            nip44_probe_timeout: Duration::from_millis(300),
+            ..Self::default()
+        }
+    }
+}

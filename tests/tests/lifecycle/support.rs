@@ -20,12 +20,7 @@ pub const PASSPHRASE: &str = "correct horse battery staple";
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
 pub fn options() -> ClientOptions {
-    ClientOptions {
-        timeout: Duration::from_secs(5),
-        connect_timeout: Duration::from_secs(2),
-        nip44_probe_timeout: Duration::from_millis(300),
-        ..ClientOptions::default()
-    }
+    ClientOptions::loopback()
 }
 
 pub struct Env {

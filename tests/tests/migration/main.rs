@@ -20,11 +20,7 @@ const KEY: &str = "operator";
 const ALICE_PRVKEY: &str = "0b5e1f3c2d4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 fn options() -> ClientOptions {
-    ClientOptions {
-        timeout: Duration::from_secs(5),
-        nip44_probe_timeout: Duration::from_millis(300),
-        ..ClientOptions::default()
-    }
+    ClientOptions::loopback()
 }
 
 /// LNbits' data folder as the assumed schema has it (see lnbits-source `schema`): alice owns

@@ -17,11 +17,7 @@ pub const KEY: &str = "operator";
 
 /// Bounded waits everywhere; short NIP-44 probe so connecting to a NIP-04 bunker is quick.
 pub fn options() -> ClientOptions {
-    ClientOptions {
-        timeout: Duration::from_secs(5),
-        nip44_probe_timeout: Duration::from_millis(300),
-        ..ClientOptions::default()
-    }
+    ClientOptions::loopback()
 }
 
 pub struct Env {
