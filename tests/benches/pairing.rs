@@ -9,6 +9,9 @@
 //! Run: `cargo bench -p acceptance --bench pairing` (needs `npm ci` in tests/interop).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "stats.rs"]
+mod stats;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -21,6 +24,7 @@ use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
 use nostr::{Keys, Kind, Timestamp};
 use sandbox::{EncryptionMode, Sandbox, SandboxConfig};
+use stats::{median_p95, pct};
 
 const PAIRINGS: usize = 30;
 const SIGNS: usize = 50;
@@ -159,21 +163,12 @@ async fn run() -> Result<()> {
     println!("  admin round trips, first pairing (policy lookup/creation): {first_trips}");
     println!("  admin round trips per pairing once the policy exists:      {min_t}..={max_t} over {PAIRINGS} pairings (goal 2)");
     println!(
-        "  pair -> QR ready (ms):          median {:>7.2}  p95 {:>7.2}  (n={PAIRINGS})",
-        pct(&to_qr, 50.0),
-        pct(&to_qr, 95.0)
+        "  pair -> QR ready (ms):          {}  (n={PAIRINGS})",
+        median_p95(&to_qr)
     );
     println!("  ATM sign_event round trip (ms): n={SIGNS} each");
-    println!(
-        "    bunker-client SignerClient:   median {:>7.2}  p95 {:>7.2}",
-        pct(&ours, 50.0),
-        pct(&ours, 95.0)
-    );
-    println!(
-        "    nostr-tools BunkerSigner:     median {:>7.2}  p95 {:>7.2}",
-        pct(&theirs, 50.0),
-        pct(&theirs, 95.0)
-    );
+    println!("    bunker-client SignerClient:   {}", median_p95(&ours));
+    println!("    nostr-tools BunkerSigner:     {}", median_p95(&theirs));
     println!(
         "    ratio ours/nostr-tools:       median {:>7.2}  p95 {:>7.2}",
         pct(&ours, 50.0) / pct(&theirs, 50.0),
@@ -181,15 +176,4 @@ async fn run() -> Result<()> {
     );
     println!("  bunker alive at the end: {bunker_alive}");
     Ok(())
-}
-
-/// Nearest-rank percentile.
-fn pct(samples: &[f64], p: f64) -> f64 {
-    if samples.is_empty() {
-        return f64::NAN;
-    }
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
 }

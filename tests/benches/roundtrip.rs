@@ -1,0 +1,104 @@
+//! Round-trip benchmark against the sandbox on loopback (issue #2): the admin RPC round trip
+//! (`ping`, and `get_key_users` as a typical read) and the NIP-46 `sign_event` round trip of an
+//! ATM, in the sandbox's `nip04_only` (stock nsecbunkerd 0.10.5) and `auto` modes. Prints
+//! figures; asserts nothing about time.
+//!
+//! Run: `cargo bench --workspace --locked --bench roundtrip`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "stats.rs"]
+mod stats;
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use bunker_client::ClientOptions;
+use fleet_core::connect::ConnectRequest;
+use fleet_core::pairing::{MachineChoice, PairRequest};
+use fleet_core::secrets::Secrets;
+use fleet_core::Fleet;
+use sandbox::{AtmSimulator, EncryptionMode, Sandbox, SandboxConfig};
+use stats::median_p95;
+
+const CALLS: usize = 100;
+
+fn main() -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            println!("round-trip benchmark (sandbox, loopback relay, n={CALLS} each, ms)");
+            for mode in [EncryptionMode::Nip04Only, EncryptionMode::Auto] {
+                measure(mode).await?;
+            }
+            Ok(())
+        })
+}
+
+async fn measure(mode: EncryptionMode) -> Result<()> {
+    let data = tempfile::tempdir()?;
+    let state = tempfile::tempdir()?;
+    let fleet = Fleet::open_with(data.path(), Secrets::memory(), ClientOptions::loopback())?;
+    let (console, _) = fleet.init_console().await?;
+    let mut cfg = SandboxConfig::new(state.path().join("bunker.sqlite3"));
+    cfg.admin_npubs = vec![console.public_key()];
+    cfg.encryption = mode;
+    let sandbox = Sandbox::start(cfg).await?;
+    let connect = ConnectRequest {
+        connection: sandbox.bunker.admin_connection_string(),
+        key_name: "operator".into(),
+        atm_relays: vec![sandbox.relay.url().to_string()],
+        timeout: Duration::from_secs(5),
+    };
+    fleet.connect(&connect, |_| {}).await?;
+
+    let (admin, _) = fleet.admin_session().await?;
+    admin.ping().await?;
+    let ping = timed(|| async { admin.ping().await.map(|_| ()) }).await?;
+    let users = timed(|| async { admin.get_key_users("operator").await.map(|_| ()) }).await?;
+    admin.shutdown().await;
+
+    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
+        name: "bench ATM".into(),
+        site: None,
+    });
+    req.poll_every = Duration::from_millis(20);
+    let pending = fleet.begin_pairing(&req, |_| {}).await?;
+    let url = pending.pairing_url().expose().clone();
+    let (paired, atm) = tokio::join!(
+        pending.wait(std::future::pending(), |_| {}),
+        AtmSimulator::redeem(&url, ClientOptions::loopback())
+    );
+    paired?;
+    let atm = atm?;
+    atm.sign_21000("warm-up").await?;
+    let sign = timed(|| async { atm.sign_21000("timed").await.map(|_| ()) }).await?;
+    let alive = !sandbox.bunker.is_dead();
+    sandbox.shutdown().await;
+
+    let name = match mode {
+        EncryptionMode::Nip04Only => "nip04_only",
+        EncryptionMode::Auto => "auto",
+    };
+    println!("  {name:<10} admin ping:          {}", median_p95(&ping));
+    println!("  {name:<10} admin get_key_users: {}", median_p95(&users));
+    println!("  {name:<10} ATM sign_event:      {}", median_p95(&sign));
+    println!("  {name:<10} bunker alive at the end: {alive}");
+    Ok(())
+}
+
+/// Runs `call` [`CALLS`] times; the milliseconds of each.
+async fn timed<F, Fut, E>(mut call: F) -> Result<Vec<f64>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<(), E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut samples = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let started = Instant::now();
+        call().await?;
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(samples)
+}
