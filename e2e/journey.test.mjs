@@ -126,6 +126,10 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await until("the published policy shows 2.5 %", async () =>
       (await s.text('[data-testid="fee-published-percent"]')) === "2.5 %");
     await s.screenshot(artifacts, "11b-fee-signed");
+    await s.click('[data-testid="roster-publish"]');
+    await s.waitFor('[data-testid="roster-result"][data-outcome="published"]', 60_000);
+    await until("the roster shows as published, without the revoked machine", async () =>
+      /Published .*: 0 machines/.test(await s.text('[data-testid="roster-last"]')));
 
     // Migration: the checklist, run now; without an LNbits database its check is unknown, never a pass.
     await s.click('[data-testid="nav-migration"]');

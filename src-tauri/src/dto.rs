@@ -8,14 +8,13 @@ mod activity;
 mod fee;
 mod migration;
 mod outbox;
+mod publish;
 
 pub use activity::ActivityEntry;
-pub use fee::{
-    DiffView, FeeInfo, FeeInput, FeeResult, FeeValues, FieldChangeView, PublishedFeeView,
-    QueuedFeeView,
-};
+pub use fee::{FeeInfo, FeeInput, FeeValues, PublishedFeeView, QueuedFeeView};
 pub use migration::{CheckState, CheckView, ChecklistView, ImportView, SkippedView};
 pub use outbox::{OutboxRow, OutboxStep, SyncView, UnknownClientView};
+pub use publish::{DiffView, FieldChangeView, PublishResult, RosterView};
 
 use fleet_core::audit::AuditRecord;
 use fleet_core::connect::{Capabilities, ProbeStep};

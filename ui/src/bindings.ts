@@ -51,7 +51,14 @@ export const commands = {
 	 *  Has the bunker sign the new policy, verifies and publishes it; steps go to `on_step`.
 	 *  Offline the change waits in the outbox and nothing is recorded as done.
 	 */
-	feeSet: (input: FeeInput, onStep: Channel<OutboxStep>) => typedError<FeeResult_Serialize, Failure>(__TAURI_INVOKE("fee_set", { input, onStep })),
+	feeSet: (input: FeeInput, onStep: Channel<OutboxStep>) => typedError<PublishResult_Serialize, Failure>(__TAURI_INVOKE("fee_set", { input, onStep })),
+	/**  The last published roster, if any. Offline. */
+	rosterLast: () => typedError<RosterView | null, Failure>(__TAURI_INVOKE("roster_last")),
+	/**
+	 *  Has the bunker sign the current roster, verifies and publishes it (nothing is sent when it
+	 *  equals the published one); offline it waits in the outbox. Steps go to `on_step`.
+	 */
+	rosterPublish: (onStep: Channel<OutboxStep>) => typedError<PublishResult_Serialize, Failure>(__TAURI_INVOKE("roster_publish", { onStep })),
 	/**  The last checklist run, cached, for offline display; `None` before the first run. */
 	migrationLast: () => typedError<ChecklistView_Serialize | null, Failure>(__TAURI_INVOKE("migration_last")),
 	/**
@@ -369,63 +376,6 @@ export type FeeInput = {
 	/**  Fixed fee per transaction in sats, a whole number. */
 	fixed_fee_sats: string,
 };
-
-/**  How "Sign with bunker" ended. */
-export type FeeResult = FeeResult_Serialize | FeeResult_Deserialize;
-
-/**  How "Sign with bunker" ended. */
-export type FeeResult_Deserialize = 
-/**  Same as the published (or already queued) version: nothing was sent. */
-{ outcome: "unchanged"; 
-/**  The (empty) diff. */
-diff: DiffView_Deserialize } | 
-/**  Bunker-signed, verified (signer = operator key), published and recorded. */
-{ outcome: "published"; 
-/**  What changed. */
-diff: DiffView_Deserialize; 
-/**  The policy as now published. */
-published?: PublishedFeeView | null; 
-/**  The operator key that signed it. */
-signer_npub?: string | null } | 
-/**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
-{ outcome: "pending"; 
-/**  What will change. */
-diff: DiffView_Deserialize; 
-/**  Why it waits. */
-reason?: string | null } | 
-/**  Refused or not verifiable: nothing is recorded as done. */
-{ outcome: "failed"; 
-/**  What would have changed. */
-diff: DiffView_Deserialize; 
-/**  Why. */
-reason: string };
-
-/**  How "Sign with bunker" ended. */
-export type FeeResult_Serialize = 
-/**  Same as the published (or already queued) version: nothing was sent. */
-{ outcome: "unchanged"; 
-/**  The (empty) diff. */
-diff: DiffView_Serialize } | 
-/**  Bunker-signed, verified (signer = operator key), published and recorded. */
-{ outcome: "published"; 
-/**  What changed. */
-diff: DiffView_Serialize; 
-/**  The policy as now published. */
-published: PublishedFeeView | null; 
-/**  The operator key that signed it. */
-signer_npub: string | null } | 
-/**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
-{ outcome: "pending"; 
-/**  What will change. */
-diff: DiffView_Serialize; 
-/**  Why it waits. */
-reason: string | null } | 
-/**  Refused or not verifiable: nothing is recorded as done. */
-{ outcome: "failed"; 
-/**  What would have changed. */
-diff: DiffView_Serialize; 
-/**  Why. */
-reason: string };
 
 /**  A fee policy. */
 export type FeeValues = {
@@ -802,6 +752,63 @@ count: number } |
 /**  A step this version does not describe yet. */
 { step: "other" };
 
+/**  How "Sign with bunker" ended. */
+export type PublishResult = PublishResult_Serialize | PublishResult_Deserialize;
+
+/**  How "Sign with bunker" ended. */
+export type PublishResult_Deserialize = 
+/**  Same as the published (or already queued) version: nothing was sent. */
+{ outcome: "unchanged"; 
+/**  The (empty) diff. */
+diff: DiffView_Deserialize } | 
+/**  Bunker-signed, verified (signer = operator key), published and recorded. */
+{ outcome: "published"; 
+/**  What changed. */
+diff: DiffView_Deserialize; 
+/**  The published event's id (hex). */
+event_id?: string | null; 
+/**  The operator key that signed it. */
+signer_npub?: string | null } | 
+/**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
+{ outcome: "pending"; 
+/**  What will change. */
+diff: DiffView_Deserialize; 
+/**  Why it waits. */
+reason?: string | null } | 
+/**  Refused or not verifiable: nothing is recorded as done. */
+{ outcome: "failed"; 
+/**  What would have changed. */
+diff: DiffView_Deserialize; 
+/**  Why. */
+reason: string };
+
+/**  How "Sign with bunker" ended. */
+export type PublishResult_Serialize = 
+/**  Same as the published (or already queued) version: nothing was sent. */
+{ outcome: "unchanged"; 
+/**  The (empty) diff. */
+diff: DiffView_Serialize } | 
+/**  Bunker-signed, verified (signer = operator key), published and recorded. */
+{ outcome: "published"; 
+/**  What changed. */
+diff: DiffView_Serialize; 
+/**  The published event's id (hex). */
+event_id: string | null; 
+/**  The operator key that signed it. */
+signer_npub: string | null } | 
+/**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
+{ outcome: "pending"; 
+/**  What will change. */
+diff: DiffView_Serialize; 
+/**  Why it waits. */
+reason: string | null } | 
+/**  Refused or not verifiable: nothing is recorded as done. */
+{ outcome: "failed"; 
+/**  What would have changed. */
+diff: DiffView_Serialize; 
+/**  Why. */
+reason: string };
+
 /**  The last verified, published policy. */
 export type PublishedFeeView = {
 	/**  The policy. */
@@ -894,6 +901,16 @@ reason: string | null } |
 machine: string; 
 /**  Why. */
 reason: string };
+
+/**  The last published fleet roster. */
+export type RosterView = {
+	/**  The event id (hex). */
+	event_id: string,
+	/**  When a relay accepted it (unix seconds). */
+	published_at: number,
+	/**  How many machines it lists. */
+	machines: number,
+};
 
 /**  The embedded sandbox bunker: what to connect to. */
 export type SandboxInfo = {

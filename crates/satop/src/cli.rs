@@ -15,7 +15,12 @@ pub struct Cli {
 
     /// Where the console key is kept: `keyring` (the OS keyring) or `file:PATH` (a NIP-49
     /// ncryptsec file; passphrase from SATOP_PASSPHRASE or asked for).
-    #[arg(long, global = true, env = "SATOP_SECRET_STORE", default_value = "keyring")]
+    #[arg(
+        long,
+        global = true,
+        env = "SATOP_SECRET_STORE",
+        default_value = "keyring"
+    )]
     pub secret_store: String,
 
     #[command(subcommand)]
@@ -64,6 +69,13 @@ pub enum Command {
     /// Show or change the super-fee policy (a bunker-signed kind-30078 event).
     #[command(subcommand)]
     Fee(FeeCommand),
+    /// Publish the fleet roster (paired machines' names, sites, ATM keys) as a bunker-signed
+    /// kind-30078 event.
+    #[command(subcommand)]
+    Roster(RosterCommand),
+    /// Publish an app-config document (NIP-78, `satmachine:config:<name>`) signed by the bunker.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// List machines whose access term ends within 7 days; turn automatic revoke on or off.
     Term(TermArgs),
 }
@@ -252,6 +264,31 @@ pub enum FeeCommand {
         /// Fixed fee per transaction, in sats.
         #[arg(long, default_value_t = 0)]
         fixed_sats: u64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Sign and publish the roster; recorded only once verified and published (offline it
+    /// waits in the outbox). Nothing is sent when it equals the published roster.
+    Publish {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Sign and publish the document NAME with a JSON value.
+    Set {
+        /// The document's name (the `d` tag is `satmachine:config:NAME`).
+        name: String,
+        /// Its content, as JSON, e.g. '{"max_withdraw_sats":500000}'.
+        value: String,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,

@@ -1,12 +1,12 @@
 //! The Fee policy screen: show the published policy, preview a change as a diff, and have the
 //! bunker sign it (issue #4 item 7): only a bunker-signed, verified, published event counts.
 
-use fleet_core::operator_events::FeePolicy;
-use fleet_core::outbox::Delivery;
+use fleet_core::operator_events::{FeePolicy, FEE_D_TAG};
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::dto::{DiffView, FeeInfo, FeeInput, FeeResult, OutboxStep};
+use crate::commands::roster::operator_npub;
+use crate::dto::{DiffView, FeeInfo, FeeInput, OutboxStep, PublishResult};
 use crate::{App, Failure};
 
 /// More sats than will ever exist: a fixed fee above it is a typing mistake.
@@ -36,26 +36,17 @@ pub async fn fee_set(
     app: State<'_, App>,
     input: FeeInput,
     on_step: Channel<OutboxStep>,
-) -> Result<FeeResult, Failure> {
+) -> Result<PublishResult, Failure> {
     let change = app.fleet().set_fee(policy(&input)?, |e| {
         let _ = on_step.send(OutboxStep::from(e));
     });
     let change = change.await?;
-    let diff = DiffView::from(change.diff);
-    Ok(match change.delivery {
-        None => FeeResult::Unchanged { diff },
-        Some(Delivery::Done) => FeeResult::Published {
-            diff,
-            published: FeeInfo::new(app.fleet().fee().await?, None).published,
-            signer_npub: operator_npub(&app).await?,
-        },
-        Some(Delivery::Pending { reason }) => FeeResult::Pending { diff, reason },
-        Some(Delivery::Failed { reason }) => FeeResult::Failed { diff, reason },
-    })
-}
-
-async fn operator_npub(app: &App) -> Result<Option<String>, fleet_core::Error> {
-    Ok(app.fleet().status().await?.bunker.and_then(|b| b.key_npub))
+    let published = app.fleet().last_published(FEE_D_TAG).await?;
+    Ok(PublishResult::new(
+        change,
+        published,
+        operator_npub(&app).await?,
+    ))
 }
 
 /// Reads the form: the percent rule is fleet-core's, the sats rule is here.

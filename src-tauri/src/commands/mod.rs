@@ -10,6 +10,7 @@ pub mod machine;
 pub mod migration;
 pub mod outbox;
 pub mod pairing;
+pub mod roster;
 pub mod sandbox;
 pub mod settings;
 pub mod status;

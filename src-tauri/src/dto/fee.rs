@@ -1,6 +1,6 @@
 //! The Fee policy screen: the published policy, a diff preview, and the bunker round trip.
 
-use fleet_core::operator_events::{EventDiff, FeePolicy, FeeView, FieldChange};
+use fleet_core::operator_events::{FeePolicy, FeeView};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -92,87 +92,4 @@ impl FeeInfo {
             operator_npub,
         }
     }
-}
-
-/// One changed field.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct FieldChangeView {
-    /// Field name (`super_fee_bps`).
-    pub field: String,
-    /// Before (JSON text), absent when new.
-    pub before: Option<String>,
-    /// After (JSON text), absent when removed.
-    pub after: Option<String>,
-}
-
-/// The new version against the last published one.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct DiffView {
-    /// The `d` tag.
-    pub d_tag: String,
-    /// The last published content.
-    pub previous: Option<String>,
-    /// The content that will be signed.
-    pub next: String,
-    /// Changed fields; empty when nothing changes.
-    pub changes: Vec<FieldChangeView>,
-}
-
-impl From<EventDiff> for DiffView {
-    fn from(d: EventDiff) -> Self {
-        Self {
-            d_tag: d.d_tag,
-            previous: d.previous,
-            next: d.next,
-            changes: d
-                .changes
-                .into_iter()
-                .map(
-                    |FieldChange {
-                         field,
-                         before,
-                         after,
-                     }| FieldChangeView {
-                        field,
-                        before,
-                        after,
-                    },
-                )
-                .collect(),
-        }
-    }
-}
-
-/// How "Sign with bunker" ended.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum FeeResult {
-    /// Same as the published (or already queued) version: nothing was sent.
-    Unchanged {
-        /// The (empty) diff.
-        diff: DiffView,
-    },
-    /// Bunker-signed, verified (signer = operator key), published and recorded.
-    Published {
-        /// What changed.
-        diff: DiffView,
-        /// The policy as now published.
-        published: Option<PublishedFeeView>,
-        /// The operator key that signed it.
-        signer_npub: Option<String>,
-    },
-    /// Not reachable: nothing is recorded as done; the change waits in the outbox.
-    Pending {
-        /// What will change.
-        diff: DiffView,
-        /// Why it waits.
-        reason: Option<String>,
-    },
-    /// Refused or not verifiable: nothing is recorded as done.
-    Failed {
-        /// What would have changed.
-        diff: DiffView,
-        /// Why.
-        reason: String,
-    },
 }

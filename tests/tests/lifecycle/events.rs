@@ -3,9 +3,12 @@
 
 use std::time::Duration;
 
-use fleet_core::operator_events::{FeePolicy, FEE_D_TAG, OPERATOR_EVENT_KIND};
+use fleet_core::operator_events::{
+    FeePolicy, CONFIG_D_PREFIX, FEE_D_TAG, OPERATOR_EVENT_KIND, ROSTER_D_TAG,
+};
 use fleet_core::outbox::{Delivery, Due};
-use nostr::{EventId, Filter, Kind, TagKind};
+use nostr::{Event, EventId, Filter, Kind, TagKind};
+use serde_json::{json, Value};
 
 use crate::support::{eventually, Env};
 
@@ -34,19 +37,7 @@ async fn a_fee_change_is_a_bunker_signed_verified_published_kind_30078_event() {
     assert_eq!(published.policy, policy);
 
     // Read it back from the relay as an ATM would.
-    let client = nostr_sdk::Client::default();
-    client
-        .add_relay(env.relay.as_ref().unwrap().url())
-        .await
-        .unwrap();
-    client.connect().await;
-    let id = EventId::from_hex(&published.event_id).unwrap();
-    let events = client
-        .fetch_events(Filter::new().id(id), Duration::from_secs(5))
-        .await
-        .unwrap();
-    let event = events.into_iter().next().expect("the relay has the event");
-    client.shutdown().await;
+    let event = fetch(&env, &published.event_id).await;
     event.verify().expect("valid id and signature");
     assert_eq!(
         event.pubkey,
@@ -111,4 +102,80 @@ async fn with_the_bunker_unreachable_no_fee_change_is_recorded_as_done() {
     )
     .await;
     assert_eq!(published.policy, policy);
+}
+
+#[tokio::test]
+async fn the_roster_lists_the_paired_machines_and_app_config_gets_its_own_d_tag() {
+    let env = Env::start().await;
+    let atm = env.pair("Lobby ATM").await;
+    env.fleet.add_machine("Spare", None).await.unwrap();
+
+    let change = env.fleet.publish_roster(|_| {}).await.unwrap();
+    assert_eq!(change.delivery, Some(Delivery::Done), "{change:?}");
+    let doc = env
+        .fleet
+        .last_published(ROSTER_D_TAG)
+        .await
+        .unwrap()
+        .expect("the roster is recorded once published");
+    let content: Value = serde_json::from_str(&doc.content).unwrap();
+    let machines = content["machines"].as_array().unwrap();
+    assert_eq!(
+        machines.len(),
+        1,
+        "an unpaired machine is not on the roster"
+    );
+    assert_eq!(machines[0]["name"], "Lobby ATM");
+    assert_eq!(machines[0]["atm_pubkey"], atm.keys.public_key().to_hex());
+    let event = fetch(&env, &doc.event_id).await;
+    event.verify().expect("valid id and signature");
+    assert_eq!(event.pubkey, env.operator(), "signed through the bunker");
+    assert_eq!(
+        event.tags.find(TagKind::d()).and_then(|t| t.content()),
+        Some(ROSTER_D_TAG)
+    );
+    let again = env.fleet.publish_roster(|_| {}).await.unwrap();
+    assert_eq!(
+        again.delivery, None,
+        "an unchanged roster is not signed again"
+    );
+
+    let value = json!({"max_withdraw_sats": 500_000});
+    let change = env
+        .fleet
+        .set_app_config("limits", &value, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(change.delivery, Some(Delivery::Done), "{change:?}");
+    let d_tag = format!("{CONFIG_D_PREFIX}limits");
+    let doc = env.fleet.last_published(&d_tag).await.unwrap().unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&doc.content).unwrap(), value);
+    let event = fetch(&env, &doc.event_id).await;
+    assert_eq!(event.pubkey, env.operator());
+    assert_eq!(
+        event.tags.find(TagKind::d()).and_then(|t| t.content()),
+        Some(d_tag.as_str())
+    );
+    let nameless = env.fleet.set_app_config("  ", &value, |_| {}).await;
+    assert!(
+        matches!(nameless, Err(fleet_core::Error::InvalidInput(_))),
+        "{nameless:?}"
+    );
+}
+
+/// Reads a published event back from the relay, as an ATM would.
+async fn fetch(env: &Env, event_id: &str) -> Event {
+    let client = nostr_sdk::Client::default();
+    client
+        .add_relay(env.relay.as_ref().unwrap().url())
+        .await
+        .unwrap();
+    client.connect().await;
+    let id = EventId::from_hex(event_id).unwrap();
+    let events = client
+        .fetch_events(Filter::new().id(id), Duration::from_secs(5))
+        .await
+        .unwrap();
+    client.shutdown().await;
+    events.into_iter().next().expect("the relay has the event")
 }

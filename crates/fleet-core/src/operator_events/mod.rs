@@ -157,6 +157,21 @@ pub struct OperatorChange {
     pub delivery: Option<Delivery>,
 }
 
+/// The last verified, published version of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublishedDoc {
+    /// The `d` tag.
+    pub d_tag: String,
+    /// Event id (hex).
+    pub event_id: String,
+    /// The content as signed.
+    pub content: String,
+    /// When a relay accepted it (unix seconds).
+    pub published_at: i64,
+    /// Relays that accepted it.
+    pub relays: Vec<String>,
+}
+
 /// The fee policy as known locally.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FeeView {
@@ -205,6 +220,22 @@ impl Fleet {
             .await?
             .map(|p| p.content);
         Ok(diff(&doc.d_tag, previous, &doc.content))
+    }
+
+    /// The last verified, published version of `d_tag`, if any. Offline.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub async fn last_published(&self, d_tag: &str) -> Result<Option<PublishedDoc>> {
+        let d = d_tag.to_owned();
+        let found = self.db().interact(move |c| published::get(c, &d)).await?;
+        Ok(found.map(|p| PublishedDoc {
+            d_tag: p.d_tag,
+            event_id: p.event_id,
+            content: p.content,
+            published_at: p.published_at,
+            relays: p.relays,
+        }))
     }
 
     /// Queues `doc` for signing and publication (unless it equals the last published or queued

@@ -140,4 +140,3 @@ pub(crate) fn operator_key(profile: &BunkerProfile) -> Result<PublicKey> {
         .and_then(|hex| PublicKey::from_hex(hex).ok())
         .ok_or(Error::NotConnected)
 }
-

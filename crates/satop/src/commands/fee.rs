@@ -1,12 +1,11 @@
 //! `satop fee show|set`.
 
 use fleet_core::operator_events::FeePolicy;
-use fleet_core::outbox::Delivery;
 use fleet_core::Fleet;
 
 use crate::cli::FeeCommand;
 use crate::commands::{print_json, sync};
-use crate::exit::{Failure, BUNKER};
+use crate::exit::Failure;
 
 pub async fn run(fleet: &Fleet, cmd: FeeCommand) -> Result<(), Failure> {
     match cmd {
@@ -52,31 +51,7 @@ pub async fn run(fleet: &Fleet, cmd: FeeCommand) -> Result<(), Failure> {
                 fixed_fee_sats: fixed_sats,
             };
             let change = fleet.set_fee(policy, |e| sync::event(json, e)).await?;
-            if json {
-                return print_json(&change);
-            }
-            for c in &change.diff.changes {
-                println!(
-                    "{}: {} → {}",
-                    c.field,
-                    c.before.as_deref().unwrap_or("(none)"),
-                    c.after.as_deref().unwrap_or("(none)")
-                );
-            }
-            match change.delivery {
-                None => println!("no change: this is the published policy"),
-                Some(Delivery::Done) => {
-                    println!("fee policy signed by the bunker, verified and published")
-                }
-                Some(Delivery::Pending { reason }) => println!(
-                    "fee change queued, NOT yet published: {}; it runs at the next `satop sync`",
-                    reason.as_deref().unwrap_or("waiting")
-                ),
-                Some(Delivery::Failed { reason }) => {
-                    return Err(Failure::new(BUNKER, format!("fee change failed: {reason}")))
-                }
-            }
-            Ok(())
+            super::publish::report(&change, json, "fee policy")
         }
     }
 }

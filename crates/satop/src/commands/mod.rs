@@ -8,6 +8,7 @@ mod machine;
 mod migration;
 mod outbox;
 mod pair;
+mod publish;
 mod repair;
 mod revoke;
 mod sandbox;
@@ -39,6 +40,8 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Command::Outbox(cmd) => outbox::run(&fleet, cmd).await,
                 Command::Audit(args) => audit::run(&fleet, args).await,
                 Command::Fee(cmd) => fee::run(&fleet, cmd).await,
+                Command::Roster(cmd) => publish::roster(&fleet, cmd).await,
+                Command::Config(cmd) => publish::config(&fleet, cmd).await,
                 Command::Term(args) => term::run(&fleet, args).await,
                 Command::Sandbox(_) => Ok(()),
             }
