@@ -2,7 +2,7 @@
 //! policy and generic app config, as NIP-78 kind-30078 events with their own `d` tags.
 //!
 //! The app builds the content, shows it as a diff against the last published version, and
-//! queues it. The outbox row has the console's NIP-46 session ([`session`]) sign it through
+//! queues it. The outbox row has the console's NIP-46 session (`session`) sign it through
 //! the bunker, [`verify`]s the result, publishes it to the ATM relays, and only then records it
 //! as the published version. Offline, the change waits in the outbox and nothing is recorded.
 //!
