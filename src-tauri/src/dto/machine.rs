@@ -1,0 +1,148 @@
+//! The fleet list and one machine: its state, its history, its revoke.
+
+use fleet_core::audit::AuditRecord;
+use fleet_core::machines::MachineSummary;
+use fleet_core::revoke::{RevokeOutcome, RevokeStep};
+use fleet_core::term;
+use serde::Serialize;
+use specta::Type;
+
+/// A machine in the fleet list.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct MachineView {
+    /// Row id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Site.
+    pub site: Option<String>,
+    /// Effective state, the clock applied: `unpaired`, `pairing`, `active`, `expiring`,
+    /// `revoke_pending`, …
+    pub state: String,
+    /// The state as the operator reads it (`revoke pending`).
+    pub label: String,
+    /// Whole days left in the access term (negative once over), while it counts.
+    pub days_left: Option<i64>,
+    /// The ATM client key's fingerprint, once paired.
+    pub fingerprint: Option<String>,
+    /// When it was paired (unix seconds).
+    pub paired_at: Option<i64>,
+    /// End of the access term (unix seconds).
+    pub access_expires_at: Option<i64>,
+    /// Last change (unix seconds).
+    pub updated_at: i64,
+}
+
+impl MachineView {
+    /// From fleet-core's summary, its view with the clock applied, and the row's last change.
+    pub fn new(s: MachineSummary, view: &term::MachineView, updated_at: i64) -> Self {
+        Self {
+            id: s.id,
+            name: s.name,
+            site: s.site,
+            state: view.state.as_str().to_string(),
+            label: view.label.to_string(),
+            days_left: view.days_left,
+            fingerprint: s.fingerprint,
+            paired_at: s.paired_at,
+            access_expires_at: s.access_expires_at,
+            updated_at,
+        }
+    }
+}
+
+/// The fleet list, read offline.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FleetView {
+    /// Every machine, by name.
+    pub machines: Vec<MachineView>,
+    /// When the bunker was last heard from (unix seconds): the list is "as of" then.
+    pub as_of: Option<i64>,
+}
+
+/// One line of a machine's history (the audit log).
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct HistoryEntry {
+    /// Increasing id.
+    pub id: i64,
+    /// When (unix seconds).
+    pub at: i64,
+    /// What was done (`pair`, `revoke`, `burn`, …).
+    pub action: String,
+    /// How it went (`ok`, `queued`, `failed`, …).
+    pub outcome: String,
+    /// Detail; never a secret.
+    pub detail: Option<String>,
+}
+
+impl From<AuditRecord> for HistoryEntry {
+    fn from(r: AuditRecord) -> Self {
+        Self {
+            id: r.id,
+            at: r.at,
+            action: r.action,
+            outcome: r.outcome,
+            detail: r.detail,
+        }
+    }
+}
+
+/// Progress of a revoke.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum RevokeEvent {
+    /// The machine is `revoke pending` and the revoke is queued on this computer.
+    Queued,
+    /// Talking to the bunker.
+    Running,
+    /// A step this version does not describe.
+    Other,
+}
+
+impl From<&RevokeStep> for RevokeEvent {
+    fn from(step: &RevokeStep) -> Self {
+        match step {
+            RevokeStep::Queued { .. } => Self::Queued,
+            RevokeStep::Running => Self::Running,
+            // RevokeStep is #[non_exhaustive].
+            _ => Self::Other,
+        }
+    }
+}
+
+/// How a revoke ended.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RevokeView {
+    /// The bunker refuses the ATM now; the machine is `revoked`.
+    Revoked {
+        /// Machine name.
+        machine: String,
+        /// What was revoked and burned.
+        detail: String,
+    },
+    /// The bunker was not reachable: `revoke pending`, it runs at the next sync.
+    Pending {
+        /// Machine name.
+        machine: String,
+        /// Why it waits.
+        reason: Option<String>,
+    },
+    /// The bunker refused the revoke.
+    Failed {
+        /// Machine name.
+        machine: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl From<RevokeOutcome> for RevokeView {
+    fn from(o: RevokeOutcome) -> Self {
+        match o {
+            RevokeOutcome::Revoked { machine, detail } => Self::Revoked { machine, detail },
+            RevokeOutcome::Pending { machine, reason } => Self::Pending { machine, reason },
+            RevokeOutcome::Failed { machine, reason } => Self::Failed { machine, reason },
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! What is stored, read offline: the console identity, the bunker profile, the embedded sandbox.
+
+use serde::Serialize;
+use specta::Type;
+
+/// The console identity, to add to the bunker's `admin.npubs`.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ConsoleInfo {
+    /// The console npub.
+    pub npub: String,
+    /// The npub as a QR (SVG).
+    pub qr_svg: String,
+    /// The line to paste into nsecbunker.json.
+    pub admin_npubs_line: String,
+    /// True when the key was created just now.
+    pub created: bool,
+}
+
+/// The embedded sandbox bunker: what to connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct SandboxInfo {
+    /// Admin connection string.
+    pub connection: String,
+    /// Its operator key name.
+    pub key_name: String,
+    /// Its relay (the ATM relay too).
+    pub atm_relay: String,
+}
+
+/// The stored bunker profile, public parts.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct BunkerView {
+    /// Admin relays.
+    pub admin_relays: Vec<String>,
+    /// Operator key name.
+    pub key_name: String,
+    /// ATM relays.
+    pub atm_relays: Vec<String>,
+    /// `nip04` or `nip44`.
+    pub encryption: String,
+    /// When the bunker was last probed (unix seconds).
+    pub probed_at: Option<i64>,
+}
+
+/// What the app has stored, read offline.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct StatusView {
+    /// The console npub, once created.
+    pub console_npub: Option<String>,
+    /// Where the console key lives.
+    pub secret_store: String,
+    /// The local cache file.
+    pub database: String,
+    /// The configured bunker.
+    pub bunker: Option<BunkerView>,
+    /// The embedded sandbox, when it runs.
+    pub sandbox: Option<SandboxInfo>,
+    /// Demo mode (`SATOP_DEMO=1`, set by `scripts/run.sh`): with no bunker configured, the UI
+    /// starts on the sandbox.
+    pub demo: bool,
+}
+
+impl From<fleet_core::status::Status> for StatusView {
+    fn from(s: fleet_core::status::Status) -> Self {
+        Self {
+            console_npub: s.console_npub,
+            secret_store: s.secret_store,
+            database: s.database,
+            bunker: s.bunker.map(|b| BunkerView {
+                admin_relays: b.admin_relays,
+                key_name: b.key_name,
+                atm_relays: b.atm_relays,
+                encryption: b.encryption,
+                probed_at: b.probed_at,
+            }),
+            sandbox: None,
+            demo: false,
+        }
+    }
+}
