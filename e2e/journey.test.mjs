@@ -131,6 +131,22 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await until("the roster shows as published, without the revoked machine", async () =>
       /Published .*: 0 machines/.test(await s.text('[data-testid="roster-last"]')));
 
+    // App config: bad JSON is refused with what to write; a good document is signed and published.
+    await s.type('[data-testid="config-name"]', "limits");
+    await s.type('[data-testid="config-value"]', "{max: 5}");
+    await s.click('[data-testid="config-preview"]');
+    assert.match(await s.text('[data-testid="config-error"]'), /not JSON .*write e\.g\./);
+    await s.type('[data-testid="config-value"]', '{"max_withdraw_sats":500000}');
+    await s.click('[data-testid="config-preview"]');
+    await s.waitFor('[data-testid="config-diff-row"][data-field="max_withdraw_sats"]');
+    await s.click('[data-testid="config-sign"]');
+    await s.waitFor('[data-testid="config-result"][data-outcome="published"]', 60_000);
+    await s.cmd("POST", "/execute/sync", {
+      script: "document.querySelector('[data-testid=\"config-result\"]').scrollIntoView()",
+      args: [],
+    });
+    await s.screenshot(artifacts, "11c-config-signed");
+
     // Migration: the checklist, run now; without an LNbits database its check is unknown, never a pass.
     await s.click('[data-testid="nav-migration"]');
     await s.waitFor('[data-testid="migration-never"]');

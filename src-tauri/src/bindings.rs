@@ -8,8 +8,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder};
 
 use crate::commands::{
-    activity, connect, console, fee, fleet, machine, migration, outbox, pairing, roster, sandbox,
-    settings, status,
+    activity, config, connect, console, fee, fleet, machine, migration, outbox, pairing, roster,
+    sandbox, settings, status,
 };
 
 /// The builder with every command.
@@ -35,6 +35,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             fee::fee_set,
             roster::roster_last,
             roster::roster_publish,
+            config::config_preview,
+            config::config_set,
             migration::migration_last,
             migration::migration_run,
             migration::migration_import,

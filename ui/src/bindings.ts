@@ -59,6 +59,10 @@ export const commands = {
 	 *  equals the published one); offline it waits in the outbox. Steps go to `on_step`.
 	 */
 	rosterPublish: (onStep: Channel<OutboxStep>) => typedError<PublishResult_Serialize, Failure>(__TAURI_INVOKE("roster_publish", { onStep })),
+	/**  What publishing `value` (JSON text) under `name` would change. Offline. */
+	configPreview: (name: string, value: string) => typedError<DiffView_Serialize, Failure>(__TAURI_INVOKE("config_preview", { name, value })),
+	/**  Has the bunker sign the document, verifies and publishes it; offline it waits in the outbox. */
+	configSet: (name: string, value: string, onStep: Channel<OutboxStep>) => typedError<PublishResult_Serialize, Failure>(__TAURI_INVOKE("config_set", { name, value, onStep })),
 	/**  The last checklist run, cached, for offline display; `None` before the first run. */
 	migrationLast: () => typedError<ChecklistView_Serialize | null, Failure>(__TAURI_INVOKE("migration_last")),
 	/**

@@ -109,6 +109,8 @@ export const ipc = {
   feeShow: () => unwrap(commands.feeShow()),
   feePreview: (input: FeeInput) => unwrap(commands.feePreview(input)),
   feeSet: (input: FeeInput, onStep: (e: OutboxStep) => void) => unwrap(commands.feeSet(input, channel(onStep))),
+  configPreview: (name: string, value: string) => unwrap(commands.configPreview(name, value)),
+  configSet: (name: string, value: string, onStep: (e: OutboxStep) => void) => unwrap(commands.configSet(name, value, channel(onStep))),
   rosterLast: () => unwrap(commands.rosterLast()),
   rosterPublish: (onStep: (e: OutboxStep) => void) => unwrap(commands.rosterPublish(channel(onStep))),
   migrationLast: () => unwrap(commands.migrationLast()),

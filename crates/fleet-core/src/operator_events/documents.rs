@@ -52,15 +52,37 @@ impl Fleet {
         value: &Value,
         on_event: impl Fn(&OutboxEvent),
     ) -> Result<OperatorChange> {
-        if name.trim().is_empty() {
-            return Err(Error::InvalidInput(
-                "an app-config document needs a name".into(),
-            ));
-        }
-        let doc = OperatorDoc {
-            d_tag: format!("{CONFIG_D_PREFIX}{}", name.trim()),
-            content: value.to_string(),
-        };
+        let doc = app_config_doc(name, value)?;
         self.publish_operator_event(doc, on_event).await
     }
+}
+
+/// The app-config document `name` holding `value` (what [`Fleet::set_app_config`] publishes;
+/// preview it with [`Fleet::operator_event_diff`]).
+///
+/// # Errors
+/// [`Error::InvalidInput`] for an empty name.
+pub fn app_config_doc(name: &str, value: &Value) -> Result<OperatorDoc> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::InvalidInput(
+            "an app-config document needs a name".into(),
+        ));
+    }
+    Ok(OperatorDoc {
+        d_tag: format!("{CONFIG_D_PREFIX}{name}"),
+        content: value.to_string(),
+    })
+}
+
+/// Reads an app-config value typed by a person.
+///
+/// # Errors
+/// [`Error::InvalidInput`] saying where the JSON breaks and what to write.
+pub fn parse_config_value(text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::InvalidInput(format!(
+            "the value is not JSON ({e}): write e.g. {{\"max_withdraw_sats\":500000}}"
+        ))
+    })
 }

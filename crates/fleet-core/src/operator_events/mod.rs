@@ -37,6 +37,7 @@ use crate::outbox::{unix_now, Action, Completion, Delivery, Due, OutboxEvent, Se
 use crate::{Error, Fleet, Result};
 
 pub use diff::{diff, EventDiff, FieldChange};
+pub use documents::{app_config_doc, parse_config_value};
 pub use fee::{FeePolicy, FeeView, PublishedFee, QueuedFee};
 pub use session::CONSOLE_POLICY_NAME;
 

@@ -1,13 +1,13 @@
 //! `satop roster publish` and `satop config set`: operator documents as bunker-signed
 //! kind-30078 events, and the report every such change prints (`satop fee set` too).
 
-use fleet_core::operator_events::OperatorChange;
+use fleet_core::operator_events::{parse_config_value, OperatorChange};
 use fleet_core::outbox::Delivery;
 use fleet_core::Fleet;
 
 use crate::cli::{ConfigCommand, RosterCommand};
 use crate::commands::{print_json, sync};
-use crate::exit::{Failure, BAD_INPUT, BUNKER};
+use crate::exit::{Failure, BUNKER};
 
 pub async fn roster(fleet: &Fleet, cmd: RosterCommand) -> Result<(), Failure> {
     match cmd {
@@ -21,12 +21,7 @@ pub async fn roster(fleet: &Fleet, cmd: RosterCommand) -> Result<(), Failure> {
 pub async fn config(fleet: &Fleet, cmd: ConfigCommand) -> Result<(), Failure> {
     match cmd {
         ConfigCommand::Set { name, value, json } => {
-            let value: serde_json::Value = serde_json::from_str(&value).map_err(|e| {
-                Failure::new(
-                    BAD_INPUT,
-                    format!("the value is not JSON ({e}): write e.g. '{{\"max_withdraw_sats\":500000}}'"),
-                )
-            })?;
+            let value = parse_config_value(&value)?;
             let change = fleet
                 .set_app_config(&name, &value, |e| sync::event(json, e))
                 .await?;
