@@ -154,6 +154,8 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await until("four checks are shown", async () => (await s.findAll('[data-testid="check-row"]')).length === 4, 90_000);
     await s.waitFor('[data-testid="check-row"][data-check="lnbits-accounts-migrated"][data-status="unknown"]');
     await s.waitFor('[data-testid="check-row"][data-check="operator-key-in-bunker"][data-status="pass"]');
+    // The app scanned its own cache after this whole journey: no nsec, no private key, no secret.
+    await s.waitFor('[data-testid="check-row"][data-check="console-holds-no-account-key"][data-status="pass"]');
     await s.screenshot(artifacts, "12-migration");
 
     await s.click('[data-testid="nav-settings"]');
