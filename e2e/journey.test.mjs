@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { artifacts, atmBinary, launch } from "./harness.mjs";
@@ -109,6 +109,12 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.type('[data-testid="activity-filter"]', "revoke");
     await until("the filter keeps only revoke entries", async () =>
       (await s.findAll('[data-testid="activity-row"][data-action="pair"]')).length === 0);
+    await s.click('[data-testid="activity-export"]');
+    await s.waitFor('[data-testid="activity-exported"]');
+    const exportedTo = (await s.text('[data-testid="activity-exported"]')).match(/written to (.+\.jsonl)$/)?.[1];
+    assert.ok(exportedTo, "the export says where it wrote");
+    const exportedLines = readFileSync(exportedTo, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    assert.ok(exportedLines.some((e) => e.action === "revoke" && e.machine === "Lobby ATM"), "the export holds the revoke");
     await s.screenshot(artifacts, "10-activity");
 
     // Fee policy: edit, see the diff, have the bunker sign it, see it verified and published.

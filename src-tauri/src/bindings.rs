@@ -30,6 +30,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             pairing::pair_reveal,
             pairing::pair_cancel,
             activity::activity,
+            activity::activity_export,
             fee::fee_show,
             fee::fee_preview,
             fee::fee_set,

@@ -14,7 +14,7 @@ mod pairing;
 mod publish;
 mod status;
 
-pub use activity::ActivityEntry;
+pub use activity::{ActivityEntry, ExportView};
 pub use connect::{CapabilitiesView, ConnectInput, KeyView, PolicyView, ProbeEvent};
 pub use fee::{FeeInfo, FeeInput, FeeValues, PublishedFeeView, QueuedFeeView};
 pub use machine::{FleetView, HistoryEntry, MachineView, RevokeEvent, RevokeView};

@@ -19,6 +19,14 @@ pub enum Error {
     /// The pairing is not on screen any more (finished, cancelled or never started).
     #[error("this pairing is over: start a new one")]
     NoSuchPairing,
+    /// A file the app writes (an export) could not be written.
+    #[error("cannot write {path}: {reason}; check the disk space and the folder's permissions")]
+    File {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        reason: String,
+    },
     /// The typed confirmation is not the machine's name (a guard against revoking the wrong one).
     #[error("type the machine's name exactly, \"{machine}\", to confirm")]
     ConfirmMismatch {
@@ -77,6 +85,7 @@ impl Error {
             Self::Setup(_) => FailureKind::NotInitialized,
             Self::NoSuchPairing => FailureKind::Cancelled,
             Self::ConfirmMismatch { .. } => FailureKind::InvalidInput,
+            Self::File { .. } => FailureKind::Storage,
         }
     }
 }

@@ -43,6 +43,11 @@ export const commands = {
 	pairCancel: (pairingId: number) => typedError<null, Failure>(__TAURI_INVOKE("pair_cancel", { pairingId })),
 	/**  The newest `limit` audit entries (capped at 5,000), newest first. Offline. */
 	activity: (limit: number) => typedError<ActivityEntry_Serialize[], Failure>(__TAURI_INVOKE("activity", { limit })),
+	/**
+	 *  Writes the whole audit log, oldest first, as JSON lines (as `satop audit --export`) to a new
+	 *  file under the data directory's `exports/`; returns where and how many lines.
+	 */
+	activityExport: () => typedError<ExportView, Failure>(__TAURI_INVOKE("activity_export")),
 	/**  The published policy and the changes waiting in the outbox. Offline. */
 	feeShow: () => typedError<FeeInfo_Serialize, Failure>(__TAURI_INVOKE("fee_show")),
 	/**  What "Sign with bunker" would change, against the last published version. Offline. */
@@ -308,6 +313,14 @@ export type DiffView_Serialize = {
 	next: string,
 	/**  Changed fields; empty when nothing changes. */
 	changes: FieldChangeView_Serialize[],
+};
+
+/**  Where the audit log was exported. */
+export type ExportView = {
+	/**  The file written. */
+	path: string,
+	/**  How many entries (lines) it holds. */
+	lines: number,
 };
 
 /**  An error as the UI receives it. */

@@ -10,6 +10,7 @@ use fleet_store::{profile, BunkerProfile, Encryption};
 use nostr::RelayUrl;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::unix_now;
 use crate::{Error, Fleet, Result};
 
 /// The most ATM relays that go into a pairing QR (DESIGN.md §3 "Pair" step 4).
@@ -104,7 +105,11 @@ impl Fleet {
     /// [`Error::InvalidInput`] for a bad connection string, key name or relay;
     /// [`Error::NoConsole`] before `init`; [`Error::Bunker`] with kinds `Unreachable`,
     /// `Timeout`, `NotAdmin`; [`Error::UnknownKey`] and [`Error::KeyLocked`] for the key.
-    pub async fn connect(&self, req: &ConnectRequest, on_step: impl Fn(&ProbeStep)) -> Result<Capabilities> {
+    pub async fn connect(
+        &self,
+        req: &ConnectRequest,
+        on_step: impl Fn(&ProbeStep),
+    ) -> Result<Capabilities> {
         let conn = AdminConnection::parse(req.connection.trim())?;
         let key_name = req.key_name.trim();
         if key_name.is_empty() {
@@ -117,12 +122,17 @@ impl Fleet {
             relays: conn.relays.iter().map(ToString::to_string).collect(),
         });
 
-        let options = ClientOptions { timeout: req.timeout, ..ClientOptions::default() };
+        let options = ClientOptions {
+            timeout: req.timeout,
+            ..ClientOptions::default()
+        };
         let admin = AdminClient::connect(console.keys().clone(), &conn, options).await?;
         let outcome = probe(&admin, key_name, &on_step).await;
         admin.shutdown().await;
         let (ping, encryption, keys, operator_pubkey, policies) = outcome.map_err(|e| match e {
-            Error::Bunker(b) if b.kind() == bunker_client::ErrorKind::NotAdmin => Error::NotAdmin { npub: console.npub() },
+            Error::Bunker(b) if b.kind() == bunker_client::ErrorKind::NotAdmin => Error::NotAdmin {
+                npub: console.npub(),
+            },
             other => other,
         })?;
 
@@ -137,21 +147,40 @@ impl Fleet {
             policies,
             atm_relays: atm_relays.clone(),
         };
-        let mut stored = BunkerProfile::new(caps.admin_pubkey.clone(), caps.admin_relays.clone(), key_name);
+        let mut stored = BunkerProfile::new(
+            caps.admin_pubkey.clone(),
+            caps.admin_relays.clone(),
+            key_name,
+        );
         stored.key_pubkey = Some(operator_pubkey);
         stored.atm_relays = atm_relays;
         stored.ping_reply = Some(caps.ping_reply.clone());
         stored.encryption = encryption;
-        stored.capabilities = Some(serde_json::to_value(&caps).map_err(|_| Error::InvalidInput("could not record the capabilities".into()))?);
+        stored.capabilities = Some(
+            serde_json::to_value(&caps)
+                .map_err(|_| Error::InvalidInput("could not record the capabilities".into()))?,
+        );
         stored.probed_at = Some(unix_now());
-        self.db().interact(move |c| profile::save(c, &stored)).await?;
+        self.db()
+            .interact(move |c| profile::save(c, &stored))
+            .await?;
         Ok(caps)
     }
 }
 
-type Probed = (String, Encryption, Vec<KeySummary>, String, Vec<PolicySummary>);
+type Probed = (
+    String,
+    Encryption,
+    Vec<KeySummary>,
+    String,
+    Vec<PolicySummary>,
+);
 
-async fn probe(admin: &AdminClient, key_name: &str, on_step: &impl Fn(&ProbeStep)) -> Result<Probed> {
+async fn probe(
+    admin: &AdminClient,
+    key_name: &str,
+    on_step: &impl Fn(&ProbeStep),
+) -> Result<Probed> {
     let ping = match admin.ping().await? {
         PingReply::Ok => "ok",
         PingReply::Pong => "pong",
@@ -178,13 +207,20 @@ async fn probe(admin: &AdminClient, key_name: &str, on_step: &impl Fn(&ProbeStep
         .collect();
     on_step(&ProbeStep::Keys(keys.len()));
     let Some(operator) = keys.iter().find(|k| k.name == key_name) else {
-        return Err(Error::UnknownKey { name: key_name.to_string(), available: keys.iter().map(|k| k.name.clone()).collect() });
+        return Err(Error::UnknownKey {
+            name: key_name.to_string(),
+            available: keys.iter().map(|k| k.name.clone()).collect(),
+        });
     };
     let Some(npub) = &operator.npub else {
-        return Err(Error::KeyLocked { name: key_name.to_string() });
+        return Err(Error::KeyLocked {
+            name: key_name.to_string(),
+        });
     };
     let operator_pubkey = nostr::PublicKey::parse(npub)
-        .map_err(|_| bunker_client::Error::Protocol("get_keys returned an npub that does not decode"))?
+        .map_err(|_| {
+            bunker_client::Error::Protocol("get_keys returned an npub that does not decode")
+        })?
         .to_hex();
 
     let policies: Vec<PolicySummary> = admin
@@ -247,7 +283,11 @@ pub(crate) fn stored_atm_relays(profile: &BunkerProfile) -> Result<Vec<RelayUrl>
         .iter()
         .map(|r| RelayUrl::parse(r))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|_| Error::InvalidInput("the stored ATM relays are damaged: run `satop connect` again".into()))
+        .map_err(|_| {
+            Error::InvalidInput(
+                "the stored ATM relays are damaged: run `satop connect` again".into(),
+            )
+        })
 }
 
 /// The npub of a public key (bech32 encoding of a key cannot fail).
@@ -257,11 +297,4 @@ pub fn npub(pk: &nostr::PublicKey) -> String {
         Ok(s) => s,
         Err(never) => match never {},
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

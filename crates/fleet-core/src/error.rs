@@ -62,7 +62,9 @@ pub enum Error {
         burned: bool,
     },
     /// The operator cancelled the pairing; the token was burned.
-    #[error("pairing of machine {machine:?} cancelled; the pairing code was burned and no longer works")]
+    #[error(
+        "pairing of machine {machine:?} cancelled; the pairing code was burned and no longer works"
+    )]
     PairingCancelled {
         /// The machine's name.
         machine: String,
@@ -176,7 +178,9 @@ impl Error {
                 _ => ErrorKind::Protocol,
             },
             Self::Store(e) => match e.kind() {
-                fleet_store::ErrorKind::InvalidInput | fleet_store::ErrorKind::Conflict => ErrorKind::InvalidInput,
+                fleet_store::ErrorKind::InvalidInput | fleet_store::ErrorKind::Conflict => {
+                    ErrorKind::InvalidInput
+                }
                 _ => ErrorKind::Storage,
             },
             Self::Secrets(_) => ErrorKind::SecretStore,
@@ -185,12 +189,16 @@ impl Error {
             Self::PairingCancelled { .. } => ErrorKind::Cancelled,
             Self::TokenNotListed { .. } => ErrorKind::KeyLocked,
             Self::RedeemerNotFound { .. } | Self::NotScoped { .. } => ErrorKind::Rejected,
-            Self::RevokeNotPossible { .. } | Self::RepairNotPossible { .. } => ErrorKind::InvalidInput,
+            Self::RevokeNotPossible { .. } | Self::RepairNotPossible { .. } => {
+                ErrorKind::InvalidInput
+            }
             Self::RevokeUnconfirmed { .. } => ErrorKind::Timeout,
             Self::EventNotVerified { .. } => ErrorKind::Rejected,
             Self::NotPublished { .. } => ErrorKind::Unreachable,
             Self::Lnbits(e) => match e.kind() {
-                lnbits_source::ErrorKind::InvalidInput | lnbits_source::ErrorKind::NotFound => ErrorKind::InvalidInput,
+                lnbits_source::ErrorKind::InvalidInput | lnbits_source::ErrorKind::NotFound => {
+                    ErrorKind::InvalidInput
+                }
                 lnbits_source::ErrorKind::Unreachable => ErrorKind::Unreachable,
                 _ => ErrorKind::Storage,
             },

@@ -40,7 +40,12 @@ impl Fleet {
     /// As [`Fleet::open`].
     pub fn open_with(data_dir: &Path, secrets: Secrets, options: ClientOptions) -> Result<Self> {
         let db = Db::open(data_dir.join(DB_FILE))?;
-        Ok(Self(Arc::new(Inner { data_dir: data_dir.to_path_buf(), db, secrets, options })))
+        Ok(Self(Arc::new(Inner {
+            data_dir: data_dir.to_path_buf(),
+            db,
+            secrets,
+            options,
+        })))
     }
 
     /// Timeouts used for every bunker call.
@@ -56,14 +61,21 @@ impl Fleet {
     pub async fn admin_session(&self) -> Result<(AdminClient, BunkerProfile)> {
         let profile = self.profile().await?.ok_or(Error::NotConnected)?;
         let console = self.console().await?;
-        let admin = nostr::PublicKey::from_hex(&profile.admin_pubkey)
-            .map_err(|_| Error::InvalidInput("the stored bunker profile is damaged: run `satop connect` again".into()))?;
+        let admin = nostr::PublicKey::from_hex(&profile.admin_pubkey).map_err(|_| {
+            Error::InvalidInput(
+                "the stored bunker profile is damaged: run `satop connect` again".into(),
+            )
+        })?;
         let relays = profile
             .admin_relays
             .iter()
             .map(|r| RelayUrl::parse(r))
             .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|_| Error::InvalidInput("the stored bunker relays are damaged: run `satop connect` again".into()))?;
+            .map_err(|_| {
+                Error::InvalidInput(
+                    "the stored bunker relays are damaged: run `satop connect` again".into(),
+                )
+            })?;
         let conn = AdminConnection { admin, relays };
         let client = AdminClient::connect(console.keys().clone(), &conn, self.0.options).await?;
         Ok((client, profile))
@@ -100,7 +112,9 @@ impl Fleet {
     /// # Errors
     /// [`Error::NoConsole`] before `init`; [`Error::Secrets`].
     pub async fn console(&self) -> Result<ConsoleIdentity> {
-        ConsoleIdentity::load(self.secrets()).await?.ok_or(Error::NoConsole)
+        ConsoleIdentity::load(self.secrets())
+            .await?
+            .ok_or(Error::NoConsole)
     }
 
     /// The stored bunker profile, if any.

@@ -32,16 +32,17 @@
 //! - [`operator_events`]: roster, super-fee policy, app config as bunker-signed kind 30078.
 #![forbid(unsafe_code)]
 
+pub mod audit;
+mod clock;
 pub mod connect;
 mod error;
 mod fleet;
-pub mod audit;
 pub mod identity;
 pub mod lifecycle;
 pub mod machines;
+pub mod migration;
 pub mod operator_events;
 pub mod outbox;
-pub mod migration;
 pub mod pairing;
 pub mod qr;
 pub mod reconcile;
@@ -51,5 +52,6 @@ pub mod status;
 pub mod sync;
 pub mod term;
 
+pub use clock::unix_now;
 pub use error::{Error, ErrorKind, Result};
 pub use fleet::{Fleet, DB_FILE};

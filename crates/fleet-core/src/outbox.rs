@@ -556,12 +556,7 @@ fn try_lock_file(path: PathBuf) -> Result<Option<File>> {
     }
 }
 
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub(crate) use crate::clock::unix_now;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! The fleet: list (states as [`fleet_core::Fleet::fleet_view`] shows them) and add machines, offline.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use fleet_core::unix_now;
 
 use fleet_core::machines::MachineSummary;
 use fleet_core::term;
@@ -40,11 +40,4 @@ pub async fn machine_add(
         &view,
         m.updated_at,
     ))
-}
-
-/// Now, in unix seconds: the effective state (`expiring`, …) depends on the clock.
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

@@ -33,3 +33,12 @@ impl From<AuditRecord> for ActivityEntry {
         }
     }
 }
+
+/// Where the audit log was exported.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ExportView {
+    /// The file written.
+    pub path: String,
+    /// How many entries (lines) it holds.
+    pub lines: u32,
+}

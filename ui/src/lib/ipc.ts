@@ -106,6 +106,7 @@ export const ipc = {
   pairReveal: (id: number) => unwrap(commands.pairReveal(id)),
   pairCancel: (id: number) => unwrap(commands.pairCancel(id)),
   activity: (limit: number) => unwrap(commands.activity(limit)),
+  activityExport: () => unwrap(commands.activityExport()),
   feeShow: () => unwrap(commands.feeShow()),
   feePreview: (input: FeeInput) => unwrap(commands.feePreview(input)),
   feeSet: (input: FeeInput, onStep: (e: OutboxStep) => void) => unwrap(commands.feeSet(input, channel(onStep))),

@@ -19,6 +19,7 @@ mod paired;
 use fleet_store::checks;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::unix_now;
 use crate::{Error, Fleet, Result};
 
 pub use import::{ImportReport, Skipped};
@@ -206,11 +207,4 @@ impl Fleet {
         let run = self.db().interact(|conn| checks::latest(conn)).await?;
         Ok(run.and_then(|r| serde_json::from_value(r.result).ok()))
     }
-}
-
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

@@ -3,7 +3,8 @@
 
 use fleet_store::MachineState;
 
-use super::{unix_now, Check, CheckId};
+use super::{Check, CheckId};
+use crate::clock::unix_now;
 use crate::Fleet;
 
 pub(super) async fn machines(fleet: &Fleet) -> Check {

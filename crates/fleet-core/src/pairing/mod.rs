@@ -34,6 +34,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tracing::{info, instrument, warn};
 
+use crate::clock::unix_now;
 use crate::qr::{self, PairingQr, QrOptions};
 use crate::{Error, Fleet, Result};
 use burn::Burn;
@@ -603,13 +604,6 @@ enum Watch {
 
 fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(secs)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -29,9 +29,16 @@ pub(super) fn newest_unredeemed(tokens: Vec<KeyToken>, client_name: &str) -> Opt
 /// # Errors
 /// [`Error::TokenNotListed`] when the bunker lists none (e.g. the key is locked, §5 item 11);
 /// [`Error::Bunker`].
-pub(crate) async fn read_back(admin: &AdminClient, key: &str, client_name: &str) -> Result<KeyToken> {
-    newest_unredeemed(admin.get_key_tokens(key).await?, client_name)
-        .ok_or_else(|| Error::TokenNotListed { key: key.to_string() })
+pub(crate) async fn read_back(
+    admin: &AdminClient,
+    key: &str,
+    client_name: &str,
+) -> Result<KeyToken> {
+    newest_unredeemed(admin.get_key_tokens(key).await?, client_name).ok_or_else(|| {
+        Error::TokenNotListed {
+            key: key.to_string(),
+        }
+    })
 }
 
 /// Holds the create-and-read-back of one client name, so two pairings of the same machine in
