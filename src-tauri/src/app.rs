@@ -18,6 +18,8 @@ use crate::Error;
 
 /// How often the running app enforces access terms and runs the due outbox rows.
 pub const TICK: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long after start the first round runs.
+const FIRST_TICK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Name of the sandbox's operator key (the sandbox hosts one key by default).
 pub const SANDBOX_KEY: &str = "operator";
@@ -224,7 +226,10 @@ impl App {
     /// (revoking ended terms when automatic revoke is on) and run the due outbox rows, so a
     /// revoke accepted offline goes out once the bunker is back. Never returns.
     pub async fn keep_fleet(self) {
-        let mut every = tokio::time::interval(TICK);
+        // The first round waits a few seconds: the fleet list is read at start, and sweeping
+        // 10,000 machines at the same moment would slow down the first paint.
+        let first = tokio::time::Instant::now() + FIRST_TICK;
+        let mut every = tokio::time::interval_at(first, TICK);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
