@@ -12,7 +12,7 @@ const MACHINES = Number(process.env.BENCH_MACHINES ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const dataDir = mkdtempSync(join(tmpdir(), "satop-bench-"));
 const env = { ...process.env, SATOP_DATA_DIR: dataDir };
-const driver = await startDriver({ env });
+const driver = await startDriver({ env });  // its output is dropped: this prints figures
 
 async function open() {
   const t0 = performance.now();

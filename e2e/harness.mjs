@@ -1,6 +1,6 @@
 // Launches the app under tauri-driver with a fresh data directory; the caller runs it under
 // Xvfb and a private D-Bus session with an unlocked gnome-keyring (scripts/e2e.sh).
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,8 @@ export const atmBinary = process.env.E2E_ATM ?? join(target, "debug", "satmachin
 export async function launch(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "satop-e2e-"));
   const env = { ...process.env, SATOP_DATA_DIR: dataDir, ...extraEnv };
-  const driver = await startDriver({ env });
+  mkdirSync(artifacts, { recursive: true });
+  const driver = await startDriver({ env, log: join(artifacts, "tauri-driver.log") });
   try {
     const session = await Session.start(driver.base, appBinary);
     return {

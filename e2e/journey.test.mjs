@@ -141,6 +141,7 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.type('[data-testid="config-name"]', "limits");
     await s.type('[data-testid="config-value"]', "{max: 5}");
     await s.click('[data-testid="config-preview"]');
+    await s.waitFor('[data-testid="config-error"]');
     assert.match(await s.text('[data-testid="config-error"]'), /not JSON .*write e\.g\./);
     await s.type('[data-testid="config-value"]', '{"max_withdraw_sats":500000}');
     await s.click('[data-testid="config-preview"]');

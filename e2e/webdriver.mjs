@@ -2,7 +2,7 @@
 // Waits poll a condition with a deadline; nothing sleeps a fixed time to wait for readiness.
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
@@ -38,33 +38,47 @@ async function freePort() {
 /**
  * Starts tauri-driver, and the WebKitWebDriver behind it, on ports the OS says are free (the
  * default native port 4445 may still be held by the previous test's driver), and waits until it
- * answers /status. `stop()` resolves once the driver process has exited.
+ * answers /status.
+ *
+ * The driver runs in a process group of its own, with its output (and that of the app it
+ * launches) going to `log`, never to this process's pipes: an app that outlives its session
+ * must not keep `node --test` waiting on an open pipe. `stop()` ends the whole group: driver,
+ * WebKitWebDriver, the app and its WebKit processes.
  */
-export async function startDriver({ env = process.env } = {}) {
+export async function startDriver({ env = process.env, log } = {}) {
   const [port, nativePort] = [await freePort(), await freePort()];
+  const out = log ? openSync(log, "a") : "ignore";
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env,
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", out, out],
+    detached: true,
   });
+  if (typeof out === "number") closeSync(out);
   const exited = new Promise((resolve) => driver.once("exit", resolve));
+  const killGroup = (signal) => {
+    try {
+      process.kill(-driver.pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  const stop = async () => {
+    killGroup("SIGTERM");
+    let timer;
+    const late = new Promise((resolve) => (timer = setTimeout(resolve, 15_000, false)));
+    await Promise.race([exited.then(() => true), late]);
+    clearTimeout(timer);
+    // Whatever of the group is left (an app that did not exit with its session): gone.
+    killGroup("SIGKILL");
+  };
   const base = `http://127.0.0.1:${port}`;
   try {
     await until("tauri-driver", async () => (await fetch(`${base}/status`)).ok, 60_000);
   } catch (e) {
-    driver.kill("SIGTERM");
+    await stop();
     throw e;
   }
-  return {
-    base,
-    stop: async () => {
-      driver.kill("SIGTERM");
-      let timer;
-      const late = new Promise((resolve) => (timer = setTimeout(resolve, 15_000, false)));
-      const gone = await Promise.race([exited.then(() => true), late]);
-      clearTimeout(timer);
-      if (!gone) driver.kill("SIGKILL");
-    },
-  };
+  return { base, stop };
 }
 
 export class Session {

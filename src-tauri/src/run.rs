@@ -5,6 +5,9 @@ use tauri::Manager;
 use crate::app::App;
 use crate::{bindings, setup};
 
+/// The longest the app waits at exit for its shutdown work.
+const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Starts the desktop app; returns when the last window closes.
 pub fn run() {
     setup::init_logging();
@@ -30,7 +33,14 @@ pub fn run() {
         Ok(tauri_app) => tauri_app.run(|handle, event| {
             if let tauri::RunEvent::Exit = event {
                 let app = handle.state::<App>().inner().clone();
-                tauri::async_runtime::block_on(app.shutdown());
+                // Burning open pairing codes and stopping the sandbox are bounded calls, but an
+                // exit must never hang on them: after SHUTDOWN_LIMIT the process goes anyway.
+                let done = tauri::async_runtime::block_on(async {
+                    tokio::time::timeout(SHUTDOWN_LIMIT, app.shutdown()).await
+                });
+                if done.is_err() {
+                    tracing::warn!("shutdown did not finish in time; exiting anyway");
+                }
             }
         }),
         Err(e) => {
