@@ -40,15 +40,16 @@ echo "== desktop app: debug build with the UI embedded, .deb and .rpm installers
 ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
 
 echo "== desktop app: end-to-end in a real window (Xvfb, tauri-driver, WebKitWebDriver, private keyring)"
-bash e2e/run.sh all
+# Bounded: a hung window or driver fails the run in minutes instead of eating CI's time limit.
+timeout 900 bash e2e/run.sh all
 
 echo "== desktop app: benchmark (figures only): cold start to the fleet list with 10,000 cached machines, idle RSS, installer sizes"
-bash e2e/run.sh bench 2>/dev/null | grep -E "^(seeded|cold start|idle RSS|installer)"
+timeout 600 bash e2e/run.sh bench 2>/dev/null | grep -E "^(seeded|cold start|idle RSS|installer)"
 
 echo "== desktop app: install the .deb and run the smoke test against the installed app"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 deb=$(readlink -f "$(ls -d "${CARGO_TARGET_DIR:-target}"/debug/bundle/deb/*.deb | head -1)")
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$deb" >/dev/null
-E2E_APP=/usr/bin/satmachine-operator E2E_SMOKE_NAME=99-installed-deb-welcome bash e2e/run.sh smoke
+E2E_APP=/usr/bin/satmachine-operator E2E_SMOKE_NAME=99-installed-deb-welcome timeout 600 bash e2e/run.sh smoke
 $sudo dpkg -r satmachine-operator >/dev/null
