@@ -40,6 +40,7 @@ echo "== desktop app: debug build with the UI embedded, .deb and .rpm installers
 ui/node_modules/.bin/tauri build --debug --bundles deb,rpm
 
 echo "== desktop app: end-to-end in a real window (Xvfb, tauri-driver, WebKitWebDriver, private keyring)"
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 # Bounded: a hung window or driver fails the run in minutes instead of eating CI's time limit.
 timeout 900 bash e2e/run.sh all
 
