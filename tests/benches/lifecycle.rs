@@ -9,18 +9,20 @@
 //! Run: `cargo bench -p acceptance --bench lifecycle`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+#[path = "stats.rs"]
+mod stats;
+
+use std::time::Instant;
 
 use anyhow::Result;
 use bunker_client::{BunkerUri, ClientOptions, EventTemplate, SignerClient};
-use fleet_core::connect::ConnectRequest;
-use fleet_core::pairing::{MachineChoice, PairRequest};
 use fleet_core::reconcile::BunkerSnapshot;
 use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
 use fleet_store::{machines, NewMachine, Pairing};
 use nostr::{Keys, Kind, Timestamp};
-use sandbox::{Sandbox, SandboxConfig};
+use sandbox::SandboxConfig;
+use stats::median_p95;
 
 const REVOKES: usize = 20;
 const FLEET: usize = 10_000;
@@ -32,49 +34,38 @@ fn main() -> Result<()> {
         .block_on(run())
 }
 
-fn options() -> ClientOptions {
-    ClientOptions {
-        timeout: Duration::from_secs(10),
-        nip44_probe_timeout: Duration::from_millis(300),
-        ..ClientOptions::default()
-    }
-}
-
 async fn run() -> Result<()> {
-    let (median, p95) = revoke_to_refusal().await?;
-    println!("revoke -> refusal observed ({REVOKES} revokes, sandbox on loopback): median {median:.1} ms, p95 {p95:.1} ms");
+    let samples = revoke_to_refusal().await?;
+    println!(
+        "revoke -> refusal observed ({REVOKES} revokes, sandbox on loopback, ms): {}",
+        median_p95(&samples)
+    );
     let (reconcile_ms, list_ms, list_raw_ms) = big_fleet().await?;
     println!("reconcile of {FLEET} KeyUsers against {FLEET} cached machines: {reconcile_ms:.1} ms");
     println!("machine list over {FLEET} cached machines: {list_ms:.1} ms (fleet view with effective states), {list_raw_ms:.1} ms (raw rows)");
     Ok(())
 }
 
-async fn revoke_to_refusal() -> Result<(f64, f64)> {
+/// Milliseconds from each revoke to the revoked ATM's refusal.
+async fn revoke_to_refusal() -> Result<Vec<f64>> {
     let data = tempfile::tempdir()?;
     let bunker_dir = tempfile::tempdir()?;
-    let fleet = Fleet::open_with(data.path(), Secrets::memory(), options())?;
-    let (console, _) = fleet.init_console().await?;
-    let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
-    cfg.admin_npubs = vec![console.public_key()];
-    let sandbox = Sandbox::start(cfg).await?;
-    let req = ConnectRequest {
-        connection: sandbox.bunker.admin_connection_string(),
-        key_name: "operator".into(),
-        atm_relays: vec![sandbox.relay.url().to_string()],
-        timeout: Duration::from_secs(10),
-    };
-    fleet.connect(&req, |_| {}).await?;
+    let fleet = Fleet::open_with(data.path(), Secrets::memory(), ClientOptions::loopback())?;
+    let cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
+    let sandbox = acceptance::connected_sandbox(&fleet, cfg).await?;
     let mut samples = Vec::new();
     for i in 0..REVOKES {
         let name = format!("bench {i}");
-        let mut pair = PairRequest::new(MachineChoice::PickOrCreate {
-            name: name.clone(),
-            site: None,
-        });
-        pair.poll_every = Duration::from_millis(20);
-        let pending = fleet.begin_pairing(&pair, |_| {}).await?;
+        let pending = fleet
+            .begin_pairing(&acceptance::quick_pairing(&name), |_| {})
+            .await?;
         let uri = BunkerUri::parse(pending.pairing_url().expose())?;
-        let atm = SignerClient::new(Keys::generate(), &uri.without_secret(), options()).await?;
+        let atm = SignerClient::new(
+            Keys::generate(),
+            &uri.without_secret(),
+            ClientOptions::loopback(),
+        )
+        .await?;
         atm.connect_resuming(uri.secret.as_ref().expect("secret"))
             .await?;
         pending.wait(std::future::pending(), |_| {}).await?;
@@ -95,15 +86,12 @@ async fn revoke_to_refusal() -> Result<(f64, f64)> {
         atm.shutdown().await;
     }
     sandbox.shutdown().await;
-    samples.sort_by(f64::total_cmp);
-    let median = samples[samples.len() / 2];
-    let p95 = samples[((samples.len() as f64 * 0.95).ceil() as usize).saturating_sub(1)];
-    Ok((median, p95))
+    Ok(samples)
 }
 
 async fn big_fleet() -> Result<(f64, f64, f64)> {
     let data = tempfile::tempdir()?;
-    let fleet = Fleet::open_with(data.path(), Secrets::memory(), options())?;
+    let fleet = Fleet::open_with(data.path(), Secrets::memory(), ClientOptions::loopback())?;
     let keys: Vec<String> = (0..FLEET)
         .map(|_| Keys::generate().public_key().to_hex())
         .collect();

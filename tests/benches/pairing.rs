@@ -13,17 +13,15 @@
 mod stats;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use bunker_client::{BunkerUri, ClientOptions, EventTemplate, Sensitive, SignerClient};
-use fleet_core::connect::ConnectRequest;
-use fleet_core::pairing::{MachineChoice, PairRequest};
 use fleet_core::qr::QrOptions;
 use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
 use nostr::{Keys, Kind, Timestamp};
-use sandbox::{EncryptionMode, Sandbox, SandboxConfig};
+use sandbox::{EncryptionMode, SandboxConfig};
 use stats::{median_p95, pct};
 
 const PAIRINGS: usize = 30;
@@ -36,23 +34,6 @@ fn main() -> Result<()> {
         .block_on(run())
 }
 
-fn options() -> ClientOptions {
-    ClientOptions {
-        timeout: Duration::from_secs(10),
-        nip44_probe_timeout: Duration::from_millis(500),
-        ..ClientOptions::default()
-    }
-}
-
-fn request(name: &str) -> PairRequest {
-    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
-        name: name.into(),
-        site: None,
-    });
-    req.poll_every = Duration::from_millis(20);
-    req
-}
-
 async fn run() -> Result<()> {
     let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop");
     if !interop.join("node_modules/nostr-tools").exists() {
@@ -63,22 +44,15 @@ async fn run() -> Result<()> {
     }
     let data = tempfile::tempdir()?;
     let state = tempfile::tempdir()?;
-    let fleet = Fleet::open_with(data.path(), Secrets::memory(), options())?;
-    let (console, _) = fleet.init_console().await?;
+    let fleet = Fleet::open_with(data.path(), Secrets::memory(), ClientOptions::loopback())?;
     let mut cfg = SandboxConfig::new(state.path().join("bunker.sqlite3"));
-    cfg.admin_npubs = vec![console.public_key()];
     cfg.encryption = EncryptionMode::Auto;
-    let sandbox = Sandbox::start(cfg).await?;
-    let connect = ConnectRequest {
-        connection: sandbox.bunker.admin_connection_string(),
-        key_name: "operator".into(),
-        atm_relays: vec![sandbox.relay.url().to_string()],
-        timeout: Duration::from_secs(10),
-    };
-    fleet.connect(&connect, |_| {}).await?;
+    let sandbox = acceptance::connected_sandbox(&fleet, cfg).await?;
 
     // First pairing: finds or creates the ATM policy (not counted).
-    let first = fleet.begin_pairing(&request("warm-up"), |_| {}).await?;
+    let first = fleet
+        .begin_pairing(&acceptance::quick_pairing("warm-up"), |_| {})
+        .await?;
     let first_trips = first.admin_requests();
     first.cancel().await?;
 
@@ -87,7 +61,7 @@ async fn run() -> Result<()> {
     for i in 0..PAIRINGS {
         let started = Instant::now();
         let pending = fleet
-            .begin_pairing(&request(&format!("bench-{i}")), |_| {})
+            .begin_pairing(&acceptance::quick_pairing(&format!("bench-{i}")), |_| {})
             .await?;
         let qr = pending.qr(&QrOptions::default())?;
         to_qr.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -97,11 +71,13 @@ async fn run() -> Result<()> {
     }
 
     // Our ATM: redeem, then SIGNS timed sign_event round trips.
-    let pending = fleet.begin_pairing(&request("rust-atm"), |_| {}).await?;
+    let pending = fleet
+        .begin_pairing(&acceptance::quick_pairing("rust-atm"), |_| {})
+        .await?;
     let url = pending.pairing_url().expose().clone();
     let atm = Keys::generate();
     let uri = BunkerUri::parse(&url)?;
-    let signer = SignerClient::new(atm, &uri, options()).await?;
+    let signer = SignerClient::new(atm, &uri, ClientOptions::loopback()).await?;
     let secret = uri
         .secret
         .as_ref()
@@ -128,7 +104,9 @@ async fn run() -> Result<()> {
     signer.shutdown().await;
 
     // nostr-tools' BunkerSigner against the same sandbox and relay.
-    let pending = fleet.begin_pairing(&request("node-atm"), |_| {}).await?;
+    let pending = fleet
+        .begin_pairing(&acceptance::quick_pairing("node-atm"), |_| {})
+        .await?;
     let url = pending.pairing_url().expose().clone();
     let node = tokio::process::Command::new("node")
         .arg(interop.join("sign-timed.mjs"))

@@ -9,15 +9,13 @@
 #[path = "stats.rs"]
 mod stats;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
 use bunker_client::ClientOptions;
-use fleet_core::connect::ConnectRequest;
-use fleet_core::pairing::{MachineChoice, PairRequest};
 use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
-use sandbox::{AtmSimulator, EncryptionMode, Sandbox, SandboxConfig};
+use sandbox::{AtmSimulator, EncryptionMode, SandboxConfig};
 use stats::median_p95;
 
 const CALLS: usize = 100;
@@ -39,18 +37,9 @@ async fn measure(mode: EncryptionMode) -> Result<()> {
     let data = tempfile::tempdir()?;
     let state = tempfile::tempdir()?;
     let fleet = Fleet::open_with(data.path(), Secrets::memory(), ClientOptions::loopback())?;
-    let (console, _) = fleet.init_console().await?;
     let mut cfg = SandboxConfig::new(state.path().join("bunker.sqlite3"));
-    cfg.admin_npubs = vec![console.public_key()];
     cfg.encryption = mode;
-    let sandbox = Sandbox::start(cfg).await?;
-    let connect = ConnectRequest {
-        connection: sandbox.bunker.admin_connection_string(),
-        key_name: "operator".into(),
-        atm_relays: vec![sandbox.relay.url().to_string()],
-        timeout: Duration::from_secs(5),
-    };
-    fleet.connect(&connect, |_| {}).await?;
+    let sandbox = acceptance::connected_sandbox(&fleet, cfg).await?;
 
     let (admin, _) = fleet.admin_session().await?;
     admin.ping().await?;
@@ -58,12 +47,9 @@ async fn measure(mode: EncryptionMode) -> Result<()> {
     let users = timed(|| async { admin.get_key_users("operator").await.map(|_| ()) }).await?;
     admin.shutdown().await;
 
-    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
-        name: "bench ATM".into(),
-        site: None,
-    });
-    req.poll_every = Duration::from_millis(20);
-    let pending = fleet.begin_pairing(&req, |_| {}).await?;
+    let pending = fleet
+        .begin_pairing(&acceptance::quick_pairing("bench ATM"), |_| {})
+        .await?;
     let url = pending.pairing_url().expose().clone();
     let (paired, atm) = tokio::join!(
         pending.wait(std::future::pending(), |_| {}),

@@ -1,2 +1,44 @@
-//! Cross-crate journeys against the sandbox.
+//! Cross-crate journeys against the sandbox. This library holds what the journeys and the
+//! benchmarks all start from: a console connected, as its administrator, to a sandbox bunker.
 #![forbid(unsafe_code)]
+
+use std::time::Duration;
+
+use fleet_core::connect::ConnectRequest;
+use fleet_core::pairing::{MachineChoice, PairRequest};
+use fleet_core::Fleet;
+use sandbox::{Sandbox, SandboxConfig};
+
+/// The operator key every sandbox hosts by default.
+pub const KEY: &str = "operator";
+
+/// Starts the sandbox of `cfg` with `fleet`'s console (made when missing) as its administrator,
+/// and connects the fleet to it as `satop connect` would: key [`KEY`], the sandbox relay as the
+/// ATM relay.
+///
+/// # Errors
+/// When the console key, the sandbox or the connect fails.
+pub async fn connected_sandbox(fleet: &Fleet, mut cfg: SandboxConfig) -> anyhow::Result<Sandbox> {
+    let (console, _) = fleet.init_console().await?;
+    cfg.admin_npubs = vec![console.public_key()];
+    let sandbox = Sandbox::start(cfg).await?;
+    let req = ConnectRequest {
+        connection: sandbox.bunker.admin_connection_string(),
+        key_name: KEY.into(),
+        atm_relays: vec![sandbox.relay.url().to_string()],
+        timeout: Duration::from_secs(5),
+    };
+    fleet.connect(&req, |_| {}).await?;
+    Ok(sandbox)
+}
+
+/// A pairing of the machine `name` (created when new) that polls the bunker every 20 ms, so a
+/// redemption on loopback is seen at once.
+pub fn quick_pairing(name: &str) -> PairRequest {
+    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
+        name: name.into(),
+        site: None,
+    });
+    req.poll_every = Duration::from_millis(20);
+    req
+}

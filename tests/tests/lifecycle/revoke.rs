@@ -5,7 +5,7 @@ use fleet_core::revoke::RevokeOutcome;
 use fleet_core::term::MachineView;
 use fleet_store::MachineState;
 
-use crate::support::{eventually, not_authorized, request, Atm, Env, KEY};
+use crate::support::{eventually, not_authorized, Atm, Env, KEY};
 
 async fn state(env: &Env, name: &str) -> MachineState {
     let m = env.fleet.machine(name).await.unwrap();
@@ -122,7 +122,7 @@ async fn re_pair_keeps_the_machine_working_with_a_new_key_and_refuses_the_old() 
 
     let pending = env
         .fleet
-        .begin_repair("Depot", request("Depot"), |_| {})
+        .begin_repair("Depot", acceptance::quick_pairing("Depot"), |_| {})
         .await
         .unwrap();
     old.sign()

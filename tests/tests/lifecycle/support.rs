@@ -6,8 +6,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use bunker_client::{BunkerUri, ClientOptions, EventTemplate, Sensitive, SignerClient};
-use fleet_core::connect::ConnectRequest;
-use fleet_core::pairing::{MachineChoice, PairRequest};
 use fleet_core::secrets::{FileStore, Secrets};
 use fleet_core::Fleet;
 use nostr::{Event, Keys, Kind, PublicKey, Timestamp};
@@ -39,18 +37,9 @@ impl Env {
         let data_dir = tempfile::tempdir().unwrap();
         let bunker_dir = tempfile::tempdir().unwrap();
         let fleet = open_fleet(data_dir.path());
-        let (console, _) = fleet.init_console().await.unwrap();
         let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
-        cfg.admin_npubs = vec![console.public_key()];
         cfg.approval_timeout = Duration::from_millis(300);
-        let Sandbox { relay, bunker } = Sandbox::start(cfg).await.unwrap();
-        let req = ConnectRequest {
-            connection: bunker.admin_connection_string(),
-            key_name: KEY.into(),
-            atm_relays: vec![relay.url().to_string()],
-            timeout: Duration::from_secs(5),
-        };
-        fleet.connect(&req, |_| {}).await.unwrap();
+        let Sandbox { relay, bunker } = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();
         Self {
             port: relay.port(),
             relay: Some(relay),
@@ -94,17 +83,11 @@ pub fn open_fleet(dir: &Path) -> Fleet {
     Fleet::open_with(dir, Secrets::new(store), options()).unwrap()
 }
 
-pub fn request(machine: &str) -> PairRequest {
-    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
-        name: machine.into(),
-        site: None,
-    });
-    req.poll_every = Duration::from_millis(20);
-    req
-}
-
 pub async fn pair_with(fleet: &Fleet, name: &str) -> Atm {
-    let pending = fleet.begin_pairing(&request(name), |_| {}).await.unwrap();
+    let pending = fleet
+        .begin_pairing(&acceptance::quick_pairing(name), |_| {})
+        .await
+        .unwrap();
     let url = pending.pairing_url().expose().clone();
     let atm = Atm::redeem(&url).await;
     pending.wait(std::future::pending(), |_| {}).await.unwrap();

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bunker_client::{BunkerUri, ClientOptions, EventTemplate, Sensitive, SignerClient};
-use fleet_core::connect::ConnectRequest;
 use fleet_core::pairing::{MachineChoice, PairRequest};
 use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
@@ -35,19 +34,10 @@ impl Env {
         let data_dir = tempfile::tempdir().unwrap();
         let bunker_dir = tempfile::tempdir().unwrap();
         let fleet = Fleet::open_with(data_dir.path(), Secrets::memory(), options()).unwrap();
-        let (console, _) = fleet.init_console().await.unwrap();
         let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
-        cfg.admin_npubs = vec![console.public_key()];
         cfg.encryption = mode;
         cfg.approval_timeout = Duration::from_millis(300);
-        let sandbox = Sandbox::start(cfg).await.unwrap();
-        let req = ConnectRequest {
-            connection: sandbox.bunker.admin_connection_string(),
-            key_name: KEY.into(),
-            atm_relays: vec![sandbox.relay.url().to_string()],
-            timeout: Duration::from_secs(5),
-        };
-        fleet.connect(&req, |_| {}).await.unwrap();
+        let sandbox = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();
         Self {
             sandbox,
             fleet: Some(fleet),
