@@ -45,3 +45,75 @@ impl Fleet {
         })
     }
 }
+
+impl SyncReport {
+    /// What the sync changed or found, one line each, for people (`satop sync`, the app's
+    /// Sync now). The clients nobody knows are in [`ReconcileReport::unknown_clients`].
+    pub fn changes(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for m in &self.terms.revokes_queued {
+            lines.push(format!("{m}: access term ended, revoke queued"));
+        }
+        for m in &self.terms.updated {
+            lines.push(format!("{m}: access term state updated"));
+        }
+        let Some(r) = &self.reconcile else {
+            return lines;
+        };
+        for m in &r.revoked_elsewhere {
+            lines.push(format!("{m}: revoked on the bunker, now revoked here"));
+        }
+        for m in &r.redemptions_seen {
+            lines.push(format!(
+                "{m}: pairing code redeemed while the app was closed, recorded"
+            ));
+        }
+        for m in &r.pairings_ended {
+            lines.push(format!("{m}: pairing ended without a redemption"));
+        }
+        for (m, id) in &r.stale_revokes_queued {
+            lines.push(format!("{m}: old client #{id} still active, revoke queued"));
+        }
+        for m in &r.missing_on_bunker {
+            lines.push(format!(
+                "{m}: its client is missing on the bunker (re-pair it)"
+            ));
+        }
+        for (name, id) in &r.live_tokens {
+            lines.push(format!(
+                "unredeemed pairing code #{id} ({name}) that no pairing waits for"
+            ));
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sync_words_its_term_sweep_even_when_the_bunker_was_not_reached() {
+        let mut report = SyncReport {
+            reconcile: None,
+            reconcile_error: Some("unreachable".into()),
+            terms: TermSweep::default(),
+            outbox: OutboxRun::default(),
+        };
+        report.terms.revokes_queued.push("Lobby".into());
+        assert_eq!(report.changes(), ["Lobby: access term ended, revoke queued"]);
+
+        let mut reconcile = ReconcileReport::default();
+        reconcile.revoked_elsewhere.push("Depot".into());
+        reconcile.stale_revokes_queued.push(("Depot".into(), 7));
+        report.reconcile = Some(reconcile);
+        assert_eq!(
+            report.changes(),
+            [
+                "Lobby: access term ended, revoke queued",
+                "Depot: revoked on the bunker, now revoked here",
+                "Depot: old client #7 still active, revoke queued",
+            ]
+        );
+    }
+}

@@ -134,43 +134,14 @@ pub struct SyncView {
 impl From<SyncReport> for SyncView {
     fn from(r: SyncReport) -> Self {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        let mut changes = Vec::new();
-        for m in &r.terms.revokes_queued {
-            changes.push(format!("{m}: access term ended, revoke queued"));
-        }
-        for m in &r.terms.updated {
-            changes.push(format!("{m}: access term state updated"));
-        }
-        let mut unknown_clients = Vec::new();
-        let mut compared = None;
-        if let Some(rec) = r.reconcile {
-            compared = Some((count(rec.machines), count(rec.clients)));
-            for m in rec.revoked_elsewhere {
-                changes.push(format!("{m}: revoked on the bunker, now revoked here"));
-            }
-            for m in rec.redemptions_seen {
-                changes.push(format!(
-                    "{m}: pairing code redeemed while the app was closed, recorded"
-                ));
-            }
-            for m in rec.pairings_ended {
-                changes.push(format!("{m}: pairing ended without a redemption"));
-            }
-            for (m, id) in rec.stale_revokes_queued {
-                changes.push(format!("{m}: old client #{id} still active, revoke queued"));
-            }
-            for m in rec.missing_on_bunker {
-                changes.push(format!(
-                    "{m}: its client is missing on the bunker (re-pair it)"
-                ));
-            }
-            for (name, id) in rec.live_tokens {
-                changes.push(format!(
-                    "unredeemed pairing code #{id} ({name}) that no pairing waits for"
-                ));
-            }
-            unknown_clients = rec.unknown_clients.into_iter().map(Into::into).collect();
-        }
+        let changes = r.changes();
+        let (compared, unknown_clients) = match r.reconcile {
+            Some(rec) => (
+                Some((count(rec.machines), count(rec.clients))),
+                rec.unknown_clients.into_iter().map(Into::into).collect(),
+            ),
+            None => (None, Vec::new()),
+        };
         Self {
             done: count(r.outbox.done),
             failed: count(r.outbox.failed),

@@ -11,9 +11,6 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
     if json {
         return print_json(&out);
     }
-    for m in &out.terms.revokes_queued {
-        println!("access term of {m:?} ended: revoke queued");
-    }
     println!(
         "outbox: {} done, {} failed{}",
         out.outbox.done,
@@ -25,40 +22,23 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
             .unwrap_or_default()
     );
     match (&out.reconcile, &out.reconcile_error) {
-        (Some(r), _) => {
-            println!(
-                "reconciled {} machines with {} bunker clients",
-                r.machines, r.clients
-            );
-            for m in &r.revoked_elsewhere {
-                println!("  {m:?}: revoked on the bunker → revoked");
-            }
-            for m in &r.redemptions_seen {
-                println!("  {m:?}: pairing code redeemed while the app was closed → recorded");
-            }
-            for m in &r.pairings_ended {
-                println!("  {m:?}: pairing ended without a redemption");
-            }
-            for (m, id) in &r.stale_revokes_queued {
-                println!("  {m:?}: stale client KeyUser #{id} queued for revoke");
-            }
-            for m in &r.missing_on_bunker {
-                println!("  {m:?}: its client is missing on the bunker");
-            }
-            for (name, id) in &r.live_tokens {
-                println!("  live unredeemed token #{id} ({name}) that no pairing waits for");
-            }
-            for c in &r.unknown_clients {
-                println!(
-                    "  UNKNOWN client KeyUser #{} {} ({}) can use the operator key",
-                    c.id,
-                    c.fingerprint,
-                    c.description.as_deref().unwrap_or("no description")
-                );
-            }
-        }
+        (Some(r), _) => println!(
+            "reconciled {} machines with {} bunker clients",
+            r.machines, r.clients
+        ),
         (None, Some(e)) => println!("reconcile skipped: {e}"),
         (None, None) => {}
+    }
+    for line in out.changes() {
+        println!("  {line}");
+    }
+    for c in out.reconcile.iter().flat_map(|r| &r.unknown_clients) {
+        println!(
+            "  UNKNOWN client KeyUser #{} {} ({}) can use the operator key",
+            c.id,
+            c.fingerprint,
+            c.description.as_deref().unwrap_or("no description")
+        );
     }
     Ok(())
 }
