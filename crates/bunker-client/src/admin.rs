@@ -2,26 +2,31 @@
 //! key, which must be listed in the bunker's `admin.npubs`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use nostr::{Keys, PublicKey};
+use nostr::{Keys, Kind, PublicKey};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
 use crate::crypto::Encryption;
 use crate::error::{Error, ErrorKind, Result};
+use crate::line::BunkerLine;
 use crate::link::{Link, LinkSpec, KIND_ADMIN, KIND_NOSTR_CONNECT};
 use crate::options::ClientOptions;
 use crate::types::{
     AclRequest, KeyInfo, KeyToken, KeyUser, NewPolicy, PingReply, Policy, RawKeyInfo, RawKeyToken,
+    TokenAdvice,
 };
+use crate::Sensitive;
 use crate::uri::AdminConnection;
 
 /// Proof that a bunker answers NIP-44, listing the public keys of its unlocked keys.
 ///
-/// Only [`AdminClient::probe_nip44`] can build one, so NIP-44 can never be sent to the key of an
-/// unprobed bunker (one NIP-44 request kills a stock nsecbunkerd, §0.3 item 2).
+/// Only [`AdminClient::probe_nip44`] and [`AdminClient::detect_line`] (when it finds
+/// nsecbunkerd 0.11, which accepts NIP-44 on every key: protocol/nsecbunkerd-0.11.md §0.3
+/// item 3) can build one, so NIP-44 can never be sent to the key of an unprobed bunker (one
+/// NIP-44 request kills a stock nsecbunkerd 0.10, §0.3 item 2).
 #[derive(Debug, Clone)]
 pub struct Nip44Capable {
     keys: Vec<PublicKey>,
@@ -34,19 +39,38 @@ impl Nip44Capable {
     }
 }
 
-/// A connection to a bunker's admin interface. Cheap to clone; clones share the connection
-/// and its request counter.
+/// What [`AdminClient::detect_line`] found.
+#[derive(Debug, Clone)]
+pub struct LineDetection {
+    /// The bunker's line; the client now uses it for every request.
+    pub line: BunkerLine,
+    /// On 0.11, the NIP-44 proof for every unlocked key; on 0.10 `None` (run
+    /// [`AdminClient::probe_nip44`] if NIP-44 matters).
+    pub nip44: Option<Nip44Capable>,
+}
+
+/// Which line the client speaks, and whether the bunker is known to have answered before.
+#[derive(Debug, Clone, Copy, Default)]
+struct LineState {
+    line: Option<BunkerLine>,
+    answered_before: bool,
+}
+
+/// A connection to a bunker's admin interface. Cheap to clone; clones share the connection,
+/// the line in use and the request counter.
 #[derive(Clone)]
 pub struct AdminClient {
     link: Arc<Link>,
     /// Requests sent so far (one per round trip), for benchmarks and diagnostics.
     requests: Arc<AtomicU64>,
+    state: Arc<Mutex<LineState>>,
 }
 
 impl AdminClient {
-    /// Connects to the admin relays and listens for the bunker admin key's replies (kinds 24133
-    /// for errors and 24134 for successes, §0.3 item 3). Does not contact the bunker: call
-    /// [`AdminClient::ping`] to check it answers.
+    /// Connects to the admin relays and listens for the bunker admin key's replies and prompts
+    /// on kinds 24133 and 24134 (both lines' kinds). Does not contact the bunker. Until a line
+    /// is known ([`AdminClient::detect_line`] or [`AdminClient::use_line`]) requests go out as
+    /// NIP-04 kind 24133, which both lines answer.
     pub async fn connect(
         console: Keys,
         conn: &AdminConnection,
@@ -56,13 +80,55 @@ impl AdminClient {
             keys: console,
             peer: conn.admin,
             relays: conn.relays.clone(),
-            request_kind: KIND_ADMIN,
+            request_kind: KIND_NOSTR_CONNECT,
             reply_kinds: vec![KIND_NOSTR_CONNECT, KIND_ADMIN],
         };
         Ok(Self {
             link: Arc::new(Link::open(spec, opts).await?),
             requests: Arc::default(),
+            state: Arc::default(),
         })
+    }
+
+    /// Speaks `line` from now on (its admin kind and best encryption), as stored by an earlier
+    /// detection. `answered_before`: the bunker is known to have answered (a stored probe), so
+    /// a 0.11 bunker that times out is reported as [`Error::Deaf`].
+    pub fn use_line(&self, line: BunkerLine, answered_before: bool) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.line = Some(line);
+        state.answered_before |= answered_before;
+    }
+
+    /// The line in use, once detected or set.
+    pub fn line(&self) -> Option<BunkerLine> {
+        self.line_state().line
+    }
+
+    /// Tells nsecbunkerd 0.10 from 0.11 safely (protocol/nsecbunkerd-0.11.md §5): one admin
+    /// `ping`, NIP-04, kind 24133, to the ADMIN key, answers read on 24133 and 24134. `ok` on
+    /// 24134 is 0.10, `pong` on 24133 is 0.11; anything else is [`Error::UnknownLine`]. Never
+    /// sends NIP-44 before the answer, and never to a signing key. On success the client uses
+    /// the line for every later request.
+    pub async fn detect_line(&self) -> Result<LineDetection> {
+        let timeout = self.link.options().timeout;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let answer = self
+            .link
+            .call_as(
+                "ping",
+                &[],
+                Encryption::Nip04,
+                Kind::from(KIND_NOSTR_CONNECT),
+                timeout,
+            )
+            .await?;
+        let line = BunkerLine::classify_probe(answer.kind, &answer.result)?;
+        self.use_line(line, true);
+        let nip44 = match line {
+            BunkerLine::V0_11 => Some(self.nip44_proof_from_keys().await?),
+            BunkerLine::V0_10 => None,
+        };
+        Ok(LineDetection { line, nip44 })
     }
 
     /// How many admin requests this client (and its clones) has sent: one per round trip,
@@ -76,7 +142,9 @@ impl AdminClient {
         self.link.public_key()
     }
 
-    /// Admin `ping`: `ok` from stock nsecbunkerd, `pong` from forks (§2.3.1, §6.3 C9).
+    /// Admin `ping`: `ok` from stock nsecbunkerd 0.10, `pong` from 0.11 and forks (§2.3.1,
+    /// §6.3 C9). On a 0.11 bunker that answered before, no `pong` in time is
+    /// [`Error::Deaf`] ("bunker unreachable", 0.11 doc §8 C15).
     pub async fn ping(&self) -> Result<PingReply> {
         let result = self.call("ping", Vec::new()).await?;
         parse_ping(&result)
@@ -169,7 +237,8 @@ impl AdminClient {
     }
 
     /// Revokes a paired client by its `KeyUser.id` (from [`AdminClient::get_key_users`]).
-    /// Permanent: nsecbunkerd has no un-revoke (§2.3.8).
+    /// Permanent on 0.10; on 0.11 `grant_permission` and `rotate_key` revive revoked clients
+    /// (0.11 doc §3.5), which reconciliation watches for.
     pub async fn revoke_user(&self, key_user_id: u64) -> Result<()> {
         let result = self
             .call("revoke_user", vec![key_user_id.to_string().into()])
@@ -192,16 +261,29 @@ impl AdminClient {
         self.link.acl_requests()
     }
 
+    /// `validate_token` (nsecbunkerd 0.11 only; 0.10 answers "unknown method"). **Advisory**:
+    /// a revoked token still redeems and a redeemed token is "valid" (0.11 doc §2.3.12), so the
+    /// answer never decides whether a pairing is cancelled or burnt; only a redemption does.
+    pub async fn validate_token(&self, token: &Sensitive<String>) -> Result<TokenAdvice> {
+        let result = self
+            .call("validate_token", vec![token.expose().as_str().into()])
+            .await?;
+        TokenAdvice::parse(&result)
+    }
+
     /// Checks whether the bunker understands NIP-44 by sending one NIP-44 `ping` to the ADMIN
     /// key, which a stock bunker silently drops without harm (§6.3 A5); never to a signing key.
     /// Answered: returns a proof listing the unlocked keys. Unanswered within
     /// `nip44_probe_timeout`: `None`, stay on NIP-04.
     pub async fn probe_nip44(&self) -> Result<Option<Nip44Capable>> {
+        if self.line() == Some(BunkerLine::V0_11) {
+            return self.nip44_proof_from_keys().await.map(Some);
+        }
         let timeout = self.link.options().nip44_probe_timeout;
         self.requests.fetch_add(1, Ordering::Relaxed);
         match self
             .link
-            .call("ping", &[], Encryption::Nip44, timeout)
+            .call_as("ping", &[], Encryption::Nip44, self.request_kind(), timeout)
             .await
         {
             Ok(_) => {}
@@ -210,13 +292,30 @@ impl AdminClient {
             Err(Error::Refused(_) | Error::BunkerInternal { .. }) => {}
             Err(e) => return Err(e),
         }
+        self.nip44_proof_from_keys().await.map(Some)
+    }
+
+    /// The NIP-44 proof for the unlocked keys, once NIP-44 is known to be safe.
+    async fn nip44_proof_from_keys(&self) -> Result<Nip44Capable> {
         let keys = self
             .get_keys()
             .await?
             .into_iter()
             .filter_map(|k| k.public_key)
             .collect();
-        Ok(Some(Nip44Capable { keys }))
+        Ok(Nip44Capable { keys })
+    }
+
+    fn line_state(&self) -> LineState {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The kind requests go out with: the line's admin kind, 24133 while the line is unknown.
+    fn request_kind(&self) -> Kind {
+        Kind::from(
+            self.line()
+                .map_or(KIND_NOSTR_CONNECT, BunkerLine::admin_request_kind),
+        )
     }
 
     /// Disconnects; running calls fail with [`Error::Closed`].
@@ -226,10 +325,28 @@ impl AdminClient {
 
     async fn call(&self, method: &str, params: Vec<Value>) -> Result<String> {
         let timeout = self.link.options().timeout;
+        let state = self.line_state();
+        let scheme = state
+            .line
+            .map_or(Encryption::Nip04, BunkerLine::best_encryption);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        self.link
-            .call(method, &params, Encryption::Nip04, timeout)
+        match self
+            .link
+            .call_as(method, &params, scheme, self.request_kind(), timeout)
             .await
+        {
+            Ok(answer) => {
+                self.state
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .answered_before = true;
+                Ok(answer.result)
+            }
+            Err(e) if state.line == Some(BunkerLine::V0_11) && state.answered_before => {
+                Err(e.deaf_if_timeout())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// List and object results are JSON text inside `result` (§2.2, §5 item 5).

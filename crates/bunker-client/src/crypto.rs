@@ -44,14 +44,76 @@ pub fn encrypt(
     }
 }
 
-/// Decrypts a payload from `peer`, choosing the scheme by the `?iv=` rule. The error carries no
-/// payload text: undecryptable events are dropped, never shown.
+/// Decrypts a payload from `peer`: first with the scheme its shape suggests (the `?iv=` rule),
+/// then with the other one, because nsecbunkerd 0.11 picks its reply scheme per endpoint, not
+/// per request (protocol/nsecbunkerd-0.11.md §1.2), so a shape can mislead. Returns the
+/// plaintext and the scheme that worked. The error carries no payload text: undecryptable
+/// events are dropped, never shown.
+pub fn decrypt_any(
+    secret_key: &SecretKey,
+    peer: &PublicKey,
+    payload: &str,
+) -> Result<(String, Encryption)> {
+    let first = Encryption::of_payload(payload);
+    let second = match first {
+        Encryption::Nip04 => Encryption::Nip44,
+        Encryption::Nip44 => Encryption::Nip04,
+    };
+    for scheme in [first, second] {
+        if let Ok(plaintext) = decrypt_with(scheme, secret_key, peer, payload) {
+            return Ok((plaintext, scheme));
+        }
+    }
+    Err(Error::Protocol(
+        "a payload could be decrypted with neither NIP-04 nor NIP-44",
+    ))
+}
+
+/// Decrypts a payload from `peer` (see [`decrypt_any`]); the plaintext only.
 pub fn decrypt(secret_key: &SecretKey, peer: &PublicKey, payload: &str) -> Result<String> {
-    match Encryption::of_payload(payload) {
+    decrypt_any(secret_key, peer, payload).map(|(plaintext, _)| plaintext)
+}
+
+fn decrypt_with(
+    scheme: Encryption,
+    secret_key: &SecretKey,
+    peer: &PublicKey,
+    payload: &str,
+) -> Result<String> {
+    match scheme {
         Encryption::Nip04 => nip04::decrypt(secret_key, peer, payload)
             .map_err(|_| Error::Protocol("a NIP-04 payload could not be decrypted")),
         Encryption::Nip44 => nip44::decrypt(secret_key, peer, payload)
             .map_err(|_| Error::Protocol("a NIP-44 payload could not be decrypted")),
+    }
+}
+
+/// Encrypts a request for `peer` and proves, before anything is published, that the peer will
+/// read a JSON object from it: the content is decrypted again (both schemes use a symmetric
+/// shared secret, so our secret key and the peer's public key open what the peer will open) and
+/// parsed. A plaintext, wrong-key or non-JSON kind-24133 event kills nsecbunkerd 0.11
+/// (protocol/nsecbunkerd-0.11.md §1.6), so the link publishes only what passes here.
+pub fn seal(
+    scheme: Encryption,
+    secret_key: &SecretKey,
+    peer: &PublicKey,
+    plaintext: &str,
+) -> Result<String> {
+    let is_object = |text: &str| {
+        matches!(
+            serde_json::from_str::<serde_json::Value>(text),
+            Ok(serde_json::Value::Object(_))
+        )
+    };
+    if !is_object(plaintext) {
+        return Err(Error::Local("a request was not a JSON object"));
+    }
+    let content = encrypt(scheme, secret_key, peer, plaintext)?;
+    match decrypt_with(scheme, secret_key, peer, &content) {
+        Ok(back) if back == plaintext && Encryption::of_payload(&content) == scheme => Ok(content),
+        _ => Err(Error::Local(
+            "a request did not decrypt back to itself for the bunker",
+        )),
     }
 }
 
@@ -124,6 +186,33 @@ mod tests {
         );
         for payload in [nip04, nip44] {
             assert_eq!(decrypt(&admin_sk, &client_pk, &payload).unwrap(), PLAINTEXT);
+        }
+    }
+
+    #[test]
+    fn a_payload_whose_shape_misleads_is_decrypted_with_the_other_scheme() {
+        let (client_sk, client_pk, admin_sk, admin_pk) = keys();
+        // A NIP-44 payload carrying "?iv=" after its base64 is still tried as NIP-44; a NIP-04
+        // payload is found whatever its shape says.
+        let nip04 = encrypt(Encryption::Nip04, &client_sk, &admin_pk, PLAINTEXT).unwrap();
+        let (text, scheme) = decrypt_any(&admin_sk, &client_pk, &nip04).unwrap();
+        assert_eq!((text.as_str(), scheme), (PLAINTEXT, Encryption::Nip04));
+        let (text, scheme) = decrypt_any(&admin_sk, &client_pk, V2_PAYLOAD).unwrap();
+        assert_eq!((text.as_str(), scheme), (PLAINTEXT, Encryption::Nip44));
+    }
+
+    #[test]
+    fn seal_refuses_anything_but_a_json_object_and_round_trips_for_the_peer() {
+        let (client_sk, client_pk, admin_sk, admin_pk) = keys();
+        for scheme in [Encryption::Nip04, Encryption::Nip44] {
+            for bad in ["hello", "", "not json", "[1,2]", "\"ping\"", "42"] {
+                assert!(
+                    seal(scheme, &client_sk, &admin_pk, bad).is_err(),
+                    "{bad:?} must never be published"
+                );
+            }
+            let content = seal(scheme, &client_sk, &admin_pk, PLAINTEXT).unwrap();
+            assert_eq!(decrypt(&admin_sk, &client_pk, &content).unwrap(), PLAINTEXT);
         }
     }
 

@@ -114,6 +114,30 @@ pub enum Error {
     /// The client was shut down while a call was running.
     #[error("the bunker connection was closed")]
     Closed,
+    /// The admin `ping` probe was answered in a way that fits neither nsecbunkerd line
+    /// (protocol/nsecbunkerd-0.11.md §5); nothing was learnt and nothing should be stored.
+    #[error(
+        "the bunker answered the admin ping with {seen}, which fits neither nsecbunkerd 0.10 \
+         (\"ok\" on kind 24134) nor 0.11 (\"pong\" on kind 24133): this bunker version is not \
+         supported"
+    )]
+    UnknownLine {
+        /// What was seen: the answer (shortened, safe characters only) and its kind.
+        seen: String,
+    },
+    /// An nsecbunkerd 0.11 bunker that answered before no longer answers: 0.11 does not
+    /// reconnect after its relay restarts (protocol/nsecbunkerd-0.11.md §0.3 item 9, §6).
+    #[error(
+        "bunker unreachable: it answered before but not within {}; nsecbunkerd 0.11 does not \
+         reconnect after a relay restart: restart the bunker (relays: {relays})",
+        seconds(*waited)
+    )]
+    Deaf {
+        /// How long the call waited.
+        waited: Duration,
+        /// The relays used, for the message.
+        relays: String,
+    },
 }
 
 impl Error {
@@ -132,6 +156,8 @@ impl Error {
             Self::Protocol(_) | Self::Local(_) => ErrorKind::Protocol,
             Self::BadSignedEvent(_) => ErrorKind::BadSignature,
             Self::Closed => ErrorKind::Closed,
+            Self::UnknownLine { .. } => ErrorKind::Unsupported,
+            Self::Deaf { .. } => ErrorKind::Unreachable,
         }
     }
 
@@ -157,6 +183,15 @@ impl Error {
         Self::Timeout {
             waited,
             relays: relay_list(relays),
+        }
+    }
+
+    /// A timeout of a 0.11 bunker that answered before becomes [`Error::Deaf`]; any other
+    /// error is returned as it is.
+    pub(crate) fn deaf_if_timeout(self) -> Self {
+        match self {
+            Self::Timeout { waited, relays } => Self::Deaf { waited, relays },
+            other => other,
         }
     }
 

@@ -27,6 +27,7 @@
 //! - [`uri`] — `bunker://` pairing URLs and admin connection strings;
 //! - [`crypto`] — NIP-04 / NIP-44 content encryption;
 //! - [`admin`] — [`AdminClient`], the nsecbunkerd admin RPC;
+//! - [`line`] — [`BunkerLine`], nsecbunkerd 0.10 vs 0.11 and the safe probe telling them apart;
 //! - [`signer`] — [`SignerClient`], NIP-46 signing;
 //! - [`types`] — admin results and prompts;
 //! - [`options`] — [`ClientOptions`];
@@ -39,6 +40,7 @@ pub mod admin;
 pub mod crypto;
 pub mod error;
 pub mod fingerprint;
+pub mod line;
 mod link;
 pub mod options;
 pub mod sensitive;
@@ -47,15 +49,16 @@ pub mod types;
 pub mod uri;
 mod wire;
 
-pub use admin::{AdminClient, Nip44Capable};
+pub use admin::{AdminClient, LineDetection, Nip44Capable};
 pub use crypto::Encryption;
 pub use error::{Error, ErrorKind, Refusal, Result};
 pub use fingerprint::fingerprint;
+pub use line::BunkerLine;
 pub use options::ClientOptions;
 pub use sensitive::Sensitive;
 pub use signer::{EventTemplate, Redemption, SignerClient};
 pub use types::{
     AclRequest, KeyInfo, KeyToken, KeyUser, NewPolicy, PingReply, Policy, PolicyRule,
-    SigningCondition,
+    SigningCondition, TokenAdvice,
 };
 pub use uri::{AdminConnection, BunkerUri, UriProblem};

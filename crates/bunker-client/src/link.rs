@@ -41,6 +41,13 @@ pub(crate) const KIND_NOSTR_CONNECT: u16 = 24133;
 /// Kind of nsecbunkerd admin requests and success replies.
 pub(crate) const KIND_ADMIN: u16 = 24134;
 
+/// A successful reply: its `result` and the kind of the event it came on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answer {
+    pub result: String,
+    pub kind: u16,
+}
+
 type Pending = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Response>>>>;
 
 /// Who a link talks to and how.
@@ -155,7 +162,8 @@ impl Link {
         self.acl.subscribe()
     }
 
-    /// Sends one request and waits up to `timeout` for its reply; returns the reply's `result`.
+    /// Sends one request with the link's request kind and waits up to `timeout` for its reply;
+    /// returns the reply's `result`.
     pub async fn call(
         &self,
         method: &str,
@@ -163,6 +171,21 @@ impl Link {
         scheme: Encryption,
         timeout: Duration,
     ) -> Result<String> {
+        self.call_as(method, params, scheme, self.request_kind, timeout)
+            .await
+            .map(|answer| answer.result)
+    }
+
+    /// Sends one request as `kind` and waits up to `timeout` for its reply; returns the reply's
+    /// `result` and the kind it came on (the line probe needs it).
+    pub async fn call_as(
+        &self,
+        method: &str,
+        params: &[Value],
+        scheme: Encryption,
+        kind: Kind,
+        timeout: Duration,
+    ) -> Result<Answer> {
         // One deadline covers publishing and the reply, so a relay that accepts the message but
         // stalls can never hold a call past its timeout (§6.3 C10).
         let deadline = Instant::now() + timeout;
@@ -177,8 +200,10 @@ impl Link {
             params,
         }
         .to_json();
-        let content = crypto::encrypt(scheme, self.keys.secret_key(), &self.peer, &plaintext)?;
-        let event: Event = EventBuilder::new(self.request_kind, content)
+        // The single publish point: `seal` proves the peer will read a JSON object (§1.6 of
+        // the 0.11 document: anything else kills a 0.11 daemon).
+        let content = crypto::seal(scheme, self.keys.secret_key(), &self.peer, &plaintext)?;
+        let event: Event = EventBuilder::new(kind, content)
             .tag(Tag::public_key(self.peer))
             .sign_with_keys(&self.keys)
             .map_err(|_| Error::Local("signing the request failed"))?;
@@ -195,7 +220,7 @@ impl Link {
         if sent.success.is_empty() {
             return Err(Error::unreachable(&self.relays));
         }
-        debug!(method, id = %id, ?scheme, "request sent");
+        debug!(method, id = %id, ?scheme, %kind, "request sent");
         self.await_reply(&mut rx, deadline, timeout).await
     }
 
@@ -204,7 +229,7 @@ impl Link {
         rx: &mut mpsc::UnboundedReceiver<Response>,
         deadline: Instant,
         timeout: Duration,
-    ) -> Result<String> {
+    ) -> Result<Answer> {
         loop {
             let response = match timeout_at(deadline, rx.recv()).await {
                 Err(_) => return Err(Error::timeout(timeout, &self.relays)),
@@ -214,7 +239,12 @@ impl Link {
             match wire::classify(&response) {
                 // §1.7: the real answer, if any, follows on the same id.
                 Reply::AuthChallenge => debug!("auth_url challenge ignored"),
-                Reply::Success(result) => return Ok(result),
+                Reply::Success(result) => {
+                    return Ok(Answer {
+                        result,
+                        kind: response.kind,
+                    })
+                }
                 Reply::Failure(error) if is_generic(&error) => {
                     return self.prefer_specific(rx, error).await
                 }
@@ -229,13 +259,18 @@ impl Link {
         &self,
         rx: &mut mpsc::UnboundedReceiver<Response>,
         generic: Error,
-    ) -> Result<String> {
+    ) -> Result<Answer> {
         let deadline = Instant::now() + self.options.duplicate_grace;
         while let Ok(Some(response)) = timeout_at(deadline, rx.recv()).await {
             match wire::classify(&response) {
                 Reply::Failure(error) if !is_generic(&error) => return Err(error),
                 // Two backends for one key (§2.3.10) can answer once each: a success wins.
-                Reply::Success(result) => return Ok(result),
+                Reply::Success(result) => {
+                    return Ok(Answer {
+                        result,
+                        kind: response.kind,
+                    })
+                }
                 _ => {}
             }
         }
@@ -354,9 +389,13 @@ impl Listener {
             debug!(event = %event.id, "ignored an event with a bad id or signature");
             return;
         }
-        let Ok(plaintext) = crypto::decrypt(self.keys.secret_key(), &event.pubkey, &event.content)
+        // By shape first, then the other scheme: 0.11 may answer a NIP-04 request in NIP-44
+        // and send `acl` prompts in either (protocol/nsecbunkerd-0.11.md §1.2). Nothing of the
+        // content is logged, and no pending call fails because of an unreadable event.
+        let Ok((plaintext, scheme)) =
+            crypto::decrypt_any(self.keys.secret_key(), &event.pubkey, &event.content)
         else {
-            debug!(event = %event.id, "ignored an event that could not be decrypted");
+            warn!(event = %event.id, kind = %event.kind, "dropped an event that decrypts in neither NIP-04 nor NIP-44");
             return;
         };
         match Incoming::parse(&plaintext) {
@@ -375,7 +414,9 @@ impl Listener {
                     debug!("ignored a request from the peer");
                 }
             }
-            Some(Incoming::Response(response)) => {
+            Some(Incoming::Response(mut response)) => {
+                response.kind = event.kind.as_u16();
+                debug!(kind = %event.kind, ?scheme, "reply received");
                 let slot = lock(&self.pending).get(&response.id).cloned();
                 match slot {
                     Some(tx) => {
@@ -385,5 +426,119 @@ impl Listener {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixture {
+        us: Keys,
+        peer: Keys,
+        listener: Listener,
+        rx: mpsc::UnboundedReceiver<Response>,
+    }
+
+    fn fixture() -> Fixture {
+        let us = Keys::generate();
+        let peer = Keys::generate();
+        let pending: Pending = Arc::default();
+        let (tx, rx) = mpsc::unbounded_channel();
+        lock(&pending).insert("r1".to_owned(), tx);
+        let (acl, _) = broadcast::channel(4);
+        let listener = Listener {
+            keys: us.clone(),
+            peer: peer.public_key(),
+            reply_kinds: vec![Kind::from(KIND_NOSTR_CONNECT), Kind::from(KIND_ADMIN)],
+            pending,
+            acl,
+        };
+        Fixture {
+            us,
+            peer,
+            listener,
+            rx,
+        }
+    }
+
+    fn reply_from(author: &Keys, to: &Keys, scheme: Encryption) -> Event {
+        let content = crypto::encrypt(
+            scheme,
+            author.secret_key(),
+            &to.public_key(),
+            r#"{"id":"r1","result":"ok"}"#,
+        )
+        .unwrap();
+        EventBuilder::new(Kind::from(KIND_NOSTR_CONNECT), content)
+            .tag(Tag::public_key(to.public_key()))
+            .sign_with_keys(author)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_reply_from_the_peer_reaches_its_call_with_its_kind() {
+        let mut f = fixture();
+        f.listener
+            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip44));
+        let response = f.rx.try_recv().expect("the peer's reply must be delivered");
+        assert_eq!((response.id.as_str(), response.kind), ("r1", KIND_NOSTR_CONNECT));
+    }
+
+    #[test]
+    fn a_reply_from_the_wrong_key_is_ignored() {
+        let mut f = fixture();
+        // Correctly encrypted to us, with the id of a running call, but by a stranger.
+        let stranger = Keys::generate();
+        f.listener
+            .handle(&reply_from(&stranger, &f.us, Encryption::Nip04));
+        assert!(
+            f.rx.try_recv().is_err(),
+            "a reply not authored by the peer must never answer a call"
+        );
+    }
+
+    #[test]
+    fn a_reply_with_a_bad_signature_is_ignored() {
+        let mut f = fixture();
+        let genuine = reply_from(&f.peer, &f.us, Encryption::Nip04);
+        let other = reply_from(&f.peer, &f.us, Encryption::Nip04);
+        // The peer's own valid signature, but over a different event.
+        let forged = Event::new(
+            genuine.id,
+            genuine.pubkey,
+            genuine.created_at,
+            genuine.kind,
+            genuine.tags.clone(),
+            genuine.content.clone(),
+            other.sig,
+        );
+        f.listener.handle(&forged);
+        assert!(
+            f.rx.try_recv().is_err(),
+            "a reply whose signature does not verify must never answer a call"
+        );
+        f.listener.handle(&genuine);
+        assert!(f.rx.try_recv().is_ok(), "the genuine reply still gets through");
+    }
+
+    #[test]
+    fn an_event_that_decrypts_in_neither_scheme_is_dropped_without_failing_the_call() {
+        let mut f = fixture();
+        for content in ["ping", "garbage?iv=AAAA", ""] {
+            let event = EventBuilder::new(Kind::from(KIND_NOSTR_CONNECT), content)
+                .tag(Tag::public_key(f.us.public_key()))
+                .sign_with_keys(&f.peer)
+                .unwrap();
+            f.listener.handle(&event);
+        }
+        assert!(f.rx.try_recv().is_err(), "nothing reaches the call");
+        assert!(
+            lock(&f.listener.pending).contains_key("r1"),
+            "the call is still waiting"
+        );
+        f.listener
+            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip04));
+        assert!(f.rx.try_recv().is_ok());
     }
 }

@@ -82,6 +82,7 @@ pub struct SigningCondition {
 #[serde(rename_all = "camelCase")]
 pub struct KeyUser {
     /// `KeyUser.id`: the handle `revoke_user` takes.
+    #[serde(deserialize_with = "number_or_string")]
     pub id: u64,
     /// The KEY's name (not the client's).
     pub name: String,
@@ -96,15 +97,19 @@ pub struct KeyUser {
     /// When the client was revoked; absent while active.
     #[serde(default)]
     pub revoked_at: Option<String>,
+    /// nsecbunkerd 0.11 only: `true` while not revoked (0.11 doc §2.3.3); `None` on 0.10.
+    #[serde(default)]
+    pub active: Option<bool>,
     /// The client's permissions.
     #[serde(default)]
     pub signing_conditions: Vec<SigningCondition>,
 }
 
 impl KeyUser {
-    /// Whether the client has been revoked.
+    /// Whether the client is revoked on the bunker: a `revokedAt`, or 0.11's `active:false`.
+    /// On 0.11 this can turn back to `false` (`grant_permission`, `rotate_key`).
     pub fn is_revoked(&self) -> bool {
-        self.revoked_at.is_some()
+        self.revoked_at.is_some() || self.active == Some(false)
     }
 }
 
@@ -129,6 +134,11 @@ pub struct KeyToken {
     pub redeemed_at: Option<String>,
     /// Description of the client that redeemed it.
     pub redeemed_by: Option<String>,
+    /// nsecbunkerd 0.11 only: the key's public key (`key_npub`).
+    pub key_npub: Option<PublicKey>,
+    /// nsecbunkerd 0.11 only: `revoke_token` (or `delete_key`/`rotate_key`) marked it. This
+    /// does NOT stop redemption (0.11 doc §0.3 item 7): never read it as "cancelled".
+    pub revoked: bool,
 }
 
 impl KeyToken {
@@ -176,11 +186,12 @@ impl KeyToken {
 
 #[derive(Deserialize)]
 pub(crate) struct RawKeyToken {
+    #[serde(deserialize_with = "number_or_string")]
     id: u64,
     key_name: String,
     client_name: String,
     token: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_number_or_string")]
     policy_id: Option<u64>,
     #[serde(default)]
     created_at: Option<String>,
@@ -190,6 +201,10 @@ pub(crate) struct RawKeyToken {
     redeemed_at: Option<String>,
     #[serde(default)]
     redeemed_by: Option<String>,
+    #[serde(default)]
+    key_npub: Option<String>,
+    #[serde(default)]
+    revoked: Option<bool>,
 }
 
 impl From<RawKeyToken> for KeyToken {
@@ -204,8 +219,45 @@ impl From<RawKeyToken> for KeyToken {
             expires_at: raw.expires_at,
             redeemed_at: raw.redeemed_at,
             redeemed_by: raw.redeemed_by,
+            key_npub: raw
+                .key_npub
+                .and_then(|npub| PublicKey::from_bech32(&npub).ok()),
+            revoked: raw.revoked.unwrap_or(false),
         }
     }
+}
+
+/// An id that nsecbunkerd sends as a JSON number, or (0.11 `parseInt`s them, 0.11 doc §2.3) as a
+/// string of digits.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumberOrString {
+    Number(u64),
+    Text(String),
+}
+
+impl NumberOrString {
+    fn into_u64<E: serde::de::Error>(self) -> Result<u64, E> {
+        match self {
+            Self::Number(n) => Ok(n),
+            Self::Text(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| E::custom("an id was neither a number nor a string of digits")),
+        }
+    }
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    NumberOrString::deserialize(d)?.into_u64()
+}
+
+fn optional_number_or_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u64>, D::Error> {
+    Option::<NumberOrString>::deserialize(d)?
+        .map(NumberOrString::into_u64)
+        .transpose()
 }
 
 /// A rule of a policy: a method and, for `sign_event`, an event kind.
@@ -239,7 +291,8 @@ impl PolicyRule {
 /// A policy (`get_policies`, §2.3.5).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Policy {
-    /// Policy id, passed to `create_new_token`.
+    /// Policy id, passed to `create_new_token` (a number or a string of digits on the wire).
+    #[serde(deserialize_with = "number_or_string")]
     pub id: u64,
     /// Name (not unique on the bunker).
     pub name: String,
@@ -321,6 +374,62 @@ pub enum PingReply {
     Ok,
     /// Forks such as `398ja/nsecbunkerd`, and NIP-46 signers.
     Pong,
+}
+
+/// What nsecbunkerd 0.11's `validate_token` said about a token (0.11 doc §2.3.12).
+///
+/// **Advisory only**: a revoked token still redeems and a redeemed token stays "valid", so none
+/// of these answers says whether a pairing can still be used; burning is by redemption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenAdvice {
+    /// `valid:true`; `redeemed` as the bunker reported it.
+    Valid {
+        /// Whether the token has been redeemed.
+        redeemed: bool,
+    },
+    /// `Token not found`.
+    NotFound,
+    /// `Token has been revoked` (marked by `revoke_token`; it STILL redeems).
+    Revoked,
+    /// `Token has expired`.
+    Expired,
+    /// `valid:false` with a reason this client does not know (not kept: it is bunker text).
+    Invalid,
+}
+
+#[derive(Deserialize)]
+struct RawTokenAdvice {
+    valid: bool,
+    #[serde(default)]
+    redeemed: Option<bool>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl TokenAdvice {
+    pub(crate) fn parse(result: &str) -> Result<Self> {
+        let raw: RawTokenAdvice = serde_json::from_str(result)
+            .map_err(|_| Error::Protocol("validate_token did not return the documented object"))?;
+        if raw.valid {
+            return Ok(Self::Valid {
+                redeemed: raw.redeemed.unwrap_or(false),
+            });
+        }
+        Ok(match raw.reason.as_deref() {
+            Some("Token not found") => Self::NotFound,
+            Some("Token has been revoked") => Self::Revoked,
+            Some("Token has expired") => Self::Expired,
+            _ => Self::Invalid,
+        })
+    }
+
+    /// Whether this answer proves the token can no longer be redeemed. Only a redemption does:
+    /// `Revoked` and `Invalid` do not (0.11 redeems revoked tokens), `Expired` is checked again
+    /// by `connect` and `NotFound` may be a typo. Always `false` except for a redeemed token.
+    pub fn proves_burnt(&self) -> bool {
+        matches!(self, Self::Valid { redeemed: true })
+    }
 }
 
 #[cfg(test)]

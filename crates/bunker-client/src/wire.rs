@@ -50,6 +50,8 @@ pub(crate) struct Response {
     pub id: String,
     pub result: Option<String>,
     pub error: Option<String>,
+    /// The kind of the event that carried it (set by the link; 0 until then).
+    pub kind: u16,
 }
 
 impl Incoming {
@@ -77,6 +79,7 @@ impl Incoming {
             id,
             result: text_field("result"),
             error: text_field("error"),
+            kind: 0,
         }))
     }
 }

@@ -55,8 +55,8 @@ async fn admin_error_on_kind_24133_is_matched_by_id() {
         bunker
             .seen()
             .iter()
-            .all(|s| s.kind == OK && s.encryption == Encryption::Nip04),
-        "admin requests are NIP-04 kind 24134"
+            .all(|s| s.kind == ERR && s.encryption == Encryption::Nip04),
+        "before a line is known, admin requests are NIP-04 kind 24133, which both lines answer"
     );
 }
 
@@ -132,6 +132,7 @@ async fn acl_prompt_is_surfaced_never_answered_and_not_taken_for_a_reply() {
             Out {
                 kind: OK,
                 json: prompt.to_string(),
+                scheme: None,
             },
             Out::result(OK, &r.id, "pong"),
         ]

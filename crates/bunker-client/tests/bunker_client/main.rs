@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod interop;
+mod lines;
 mod signer;
 mod support;
 mod transport;

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use bunker_client::crypto::{self, Encryption};
 use bunker_client::ClientOptions;
 use nostr::{
-    ClientMessage, EventBuilder, Filter, Keys, Kind, PublicKey, RelayMessage, RelayUrl, Tag,
+    ClientMessage, Event, EventBuilder, Filter, Keys, Kind, PublicKey, RelayMessage, RelayUrl, Tag,
 };
 use nostr_relay_builder::prelude::{LocalRelay, RelayBuilder};
 use nostr_sdk::{Client, RelayPoolNotification};
@@ -52,14 +52,41 @@ pub struct Seen {
 pub struct Out {
     pub kind: u16,
     pub json: String,
+    pub scheme: Option<Encryption>,
 }
 
 impl Out {
+    /// The same reply, encrypted with `scheme` whatever the request used (nsecbunkerd 0.11's
+    /// shared per-endpoint scheme, 0.11 doc §1.2).
+    pub fn in_scheme(mut self, scheme: Encryption) -> Self {
+        self.scheme = Some(scheme);
+        self
+    }
+
+    /// An unsolicited `acl` prompt about `client` (0.11 doc §2.5).
+    pub fn acl(kind: u16, client: &PublicKey) -> Self {
+        let payload = serde_json::json!({
+            "keyName": "fleet",
+            "remotePubkey": client.to_hex(),
+            "method": "sign_event",
+            "param": "{}",
+            "description": "satmachine-7",
+        })
+        .to_string();
+        Self {
+            kind,
+            json: serde_json::json!({ "id": "1n", "method": "acl", "params": [payload] })
+                .to_string(),
+            scheme: None,
+        }
+    }
+
     /// `{"id":<id>,"result":<result>}`.
     pub fn result(kind: u16, id: &str, result: &str) -> Self {
         Self {
             kind,
             json: serde_json::json!({ "id": id, "result": result }).to_string(),
+            scheme: None,
         }
     }
 
@@ -68,6 +95,7 @@ impl Out {
         Self {
             kind,
             json: serde_json::json!({ "id": id, "result": "error", "error": message }).to_string(),
+            scheme: None,
         }
     }
 }
@@ -78,6 +106,7 @@ type Script = dyn Fn(&Seen) -> Vec<Out> + Send + Sync;
 pub struct Responder {
     pub keys: Keys,
     seen: Arc<Mutex<Vec<Seen>>>,
+    raw: Arc<Mutex<Vec<Event>>>,
     arrived: Arc<Notify>,
 }
 
@@ -119,11 +148,13 @@ impl Responder {
         .context("no EOSE for the responder's subscription")?;
 
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let raw: Arc<Mutex<Vec<Event>>> = Arc::default();
         let arrived = Arc::new(Notify::new());
         let script: Arc<Script> = Arc::new(script);
         let responder = Self {
             keys: keys.clone(),
             seen: Arc::clone(&seen),
+            raw: Arc::clone(&raw),
             arrived: Arc::clone(&arrived),
         };
         tokio::spawn(async move {
@@ -131,6 +162,9 @@ impl Responder {
                 let RelayPoolNotification::Event { event, .. } = notification else {
                     continue;
                 };
+                // Every event addressed to this key, before any decryption: what a real
+                // daemon would have to parse.
+                raw.lock().unwrap().push((*event).clone());
                 let Ok(plaintext) =
                     crypto::decrypt(keys.secret_key(), &event.pubkey, &event.content)
                 else {
@@ -151,11 +185,17 @@ impl Responder {
                 seen.lock().unwrap().push(request.clone());
                 arrived.notify_waiters();
                 for out in script(&request) {
-                    send(&client, &keys, &request.author, request.encryption, out).await;
+                    let scheme = out.scheme.unwrap_or(request.encryption);
+                    send(&client, &keys, &request.author, scheme, out).await;
                 }
             }
         });
         Ok(responder)
+    }
+
+    /// Every event received so far, undecrypted.
+    pub fn raw_events(&self) -> Vec<Event> {
+        self.raw.lock().unwrap().clone()
     }
 
     /// Requests received so far.
