@@ -18,8 +18,8 @@ use crate::types::{
     AclRequest, KeyInfo, KeyToken, KeyUser, NewPolicy, PingReply, Policy, RawKeyInfo, RawKeyToken,
     TokenAdvice,
 };
-use crate::Sensitive;
 use crate::uri::AdminConnection;
+use crate::Sensitive;
 
 /// Proof that a bunker answers NIP-44, listing the public keys of its unlocked keys.
 ///

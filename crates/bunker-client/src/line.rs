@@ -101,9 +101,9 @@ impl BunkerLine {
     /// The line a stored profile describes: the kind the admin `ping` was answered on and what
     /// it answered. `None` when the pair fits neither line.
     pub fn from_ping(reply_kind: u16, reply: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|line| line.ping_reply_kind() == reply_kind && ping_text(line.ping_reply()) == reply)
+        Self::ALL.into_iter().find(|line| {
+            line.ping_reply_kind() == reply_kind && ping_text(line.ping_reply()) == reply
+        })
     }
 
     /// Classifies the answer to the line probe: `ok` on 24134 is 0.10, `pong` on 24133 is 0.11,
@@ -155,8 +155,14 @@ mod tests {
 
     #[test]
     fn ok_on_24134_is_0_10_and_pong_on_24133_is_0_11() {
-        assert_eq!(BunkerLine::classify_probe(24134, "ok").unwrap(), BunkerLine::V0_10);
-        assert_eq!(BunkerLine::classify_probe(24133, "pong").unwrap(), BunkerLine::V0_11);
+        assert_eq!(
+            BunkerLine::classify_probe(24134, "ok").unwrap(),
+            BunkerLine::V0_10
+        );
+        assert_eq!(
+            BunkerLine::classify_probe(24133, "pong").unwrap(),
+            BunkerLine::V0_11
+        );
     }
 
     #[test]

@@ -482,7 +482,10 @@ mod tests {
         f.listener
             .handle(&reply_from(&f.peer, &f.us, Encryption::Nip44));
         let response = f.rx.try_recv().expect("the peer's reply must be delivered");
-        assert_eq!((response.id.as_str(), response.kind), ("r1", KIND_NOSTR_CONNECT));
+        assert_eq!(
+            (response.id.as_str(), response.kind),
+            ("r1", KIND_NOSTR_CONNECT)
+        );
     }
 
     #[test]
@@ -519,7 +522,10 @@ mod tests {
             "a reply whose signature does not verify must never answer a call"
         );
         f.listener.handle(&genuine);
-        assert!(f.rx.try_recv().is_ok(), "the genuine reply still gets through");
+        assert!(
+            f.rx.try_recv().is_ok(),
+            "the genuine reply still gets through"
+        );
     }
 
     #[test]

@@ -27,12 +27,15 @@ pub struct EventTemplate {
     pub created_at: Timestamp,
 }
 
+/// The `sign_event` parameter. `pubkey` is the signer's key: nsecbunkerd (both lines)
+/// overwrites it anyway, and NIP-46 signers such as rust-nostr's refuse a template without one.
 #[derive(Serialize)]
 struct WireTemplate<'a> {
     kind: u16,
     content: &'a str,
     tags: &'a [Tag],
     created_at: u64,
+    pubkey: String,
 }
 
 /// How [`SignerClient::connect_resuming`] got its `ack`.
@@ -147,6 +150,7 @@ impl SignerClient {
             content: &template.content,
             tags: &template.tags,
             created_at: template.created_at.as_secs(),
+            pubkey: self.signer.to_hex(),
         };
         let json = serde_json::to_string(&wire)
             .map_err(|_| Error::Local("the event template could not be serialised"))?;

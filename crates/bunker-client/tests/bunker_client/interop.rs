@@ -75,7 +75,9 @@ async fn nip44_signer_client_talks_to_rust_nostr_remote_signer() {
         timeout: Duration::from_millis(700),
         ..fast_options()
     };
-    let mut signer = SignerClient::new(Keys::generate(), &uri, opts).await.unwrap();
+    let mut signer = SignerClient::new(Keys::generate(), &uri, opts)
+        .await
+        .unwrap();
     signer.use_nip44(&found.nip44.unwrap()).unwrap();
     assert_eq!(signer.encryption(), Encryption::Nip44);
 
@@ -87,7 +89,11 @@ async fn nip44_signer_client_talks_to_rust_nostr_remote_signer() {
             break;
         }
     }
-    assert_eq!(answered, Some(user.public_key()), "the remote signer answered");
+    assert_eq!(
+        answered,
+        Some(user.public_key()),
+        "the remote signer answered"
+    );
     signer.connect(None).await.unwrap();
     assert_eq!(signer.ping().await.unwrap(), PingReply::Pong);
     let event = signer

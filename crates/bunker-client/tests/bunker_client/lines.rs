@@ -174,9 +174,12 @@ async fn c12_probe_finds_0_11_then_speaks_nip44_on_24133_and_proves_its_keys() {
 async fn answers_that_fit_neither_line_are_a_typed_error_naming_what_was_seen() {
     for (kind, answer) in [(K24133, "ok"), (K24134, "pong"), (K24133, "hello")] {
         let (_relay, url) = start_relay().await.unwrap();
-        let bunker = Responder::start(&url, Keys::generate(), &[K24133, K24134], move |r: &Seen| {
-            vec![Out::result(kind, &r.id, answer)]
-        })
+        let bunker = Responder::start(
+            &url,
+            Keys::generate(),
+            &[K24133, K24134],
+            move |r: &Seen| vec![Out::result(kind, &r.id, answer)],
+        )
         .await
         .unwrap();
         let admin = admin(&bunker, &url, fast_options()).await;
@@ -195,11 +198,16 @@ async fn answers_that_fit_neither_line_are_a_typed_error_naming_what_was_seen() 
 async fn c11_nip44_reply_to_a_nip04_request_and_a_nip44_acl_prompt_are_both_read() {
     let (_relay, url) = start_relay().await.unwrap();
     let client = Keys::generate().public_key();
+    let npub = Keys::generate().public_key().to_bech32().unwrap();
     let bunker = Responder::start(&url, Keys::generate(), &[K24133], move |r: &Seen| {
         // Right after a self-ping the 0.11 admin endpoint is NIP-44 (0.11 doc §1.2, V11/V13).
+        let result = match r.method.as_str() {
+            "ping" => "pong".to_owned(),
+            _ => key_list(&npub),
+        };
         vec![
             Out::acl(K24133, &client).in_scheme(Encryption::Nip44),
-            Out::result(K24133, &r.id, "pong").in_scheme(Encryption::Nip44),
+            Out::result(K24133, &r.id, &result).in_scheme(Encryption::Nip44),
         ]
     })
     .await
@@ -325,7 +333,9 @@ async fn every_event_the_link_publishes_decrypts_for_the_peer_to_a_json_object()
     admin.ping().await.unwrap();
     admin.get_keys().await.unwrap();
     let _ = admin.get_key_users("fleet\"}{").await;
-    let _ = admin.rename_key_user(&Keys::generate().public_key(), "").await;
+    let _ = admin
+        .rename_key_user(&Keys::generate().public_key(), "")
+        .await;
     let mut signer =
         SignerClient::new(Keys::generate(), &uri(&signer_bunker, &url), fast_options())
             .await

@@ -176,9 +176,12 @@ async fn sign_event_returns_the_bunkers_mutated_event() {
     assert_eq!(event.tags.len(), 2, "the bunker's appended tag is kept");
 
     let sent: Value = serde_json::from_str(bunker.seen()[0].params[0].as_str().unwrap()).unwrap();
-    assert!(
-        sent.get("pubkey").is_none(),
-        "the template carries no pubkey"
+    // nsecbunkerd ignores a template's pubkey (base §1.4); rust-nostr signers need one. It is
+    // always the signer's own key, never anything else.
+    assert_eq!(
+        sent["pubkey"].as_str(),
+        Some(bunker.keys.public_key().to_hex().as_str()),
+        "the template names the signer's key"
     );
     assert_eq!(sent["kind"], 21000);
 }
