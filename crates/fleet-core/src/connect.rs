@@ -1,11 +1,14 @@
 //! Connect: probe a bunker as its administrator and store its profile (DESIGN.md §3 "Connect").
 //!
-//! The probe never sends NIP-44 to a key pubkey: the only NIP-44 message is one `ping` to the
-//! bunker's *admin* pubkey, which stock nsecbunkerd silently ignores (protocol §5 item 1, A5).
+//! The probe first tells nsecbunkerd 0.10 from 0.11 (protocol/nsecbunkerd-0.11.md §5: one NIP-04
+//! admin `ping` on kind 24133) and stores the line in the profile; every later admin session
+//! speaks the stored line. It never sends NIP-44 to a key pubkey of a 0.10 bunker: there the only
+//! NIP-44 message is one `ping` to the bunker's *admin* pubkey, which stock nsecbunkerd silently
+//! ignores (protocol §5 item 1, A5).
 
 use std::time::Duration;
 
-use bunker_client::{AdminClient, AdminConnection, ClientOptions, PingReply};
+use bunker_client::{AdminClient, AdminConnection, BunkerLine, ClientOptions, PingReply};
 use fleet_store::{profile, BunkerProfile, Encryption};
 use nostr::RelayUrl;
 use serde::{Deserialize, Serialize};
@@ -42,6 +45,9 @@ pub enum ProbeStep {
     },
     /// The admin `ping` was answered.
     Pinged(String),
+    /// The nsecbunkerd line was recognised: its words, e.g.
+    /// "nsecbunkerd 0.11 · admin kind 24133 · NIP-44".
+    Line(String),
     /// The encryption the bunker speaks was determined.
     Encryption(Encryption),
     /// `get_keys` was answered.
@@ -81,8 +87,14 @@ pub struct Capabilities {
     pub admin_pubkey: String,
     /// Admin relays.
     pub admin_relays: Vec<String>,
-    /// What the admin `ping` answered: `ok` (stock) or `pong` (forks).
+    /// What the admin `ping` answered: `ok` (0.10) or `pong` (0.11).
     pub ping_reply: String,
+    /// The nsecbunkerd line: `0.10` or `0.11` (empty in capabilities stored before lines).
+    #[serde(default)]
+    pub line: String,
+    /// The line in words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44".
+    #[serde(default)]
+    pub line_description: String,
     /// `nip04` (stock nsecbunkerd) or `nip44` (answers NIP-44 too).
     pub encryption: String,
     /// The bunker's keys.
@@ -129,7 +141,7 @@ impl Fleet {
         let admin = AdminClient::connect(console.keys().clone(), &conn, options).await?;
         let outcome = probe(&admin, key_name, &on_step).await;
         admin.shutdown().await;
-        let (ping, encryption, keys, operator_pubkey, policies) = outcome.map_err(|e| match e {
+        let (line, encryption, keys, operator_pubkey, policies) = outcome.map_err(|e| match e {
             Error::Bunker(b) if b.kind() == bunker_client::ErrorKind::NotAdmin => Error::NotAdmin {
                 npub: console.npub(),
             },
@@ -139,7 +151,9 @@ impl Fleet {
         let caps = Capabilities {
             admin_pubkey: conn.admin.to_hex(),
             admin_relays: conn.relays.iter().map(ToString::to_string).collect(),
-            ping_reply: ping,
+            ping_reply: ping_text(line.ping_reply()).to_string(),
+            line: line.as_str().to_string(),
+            line_description: line.description(),
             encryption: encryption.as_str().to_string(),
             keys,
             operator_key: key_name.to_string(),
@@ -155,6 +169,7 @@ impl Fleet {
         stored.key_pubkey = Some(operator_pubkey);
         stored.atm_relays = atm_relays;
         stored.ping_reply = Some(caps.ping_reply.clone());
+        stored.admin_reply_kind = Some(line.ping_reply_kind());
         stored.encryption = encryption;
         stored.capabilities = Some(
             serde_json::to_value(&caps)
@@ -169,7 +184,7 @@ impl Fleet {
 }
 
 type Probed = (
-    String,
+    BunkerLine,
     Encryption,
     Vec<KeySummary>,
     String,
@@ -181,16 +196,22 @@ async fn probe(
     key_name: &str,
     on_step: &impl Fn(&ProbeStep),
 ) -> Result<Probed> {
-    let ping = match admin.ping().await? {
-        PingReply::Ok => "ok",
-        PingReply::Pong => "pong",
-    }
-    .to_string();
-    on_step(&ProbeStep::Pinged(ping.clone()));
+    // One NIP-04 admin ping on kind 24133, safe and answered on both lines (0.11 doc §5).
+    let detected = admin.detect_line().await?;
+    let line = detected.line;
+    on_step(&ProbeStep::Pinged(ping_text(line.ping_reply()).to_string()));
+    on_step(&ProbeStep::Line(line.description()));
 
-    let encryption = match admin.probe_nip44().await? {
-        Some(_) => Encryption::Nip44,
-        None => Encryption::Nip04,
+    let nip44 = match detected.nip44 {
+        // 0.11 accepts NIP-44 on every key (0.11 doc §0.3 item 3).
+        Some(proof) => Some(proof),
+        // 0.10: only the harmless NIP-44 ping to the admin key can prove it.
+        None => admin.probe_nip44().await?,
+    };
+    let encryption = if nip44.is_some() {
+        Encryption::Nip44
+    } else {
+        Encryption::Nip04
     };
     on_step(&ProbeStep::Encryption(encryption));
 
@@ -241,7 +262,36 @@ async fn probe(
         })
         .collect();
     on_step(&ProbeStep::Policies(policies.len()));
-    Ok((ping, encryption, keys, operator_pubkey, policies))
+    Ok((line, encryption, keys, operator_pubkey, policies))
+}
+
+fn ping_text(reply: PingReply) -> &'static str {
+    match reply {
+        PingReply::Ok => "ok",
+        PingReply::Pong => "pong",
+    }
+}
+
+/// The nsecbunkerd line a stored profile was probed as: from the kind the admin `ping` was
+/// answered on and its answer. A profile written before lines were detected has no reply kind;
+/// it can only have been 0.10 when its ping said `ok` (the client then sent kind 24134, which
+/// 0.11 ignores). Anything else: `None`, and the operator must run `satop connect` again.
+pub fn stored_line(profile: &BunkerProfile) -> Option<BunkerLine> {
+    let reply = profile.ping_reply.as_deref()?;
+    match profile.admin_reply_kind {
+        Some(kind) => BunkerLine::from_ping(kind, reply),
+        None if reply == "ok" => Some(BunkerLine::V0_10),
+        None => None,
+    }
+}
+
+/// The stored bunker line in words, for the CLI and the app: "nsecbunkerd 0.11 · admin kind
+/// 24133 · NIP-44", or what to do when the profile does not say.
+pub fn line_description(profile: &BunkerProfile) -> String {
+    stored_line(profile).map_or_else(
+        || "nsecbunkerd line unknown: run `satop connect` again".to_string(),
+        |line| line.description(),
+    )
 }
 
 /// Validates the ATM relays: 1 or 2 `ws://`/`wss://` URLs, normalised.

@@ -53,11 +53,15 @@ impl Fleet {
         &self.0.options
     }
 
-    /// Opens an admin session to the configured bunker.
+    /// Opens an admin session to the configured bunker, speaking the nsecbunkerd line stored by
+    /// `connect` (admin kind and encryption); nothing here guesses the line. The stored probe
+    /// time is the "answered before" knowledge: a 0.11 bunker that then stays silent is reported
+    /// as deaf ("restart the bunker"), not as a generic timeout.
     ///
     /// # Errors
-    /// [`Error::NotConnected`] before `connect`; [`Error::NoConsole`]; [`Error::Bunker`] when the
-    /// relays can't be reached.
+    /// [`Error::NotConnected`] before `connect`; [`Error::NoConsole`]; [`Error::InvalidInput`]
+    /// when the stored profile does not name a line; [`Error::Bunker`] when the relays can't be
+    /// reached.
     pub async fn admin_session(&self) -> Result<(AdminClient, BunkerProfile)> {
         let profile = self.profile().await?.ok_or(Error::NotConnected)?;
         let console = self.console().await?;
@@ -76,8 +80,16 @@ impl Fleet {
                     "the stored bunker relays are damaged: run `satop connect` again".into(),
                 )
             })?;
+        let line = crate::connect::stored_line(&profile).ok_or_else(|| {
+            Error::InvalidInput(
+                "the stored bunker profile does not say which nsecbunkerd line the bunker runs: \
+                 run `satop connect` again"
+                    .into(),
+            )
+        })?;
         let conn = AdminConnection { admin, relays };
         let client = AdminClient::connect(console.keys().clone(), &conn, self.0.options).await?;
+        client.use_line(line, profile.probed_at.is_some());
         Ok((client, profile))
     }
 

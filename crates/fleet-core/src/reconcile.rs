@@ -12,6 +12,10 @@
 //! - a stored client whose KeyUser id was unknown: the id is stored;
 //! - **stale clients**: unrevoked KeyUsers named after a machine that are not its current key
 //!   (a re-pair that crashed before revoking the old key): queued for revoke;
+//! - a machine **revoked here but active again on the bunker** (nsecbunkerd 0.11's
+//!   `grant_permission` and `rotate_key` undo a revoke, 0.11 doc §3.5): flagged and audited at
+//!   once; with automatic revoke on (the `term.auto_revoke` setting) its client is queued for
+//!   revoke again, otherwise it waits for the operator's [`Fleet::re_revoke`];
 //! - **clients the app doesn't know**: kept in the `bunker_clients` snapshot and reported, never
 //!   hidden; so are machines whose client the bunker no longer lists, and live unredeemed
 //!   tokens nobody is waiting for.
@@ -89,6 +93,22 @@ pub struct ReconcileReport {
     pub live_tokens: Vec<(String, u64)>,
     /// Active clients the app knows nothing about.
     pub unknown_clients: Vec<ClientView>,
+    /// Machines revoked here whose client is active again on the bunker.
+    #[serde(default)]
+    pub revived: Vec<RevivedClient>,
+}
+
+/// A machine revoked here whose client the bunker lists as active again (0.11
+/// `grant_permission`/`rotate_key`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevivedClient {
+    /// The machine's name.
+    pub machine: String,
+    /// The client's KeyUser id.
+    pub key_user_id: i64,
+    /// `true` when its revoke was queued again (automatic revoke on); `false` when it waits
+    /// for the operator ([`Fleet::re_revoke`]; `satop sync` asks in a terminal).
+    pub re_revoke_queued: bool,
 }
 
 impl Fleet {
@@ -179,6 +199,7 @@ fn apply(
                 .and_then(serde_json::Value::as_u64)
         })
         .collect();
+    let auto_revoke = settings::get_bool(tx, crate::term::AUTO_REVOKE_SETTING, true)?;
     let audit_ok = |machine: i64, action: &str, detail: String| {
         audit::append(
             tx,
@@ -247,6 +268,11 @@ fn apply(
                 report.pairings_ended.push(m.name.clone());
             }
         } else if let Some(u) = mine {
+            if m.state == MachineState::Revoked && !u.is_revoked() {
+                report
+                    .revived
+                    .push(flag_revived(tx, m, u, auto_revoke, &queued)?);
+            }
             let paired = matches!(
                 m.state,
                 MachineState::Active
@@ -413,6 +439,104 @@ fn redeemer<'a>(named: &[&'a KeyUser], current: Option<&str>) -> Option<&'a KeyU
         .copied()
         .filter(|u| !u.is_revoked() && current != Some(u.pubkey.to_hex().as_str()))
         .max_by_key(|u| u.id)
+}
+
+/// Reason of a re-revoke, in the outbox and the audit log.
+const REVIVED_REASON: &str = "revoked here but active again on the bunker";
+
+/// Audits a revived client and, with automatic revoke on, queues its revoke again.
+fn flag_revived(
+    tx: &fleet_store::Transaction<'_>,
+    m: &Machine,
+    u: &KeyUser,
+    auto_revoke: bool,
+    queued: &HashSet<u64>,
+) -> fleet_store::Result<RevivedClient> {
+    audit::append(
+        tx,
+        &NewAuditEntry {
+            action: "revoke".into(),
+            machine_id: Some(m.id),
+            outcome: "revived".into(),
+            detail: Some(format!(
+                "client KeyUser #{} is revoked here but active on the bunker (nsecbunkerd 0.11 \
+                 grant_permission or rotate_key undo a revoke); {}",
+                u.id,
+                if auto_revoke {
+                    "revoking it again (automatic revoke is on)"
+                } else {
+                    "waiting for the operator to revoke it again"
+                }
+            )),
+        },
+    )?;
+    let re_revoke_queued = auto_revoke
+        && (queued.contains(&u.id) || enqueue_client_revoke(tx, m, u, REVIVED_REASON, queued)?);
+    Ok(RevivedClient {
+        machine: m.name.clone(),
+        key_user_id: i64::try_from(u.id).unwrap_or(i64::MAX),
+        re_revoke_queued,
+    })
+}
+
+impl Fleet {
+    /// The operator's confirmation to revoke again a machine whose client the last reconcile
+    /// found active on the bunker although it is revoked here; the revoke is queued (run the
+    /// outbox, or `satop sync`, to send it). Returns the outbox row.
+    ///
+    /// # Errors
+    /// [`crate::Error::MachineNotFound`]; [`crate::Error::InvalidInput`] when the last reconcile
+    /// saw no active client of that revoked machine; [`crate::Error::Store`].
+    pub async fn re_revoke(&self, machine: &str) -> Result<i64> {
+        let name = machine.trim().to_string();
+        let outcome = self
+            .db()
+            .interact(move |c| {
+                let tx = c.transaction()?;
+                let Some(m) = machines::find_by_name(&tx, &name)? else {
+                    return Ok(Err(crate::Error::MachineNotFound { name }));
+                };
+                let client = clients::list(&tx)?.into_iter().find(|cl| {
+                    cl.machine_id == Some(m.id)
+                        && cl.revoked_at.is_none()
+                        && Some(cl.pubkey.as_str()) == m.atm_client_pubkey.as_deref()
+                });
+                let (Some(client), MachineState::Revoked) = (client, m.state) else {
+                    return Ok(Err(crate::Error::InvalidInput(format!(
+                        "machine {:?} has no client that is revoked here but active on the \
+                         bunker (as of the last sync): run `satop sync` to check again",
+                        m.name
+                    ))));
+                };
+                let id = u64::try_from(client.id).unwrap_or_default();
+                let action = Action::Revoke(RevokeAction::client(
+                    m.id,
+                    id,
+                    Some(client.pubkey.clone()),
+                    REVIVED_REASON,
+                ));
+                let item = action
+                    .to_item(Some(m.id))
+                    .map_err(|e| fleet_store::Error::Task(e.to_string()))?;
+                let row = outbox::enqueue(&tx, &item)?;
+                audit::append(
+                    &tx,
+                    &NewAuditEntry {
+                        action: "revoke_client".into(),
+                        machine_id: Some(m.id),
+                        outcome: "queued".into(),
+                        detail: Some(format!(
+                            "KeyUser #{id}: {REVIVED_REASON}; confirmed by the operator; outbox #{}",
+                            row.id
+                        )),
+                    },
+                )?;
+                tx.commit()?;
+                Ok(Ok(row.id))
+            })
+            .await?;
+        outcome
+    }
 }
 
 /// Queues a client-only revoke unless one is queued; `true` if queued now.

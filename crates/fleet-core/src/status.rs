@@ -42,6 +42,8 @@ pub struct BunkerStatus {
     pub encryption: String,
     /// Admin ping reply seen at the last probe.
     pub ping_reply: Option<String>,
+    /// The nsecbunkerd line in words ("nsecbunkerd 0.11 · admin kind 24133 · NIP-44").
+    pub line: String,
     /// When the bunker was last probed (unix seconds).
     pub probed_at: Option<i64>,
 }
@@ -56,6 +58,7 @@ impl Fleet {
             .await?
             .map(|c| c.npub());
         let bunker = self.profile().await?.map(|p| BunkerStatus {
+            line: crate::connect::line_description(&p),
             admin_pubkey: p.admin_pubkey,
             admin_relays: p.admin_relays,
             key_name: p.key_name,

@@ -79,6 +79,19 @@ impl SyncReport {
                 "{m}: its client is missing on the bunker (re-pair it)"
             ));
         }
+        for c in &r.revived {
+            lines.push(if c.re_revoke_queued {
+                format!(
+                    "{}: revoked here but active again on the bunker (client #{}), revoke queued again",
+                    c.machine, c.key_user_id
+                )
+            } else {
+                format!(
+                    "{}: revoked here but active again on the bunker (client #{}): confirm to revoke it again (run `satop sync` in a terminal, or Sync in the app)",
+                    c.machine, c.key_user_id
+                )
+            });
+        }
         for (name, id) in &r.live_tokens {
             lines.push(format!(
                 "unredeemed pairing code #{id} ({name}) that no pairing waits for"
@@ -101,7 +114,10 @@ mod tests {
             outbox: OutboxRun::default(),
         };
         report.terms.revokes_queued.push("Lobby".into());
-        assert_eq!(report.changes(), ["Lobby: access term ended, revoke queued"]);
+        assert_eq!(
+            report.changes(),
+            ["Lobby: access term ended, revoke queued"]
+        );
 
         let mut reconcile = ReconcileReport::default();
         reconcile.revoked_elsewhere.push("Depot".into());

@@ -210,3 +210,195 @@ async fn locked_operator_key_is_reported_as_locked() {
     assert_eq!(err.kind(), ErrorKind::KeyLocked, "{err}");
     assert!(admin.get_key_tokens("cold").await.unwrap().is_empty(), "locked keys list no tokens (A16)");
 }
+
+/// A scripted nsecbunkerd 0.10 admin interface on its own relay whose `create_new_token` fails
+/// with the raw database error of base §2.3.7, carrying the new token's secret and a file path.
+mod leaky_0_10 {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use nostr::nips::nip04;
+    use nostr::nips::nip19::ToBech32;
+    use nostr::{ClientMessage, EventBuilder, Filter, Keys, Kind, Tag};
+    use nostr_sdk::{Client, RelayPoolNotification};
+    use sandbox::SandboxRelay;
+
+    pub const SECRET: &str = "5be1f00d7ac3e2d94b0c8a1f6e27d35c9a4b1e0f8d2c7a36b5e4f1a0c9d8e7b6";
+
+    pub fn prisma_error() -> String {
+        format!(
+            "\nInvalid `prisma.token.create()` invocation in\n/app/src/daemon/admin/commands/create_new_token.ts:18:38\n\n  \
+             data: {{ token: \"{SECRET}\", keyName: \"operator\", clientName: \"satmachine-1\", policyId: \"4\" }}\n\
+             Argument `policyId`: Invalid value provided. Expected Int, provided String."
+        )
+    }
+
+    pub struct Leaky {
+        pub relay: SandboxRelay,
+        pub admin: Keys,
+        pub operator: Keys,
+    }
+
+    pub async fn start() -> Leaky {
+        let relay = SandboxRelay::start(None).await.unwrap();
+        let admin = Keys::generate();
+        let operator = Keys::generate();
+        let client = Client::default();
+        client.add_relay(relay.url()).await.unwrap();
+        client.connect().await;
+        let mut notifications = client.notifications();
+        let filter = Filter::new()
+            .kinds([Kind::from(24133), Kind::from(24134)])
+            .pubkey(admin.public_key())
+            .limit(0);
+        let sub = client.subscribe(filter, None).await.unwrap().val;
+        loop {
+            if let Ok(RelayPoolNotification::Message {
+                message: nostr::RelayMessage::EndOfStoredEvents(id),
+                ..
+            }) = notifications.recv().await
+            {
+                if *id == sub {
+                    break;
+                }
+            }
+        }
+        let keys = admin.clone();
+        let npub = operator.public_key().to_bech32().unwrap();
+        tokio::spawn(async move {
+            while let Ok(n) = notifications.recv().await {
+                let RelayPoolNotification::Event { event, .. } = n else { continue };
+                // 0.10 speaks NIP-04 only; anything else is dropped.
+                let Ok(text) = nip04::decrypt(keys.secret_key(), &event.pubkey, &event.content) else { continue };
+                let Ok(req) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+                let id = req["id"].as_str().unwrap_or_default();
+                let (kind, body) = match req["method"].as_str().unwrap_or_default() {
+                    "ping" => (24134, serde_json::json!({"id": id, "result": "ok"})),
+                    "get_keys" => (24134, serde_json::json!({"id": id, "result":
+                        format!(r#"[{{"name":"operator","npub":"{npub}","userCount":0,"tokenCount":0}}]"#)})),
+                    "get_policies" => (24134, serde_json::json!({"id": id, "result":
+                        r#"[{"id":4,"name":"satmachine-21000","rules":[{"method":"sign_event","kind":"21000"}]}]"#})),
+                    "create_new_token" => (24133, serde_json::json!({"id": id, "result": "error", "error": prisma_error()})),
+                    m => (24134, serde_json::json!({"id": id, "result": format!("[\"error\",\"Unknown method {m}\"]")})),
+                };
+                let content = nip04::encrypt(keys.secret_key(), &event.pubkey, body.to_string()).unwrap();
+                let reply = EventBuilder::new(Kind::from(kind), content)
+                    .tag(Tag::public_key(event.pubkey))
+                    .sign_with_keys(&keys)
+                    .unwrap();
+                let urls: Vec<_> = client.relays().await.into_keys().collect();
+                let _ = client.send_msg_to(urls, ClientMessage::event(reply)).await;
+            }
+        });
+        Leaky { relay, admin, operator }
+    }
+
+    /// A tracing writer that keeps everything in memory.
+    #[derive(Clone, Default)]
+    pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_0_10_create_new_token_error_carrying_the_token_secret_reaches_no_log_audit_error_or_sqlite() {
+    use fleet_core::connect::ConnectRequest;
+    use fleet_core::secrets::Secrets;
+    use fleet_core::Fleet;
+    use leaky_0_10::{Captured, SECRET};
+    use nostr::nips::nip19::ToBech32;
+
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    // Test runtime is current-thread: every task of this test logs through this subscriber.
+    let _logs = tracing::subscriber::set_default(subscriber);
+
+    let bunker = leaky_0_10::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let fleet = Fleet::open_with(data.path(), Secrets::memory(), ClientOptions::loopback()).unwrap();
+    let (console, _) = fleet.init_console().await.unwrap();
+    let _ = console;
+    let req = ConnectRequest {
+        connection: format!("bunker://{}@{}", bunker.admin.public_key().to_bech32().unwrap(), bunker.relay.url()),
+        key_name: KEY.into(),
+        atm_relays: vec![bunker.relay.url().to_string()],
+        timeout: Duration::from_secs(5),
+    };
+    let caps = fleet.connect(&req, |_| {}).await.unwrap();
+    assert_eq!(caps.line, "0.10");
+    assert_eq!(caps.operator_pubkey, bunker.operator.public_key().to_hex());
+
+    let err = fleet.begin_pairing(&acceptance::quick_pairing("Lobby"), |_| {}).await.err().expect("minting must fail");
+    let shown = [err.to_string(), format!("{err:?}")];
+    for text in &shown {
+        assert!(!text.contains(SECRET), "the token secret reached the error: {text}");
+        assert!(!text.contains("/app/src"), "the daemon's path reached the error: {text}");
+    }
+
+    let audit = fleet.db().interact(|c| fleet_store::audit::list(c, 1000)).await.unwrap();
+    for e in &audit {
+        assert!(!format!("{e:?}").contains(SECRET), "the token secret reached the audit log: {e:?}");
+    }
+    drop(fleet);
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(!crate::support::contains(&bytes, SECRET), "the token secret reached {}", path.display());
+        }
+    }
+    let logs = captured.0.lock().unwrap().clone();
+    assert!(!logs.is_empty(), "the logs were captured");
+    assert!(!crate::support::contains(&logs, SECRET), "the token secret reached a log line");
+    assert!(leaky_0_10::prisma_error().contains(SECRET), "the bunker did send it");
+}
+
+#[tokio::test]
+async fn c12_line_probe_picks_each_sandbox_flavour_and_an_atm_signs_without_killing_either() {
+    use bunker_client::{AdminConnection, BunkerLine};
+    use sandbox::{Flavour, Sandbox, SandboxConfig};
+
+    for (flavour, line) in [(Flavour::V0_10, BunkerLine::V0_10), (Flavour::V0_11, BunkerLine::V0_11)] {
+        let dir = tempfile::tempdir().unwrap();
+        let console = Keys::generate();
+        let mut cfg = SandboxConfig::new(dir.path().join("bunker.sqlite3"));
+        cfg.admin_npubs = vec![console.public_key()];
+        cfg.flavour = flavour;
+        let sandbox = Sandbox::start(cfg).await.unwrap();
+        let conn = AdminConnection::parse(&sandbox.bunker.admin_connection_string()).unwrap();
+        let admin = AdminClient::connect(console, &conn, options()).await.unwrap();
+
+        let found = admin.detect_line().await.unwrap();
+        assert_eq!(found.line, line, "{flavour:?}");
+        let proof = match line {
+            // Stock 0.10 (NIP-04 only) never proves NIP-44.
+            BunkerLine::V0_10 => admin.probe_nip44().await.unwrap(),
+            _ => found.nip44.clone(),
+        };
+        assert_eq!(proof.is_some(), line == BunkerLine::V0_11, "{flavour:?}");
+
+        let (_, uri) = mint(&admin, "satmachine-1", vec![sandbox.relay.url()]).await;
+        let mut atm = SignerClient::new(Keys::generate(), &uri, options()).await.unwrap();
+        if let Some(proof) = &proof {
+            atm.use_nip44(proof).unwrap();
+        }
+        atm.connect(uri.secret.as_ref()).await.unwrap();
+        let event = atm.sign_event(atm_event("pay")).await.unwrap();
+        assert_eq!(event.kind, Kind::Custom(21000));
+        assert!(!sandbox.bunker.is_dead(), "{flavour:?}: the bunker must survive");
+        assert!(admin.get_keys().await.is_ok(), "{flavour:?}: the admin interface still answers");
+    }
+}

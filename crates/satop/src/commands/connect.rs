@@ -26,6 +26,7 @@ fn print_step(step: &ProbeStep) {
             eprintln!("probing bunker {admin_pubkey} on {}", relays.join(", "));
         }
         ProbeStep::Pinged(reply) => eprintln!("  admin ping answered: {reply}"),
+        ProbeStep::Line(words) => eprintln!("  bunker: {words}"),
         ProbeStep::Encryption(e) => eprintln!("  encryption: {e}"),
         ProbeStep::Keys(n) => eprintln!("  keys listed: {n}"),
         ProbeStep::Policies(n) => eprintln!("  policies listed: {n}"),
@@ -37,9 +38,8 @@ fn print_capabilities(caps: &Capabilities) {
     println!("Bunker capabilities");
     println!("  admin pubkey:  {}", caps.admin_pubkey);
     println!("  admin relays:  {}", caps.admin_relays.join(", "));
-    println!("  admin kind:    requests sent as 24134; replies read on 24134 (success) and 24133 (errors)");
-    let flavour = if caps.ping_reply == "ok" { "stock nsecbunkerd" } else { "a fork (answers pong)" };
-    println!("  admin ping:    {} ({flavour})", caps.ping_reply);
+    println!("  bunker line:   {}", caps.line_description);
+    println!("  admin ping:    {}", caps.ping_reply);
     let enc = if caps.encryption == "nip44" { "NIP-04 and NIP-44" } else { "NIP-04 only (stock): this app will never send it NIP-44" };
     println!("  encryption:    {enc}");
     println!("  keys:");

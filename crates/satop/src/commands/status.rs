@@ -17,6 +17,7 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
         None => println!("bunker:       none yet (run `satop connect …`)"),
         Some(b) => {
             println!("bunker:       {} on {}", b.admin_pubkey, b.admin_relays.join(", "));
+            println!("bunker line:  {}", b.line);
             println!("operator key: {} ({})", b.key_name, b.key_pubkey.as_deref().unwrap_or("pubkey unknown"));
             println!("ATM relays:   {}", b.atm_relays.join(", "));
             println!("encryption:   {}", b.encryption);

@@ -1,6 +1,8 @@
 //! `satop sync`: reconcile with the bunker, enforce access terms, run the outbox.
 
-use fleet_core::outbox::OutboxEvent;
+use std::io::{BufRead, IsTerminal, Write};
+
+use fleet_core::outbox::{Due, OutboxEvent};
 use fleet_core::Fleet;
 
 use crate::commands::print_json;
@@ -39,6 +41,42 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
             c.fingerprint,
             c.description.as_deref().unwrap_or("no description")
         );
+    }
+    let waiting: Vec<String> = out
+        .reconcile
+        .iter()
+        .flat_map(|r| &r.revived)
+        .filter(|c| !c.re_revoke_queued)
+        .map(|c| c.machine.clone())
+        .collect();
+    if !waiting.is_empty() && std::io::stdin().is_terminal() {
+        confirm_re_revokes(fleet, &waiting).await?;
+    }
+    Ok(())
+}
+
+/// Asks, machine by machine, whether to revoke again a client the bunker revived; a yes queues
+/// the revoke (`Fleet::re_revoke`) and sends it at once.
+async fn confirm_re_revokes(fleet: &Fleet, machines: &[String]) -> Result<(), Failure> {
+    let mut queued = 0;
+    for name in machines {
+        eprint!("Revoke {name:?} again on the bunker? Type its name to confirm, Enter to skip: ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if line.trim().eq_ignore_ascii_case(name) {
+            let row = fleet.re_revoke(name).await?;
+            println!("  {name}: revoke queued again (outbox #{row})");
+            queued += 1;
+        } else {
+            println!("  {name}: skipped; it stays active on the bunker");
+        }
+    }
+    if queued > 0 {
+        let run = fleet.run_outbox(Due::Now, |e| event(false, e)).await?;
+        println!("outbox: {} done, {} failed", run.done, run.failed);
     }
     Ok(())
 }
