@@ -73,6 +73,8 @@ mod tests {
             expires_at: None,
             redeemed_at: redeemed.then(|| "2024-05-01T12:00:00.000Z".into()),
             redeemed_by: None,
+            key_npub: None,
+            revoked: false,
         }
     }
 
