@@ -341,7 +341,9 @@ async fn a_0_10_create_new_token_error_carrying_the_token_secret_reaches_no_log_
     assert_eq!(caps.line, "0.10");
     assert_eq!(caps.operator_pubkey, bunker.operator.public_key().to_hex());
 
-    let err = fleet.begin_pairing(&acceptance::quick_pairing("Lobby"), |_| {}).await.err().expect("minting must fail");
+    let Err(err) = fleet.begin_pairing(&acceptance::quick_pairing("Lobby"), |_| {}).await else {
+        panic!("minting must fail");
+    };
     let shown = [err.to_string(), format!("{err:?}")];
     for text in &shown {
         assert!(!text.contains(SECRET), "the token secret reached the error: {text}");
