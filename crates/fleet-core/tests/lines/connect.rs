@@ -118,3 +118,33 @@ async fn a_profile_stored_before_lines_existed_is_read_as_0_10() {
         "an old pong profile must be probed again"
     );
 }
+
+#[tokio::test]
+async fn c13_cancelling_a_pairing_on_0_11_burns_the_token_by_redeeming_it() {
+    use fleet_core::pairing::{client_name, MachineChoice, PairRequest};
+
+    let c = connected(|cfg| cfg.flavour = Flavour::V0_11).await;
+    let mut req = PairRequest::new(MachineChoice::PickOrCreate {
+        name: "Lobby".into(),
+        site: None,
+    });
+    req.poll_every = std::time::Duration::from_millis(20);
+    let pending = c.fleet.begin_pairing(&req, |_| {}).await.unwrap();
+    let client = client_name(pending.machine().id);
+    pending.cancel().await.unwrap();
+
+    let (admin, _) = c.fleet.admin_session().await.unwrap();
+    let tokens = admin.get_key_tokens(crate::support::KEY).await.unwrap();
+    let token = tokens
+        .iter()
+        .find(|t| t.client_name == client)
+        .expect("the pairing's token is listed");
+    assert!(
+        token.is_redeemed(),
+        "on 0.11 a revoked token still redeems: cancelling must burn it by redeeming it"
+    );
+    assert!(
+        !token.revoked,
+        "revoke_token is never used to cancel a pairing"
+    );
+}

@@ -173,3 +173,35 @@ async fn re_revoke_refuses_a_machine_with_no_revived_client() {
     assert_eq!(err.kind(), fleet_core::ErrorKind::InvalidInput);
     assert!(fleet.re_revoke("nobody").await.is_err());
 }
+
+#[tokio::test]
+async fn a_revoked_but_unredeemed_0_11_token_is_still_reported_live_never_as_cancelled() {
+    use bunker_client::{KeyToken, Sensitive};
+
+    let (fleet, _dir) = offline();
+    let token = KeyToken {
+        id: 12,
+        key_name: "operator".into(),
+        client_name: "satmachine-99".into(),
+        token: Sensitive::new(format!("npub1x#{}", "ab".repeat(32))),
+        policy_id: Some(4),
+        created_at: None,
+        expires_at: None,
+        redeemed_at: None,
+        redeemed_by: None,
+        key_npub: None,
+        revoked: true,
+    };
+    let report = fleet
+        .reconcile_with(BunkerSnapshot {
+            tokens: vec![token],
+            ..BunkerSnapshot::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        report.live_tokens,
+        [("satmachine-99".to_string(), 12)],
+        "revoke_token does not stop redemption (0.11 doc §0.3 item 7): the code is still live"
+    );
+}
