@@ -502,6 +502,84 @@ mod tests {
     }
 
     #[test]
+    fn v0_11_fields_and_string_ids_parse_and_0_10_shapes_still_do() {
+        let npub = PublicKey::from_hex(KEY).unwrap().to_bech32().unwrap();
+        // 0.11 get_key_tokens: key_npub and revoked; ids as strings are accepted too.
+        let json = format!(
+            r#"{{"id":"2","key_name":"operator","key_npub":"{npub}","client_name":"c","token":"{npub}#{SECRET}","policy_id":"1","revoked":true}}"#
+        );
+        let token: KeyToken = serde_json::from_str::<RawKeyToken>(&json).unwrap().into();
+        assert_eq!((token.id, token.policy_id), (2, Some(1)));
+        assert_eq!(token.key_npub, Some(PublicKey::from_hex(KEY).unwrap()));
+        assert!(
+            token.revoked && !token.is_redeemed(),
+            "revoked is not redeemed"
+        );
+        // 0.10 shape: no key_npub, no revoked.
+        let json = format!(
+            r#"{{"id":3,"key_name":"operator","client_name":"c","token":"{npub}#{SECRET}","policy_id":1}}"#
+        );
+        let token: KeyToken = serde_json::from_str::<RawKeyToken>(&json).unwrap().into();
+        assert_eq!((token.key_npub, token.revoked), (None, false));
+        assert!(serde_json::from_str::<RawKeyToken>(
+            &json.replace("\"policy_id\":1", "\"policy_id\":\"abc\"")
+        )
+        .is_err());
+
+        // 0.11 get_key_users: active, no revokedAt while active.
+        let users: Vec<KeyUser> = serde_json::from_str(&format!(
+            r#"[{{"id":1,"name":"operator","pubkey":"{KEY}","active":true}},{{"id":"2","name":"operator","pubkey":"{KEY}","revokedAt":"x","active":false}}]"#
+        ))
+        .unwrap();
+        assert!(!users[0].is_revoked());
+        assert!(users[1].is_revoked());
+        assert_eq!(users[1].id, 2);
+
+        let policies: Vec<Policy> =
+            serde_json::from_str(r#"[{"id":"4","name":"p","rules":[]}]"#).unwrap();
+        assert_eq!(policies[0].id, 4);
+    }
+
+    #[test]
+    fn validate_token_answers_are_advisory_only() {
+        for (json, advice) in [
+            (
+                r#"{"valid":true,"key_name":"k","redeemed":false}"#,
+                TokenAdvice::Valid { redeemed: false },
+            ),
+            (
+                r#"{"valid":true,"redeemed":true}"#,
+                TokenAdvice::Valid { redeemed: true },
+            ),
+            (
+                r#"{"valid":false,"reason":"Token not found"}"#,
+                TokenAdvice::NotFound,
+            ),
+            (
+                r#"{"valid":false,"reason":"Token has been revoked"}"#,
+                TokenAdvice::Revoked,
+            ),
+            (
+                r#"{"valid":false,"reason":"Token has expired"}"#,
+                TokenAdvice::Expired,
+            ),
+            (
+                r#"{"valid":false,"reason":"something new"}"#,
+                TokenAdvice::Invalid,
+            ),
+        ] {
+            let parsed = TokenAdvice::parse(json).unwrap();
+            assert_eq!(parsed, advice);
+            assert_eq!(
+                parsed.proves_burnt(),
+                advice == TokenAdvice::Valid { redeemed: true },
+                "only a redemption proves a token burnt: {json}"
+            );
+        }
+        assert!(TokenAdvice::parse("[\"ok\"]").is_err());
+    }
+
+    #[test]
     fn policies_parse_with_string_kinds() {
         let json = r#"[{"id":4,"name":"atm-21000","description":null,"created_at":"a","updated_at":"b","expires_at":null,"rules":[{"method":"sign_event","kind":"21000","max_usage_count":null,"current_usage_count":0}]}]"#;
         let policies: Vec<Policy> = serde_json::from_str(json).unwrap();
