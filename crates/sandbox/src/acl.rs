@@ -11,10 +11,10 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::bunker::Inner;
+use crate::bunker::{Endpoint, Inner};
 use crate::js::Thrown;
 use crate::store::users;
-use crate::wire::{self, Message, Scheme, KIND_ADMIN};
+use crate::wire::{self, Message, Scheme, KIND_ADMIN, KIND_NIP46};
 
 /// Outcome of `checkIfPubkeyAllowed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,8 +164,14 @@ async fn ask_admins(inner: &Inner, ask: Ask<'_>) -> bool {
     );
     let prompt = wire::request(&id, "acl", &[params]);
     for admin in inner.admin_list() {
+        // 0.11 §2.5: kind 24133, in the admin endpoint's current scheme.
+        let (kind, scheme) = if inner.v011() {
+            (KIND_NIP46, inner.scheme_now(&Endpoint::Admin))
+        } else {
+            (KIND_ADMIN, Scheme::Nip04)
+        };
         inner
-            .publish(&inner.admin, KIND_ADMIN, &admin, &prompt, Scheme::Nip04)
+            .publish(&inner.admin, kind, &admin, &prompt, scheme)
             .await;
     }
     let outcome = tokio::time::timeout(inner.approval_timeout, approved).await;

@@ -1,7 +1,7 @@
 //! The bunker double: one process-like unit hosting the admin RPC (§2) and a NIP-46 backend per
 //! unlocked key (§1.4), sharing one relay connection, like nsecbunkerd's `run.ts`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -12,7 +12,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::acl::Approvals;
-use crate::config::{BunkerConfig, EncryptionMode, PingReply, DEFAULT_KEY_NAME};
+use crate::config::{BunkerConfig, EncryptionMode, Flavour, PingReply, DEFAULT_KEY_NAME};
 use crate::error::{Error, Result};
 use crate::store::keys::{self as key_rows, KeyRow};
 use crate::store::Store;
@@ -57,6 +57,14 @@ impl KeyRing {
     }
 }
 
+/// One NDK `NDKNostrRpc` instance: the admin interface, or one signing key's backend. In 0.11
+/// each keeps one shared "current scheme" (0.11 §1.2).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Endpoint {
+    Admin,
+    Key(String),
+}
+
 /// Shared state of a running bunker.
 pub(crate) struct Inner {
     pub client: Client,
@@ -70,6 +78,16 @@ pub(crate) struct Inner {
     pub keys: RwLock<KeyRing>,
     pub admins: RwLock<Vec<PublicKey>>,
     pub approvals: Approvals,
+    pub flavour: Flavour,
+    /// 0.11 §1.6: bad NIP-46 input kills the double.
+    pub crash_on_bad_input: bool,
+    /// 0.11 §6.2: a relay drop leaves the double alive but deaf.
+    deaf_after_drop: bool,
+    deaf: AtomicBool,
+    /// 0.11 §1.2: current reply scheme per endpoint (absent = NDK's default, NIP-04).
+    schemes: Mutex<HashMap<Endpoint, Scheme>>,
+    /// 0.11 §2.3.10: keys whose backend was started twice; every reply goes out twice.
+    duplicated: Mutex<HashSet<String>>,
     dead: AtomicBool,
     stopped: AtomicBool,
     /// Our REQs, re-sent after reconnects (see `reconnect`).
@@ -137,8 +155,73 @@ impl Inner {
         self.dead.load(Ordering::SeqCst)
     }
 
-    fn answering(&self) -> bool {
-        !self.is_dead() && !self.stopped.load(Ordering::SeqCst)
+    pub(crate) fn answering(&self) -> bool {
+        !self.is_dead() && !self.is_deaf() && !self.stopped.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// `true` in the 0.11 flavour.
+    pub(crate) fn v011(&self) -> bool {
+        self.flavour.is_v0_11()
+    }
+
+    /// 0.11 §6.2: the relay connection dropped; from now on nothing is answered.
+    pub(crate) fn make_deaf(&self) {
+        if self.deaf_after_drop && !self.is_stopped() && !self.deaf.swap(true, Ordering::SeqCst) {
+            tracing::warn!("sandbox bunker (0.11) lost its relay connection and is now deaf");
+        }
+    }
+
+    pub(crate) fn is_deaf(&self) -> bool {
+        self.deaf.load(Ordering::SeqCst)
+    }
+
+    /// The endpoint's current scheme, read at send time (0.11 §1.2).
+    pub(crate) fn scheme_now(&self, endpoint: &Endpoint) -> Scheme {
+        self.schemes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(endpoint)
+            .copied()
+            .unwrap_or(Scheme::Nip04)
+    }
+
+    pub(crate) fn set_scheme(&self, endpoint: Endpoint, scheme: Scheme) {
+        self.schemes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(endpoint, scheme);
+    }
+
+    /// NDK 2.18.1's `parseEvent` on `endpoint`: sets the endpoint's scheme from the event, then
+    /// decrypts (trying the other scheme on failure).
+    pub(crate) fn open_shared(
+        &self,
+        endpoint: Endpoint,
+        keys: &Keys,
+        event: &Event,
+    ) -> Option<String> {
+        let (scheme, plain) = wire::decrypt_either(keys, &event.pubkey, &event.content);
+        self.set_scheme(endpoint, scheme);
+        plain
+    }
+
+    /// Starts a second backend for `name` (0.11 §2.3.10): every reply is sent twice.
+    pub(crate) fn duplicate(&self, name: &str) {
+        self.duplicated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned());
+    }
+
+    pub(crate) fn is_duplicated(&self, name: &str) -> bool {
+        self.duplicated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(name)
     }
 
     /// Encrypts `plaintext` for `to` and publishes it as `kind` from `author`.
@@ -236,11 +319,12 @@ impl SandboxBunker {
         client.wait_for_connection(CONNECT_TIMEOUT).await;
 
         let admin_pk = admin.public_key();
-        // §2.1: admin requests on either kind, #p = admin pubkey.
-        let admin_filter = Filter::new()
-            .kinds([Kind::from(KIND_NIP46), Kind::from(KIND_ADMIN)])
-            .pubkey(admin_pk)
-            .limit(0);
+        // §2.1: admin requests on either kind, #p = admin pubkey; 0.11 §2.1: kind 24133 only.
+        let admin_kinds = match cfg.flavour {
+            Flavour::V0_10 => vec![Kind::from(KIND_NIP46), Kind::from(KIND_ADMIN)],
+            Flavour::V0_11 => vec![Kind::from(KIND_NIP46)],
+        };
+        let admin_filter = Filter::new().kinds(admin_kinds).pubkey(admin_pk).limit(0);
         let key_filter = key_filter(key_pubkeys);
         let mut subscriptions = Vec::new();
         for filter in [admin_filter, key_filter] {
@@ -286,11 +370,26 @@ impl SandboxBunker {
             keys: RwLock::new(KeyRing { hosted, started }),
             admins: RwLock::new(admins),
             approvals: Approvals::default(),
+            flavour: cfg.flavour,
+            crash_on_bad_input: cfg.crashes_on_bad_nip46_input(),
+            deaf_after_drop: cfg.deaf_after_drop(),
+            deaf: AtomicBool::new(false),
+            schemes: Mutex::new(HashMap::new()),
+            duplicated: Mutex::new(HashSet::new()),
             dead: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             subscriptions,
             key_subscription,
         });
+        if cfg.flavour.is_v0_11() {
+            watchers.push(crate::liveness::self_ping(
+                Arc::clone(&inner),
+                cfg.self_ping_interval,
+            ));
+            for relay in inner.client.relays().await.into_values() {
+                watchers.push(crate::liveness::deaf_on_drop(Arc::clone(&inner), relay));
+            }
+        }
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(listen(Arc::clone(&inner), notifications, stop_rx));
         Ok(Self {
@@ -349,9 +448,38 @@ impl SandboxBunker {
         self.inner.relays.clone()
     }
 
-    /// `true` once a NIP-44 NIP-46 request killed the bunker in `Nip04Only` mode (N19).
+    /// `true` once the double "died": a NIP-44 NIP-46 request in 0.10 `Nip04Only` mode (N19),
+    /// or bad NIP-46 input in 0.11 (0.11 §1.6). A dead double answers nothing until restarted.
     pub fn is_dead(&self) -> bool {
         self.inner.is_dead()
+    }
+
+    /// `true` once a 0.11 double lost its relay connection (0.11 §6.2, V70): it keeps running
+    /// but never answers again until restarted.
+    pub fn is_deaf(&self) -> bool {
+        self.inner.is_deaf()
+    }
+
+    /// Which daemon line this double imitates.
+    pub fn flavour(&self) -> Flavour {
+        self.inner.flavour
+    }
+
+    /// Knob `duplicate_backend(key)` (0.11 §8.1): from now on every NIP-46 reply of key `name`
+    /// is sent twice, as after `unlock_key` on an unlocked key in 0.11 (V47).
+    pub fn duplicate_backend(&self, name: &str) {
+        self.inner.duplicate(name);
+    }
+
+    /// Test hook (V69): moves token `id`'s `expiresAt` to `expires_at_ms` (Unix ms; `None`
+    /// clears it), as an operator editing the daemon's database would. `Ok(false)`: no such token.
+    pub async fn set_token_expiry(&self, id: i64, expires_at_ms: Option<i64>) -> Result<bool> {
+        self.inner
+            .store
+            .run(move |c| -> Result<bool> {
+                Ok(crate::store::tokens::set_expiry(c, id, expires_at_ms)? > 0)
+            })
+            .await
     }
 
     /// Adds (and persists) an admin npub.
@@ -473,7 +601,7 @@ async fn listen(
             received = notifications.recv() => match received {
                 Ok(RelayPoolNotification::Event { event, .. }) => {
                     // De-duplicate by event id like NDK's subscription (§1.1).
-                    if inner.is_dead() || !seen.insert(event.id) {
+                    if inner.is_dead() || inner.is_deaf() || !seen.insert(event.id) {
                         continue;
                     }
                     tasks.spawn(route(Arc::clone(&inner), *event));
@@ -495,7 +623,7 @@ async fn route(inner: Arc<Inner>, event: Event) {
         return; // our own probe
     }
     let kind = event.kind.as_u16();
-    if kind != KIND_NIP46 && kind != KIND_ADMIN {
+    if kind != KIND_NIP46 && (kind != KIND_ADMIN || inner.v011()) {
         return;
     }
     // NDK subscriptions verify signatures (§1.1, A6); the relay might not.

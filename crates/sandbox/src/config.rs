@@ -1,7 +1,9 @@
-//! Knobs of the bunker double (§6.1 of protocol/nsecbunkerd.md).
+//! Knobs of the bunker double (§6.1 of protocol/nsecbunkerd.md, §8.1 of
+//! protocol/nsecbunkerd-0.11.md).
 
 use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use nostr::{PublicKey, RelayUrl, SecretKey};
@@ -14,6 +16,51 @@ pub const DEFAULT_KEY_NAME: &str = "operator";
 
 /// Passphrase of a locked key whose [`SandboxKey::passphrase`] is `None`.
 pub const DEFAULT_PASSPHRASE: &str = "sandbox-passphrase";
+
+/// How often a 0.11 bunker sends itself the plaintext `ping` (0.11 §1.2, §6.1: 20 s).
+pub const DEFAULT_SELF_PING_INTERVAL: Duration = Duration::from_secs(20);
+
+/// Which nsecbunkerd line the double imitates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Flavour {
+    /// Stock kind-0/nsecbunkerd 0.10.5 with NDK 2.8.1 (`protocol/nsecbunkerd.md`).
+    #[default]
+    V0_10,
+    /// The 398ja fork, 0.11.2 with NDK 2.18.1 (`protocol/nsecbunkerd-0.11.md`): admin RPC on
+    /// kind 24133 only, `pong`, both encryptions with one shared reply scheme per endpoint,
+    /// self-ping, death on bad NIP-46 input, deaf after a relay drop, the new admin methods.
+    V0_11,
+}
+
+impl Flavour {
+    /// `true` for the 0.11 line.
+    pub fn is_v0_11(self) -> bool {
+        self == Self::V0_11
+    }
+}
+
+impl fmt::Display for Flavour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::V0_10 => "0.10",
+            Self::V0_11 => "0.11",
+        })
+    }
+}
+
+impl FromStr for Flavour {
+    type Err = crate::error::Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "0.10" => Ok(Self::V0_10),
+            "0.11" => Ok(Self::V0_11),
+            other => Err(crate::error::Error::Config(format!(
+                "unknown bunker flavour {other:?}: use 0.10 or 0.11"
+            ))),
+        }
+    }
+}
 
 /// Which encryption the bunker accepts (§1.2, §6.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -119,6 +166,17 @@ pub struct BunkerConfig {
     pub base_url: Option<String>,
     /// Domains for `create_account` (§2.3.11); empty answers `no domains available`.
     pub domains: Vec<String>,
+    /// Which daemon line to imitate. In [`Flavour::V0_11`] `encryption` and `ping_reply` are
+    /// ignored (0.11 always accepts both schemes with a shared reply scheme and answers `pong`).
+    pub flavour: Flavour,
+    /// 0.11 only: how often the admin endpoint sends itself a plaintext `ping` (default 20 s).
+    pub self_ping_interval: Duration,
+    /// 0.11 only: an undecryptable or non-JSON kind-24133 event to a signing key kills the
+    /// whole double (0.11 §1.6). `None` = the flavour's default (on in 0.11).
+    pub crash_on_bad_nip46_input: Option<bool>,
+    /// 0.11 only: once the relay connection drops, never answer again but keep running
+    /// (0.11 §6.2). `None` = the flavour's default (on in 0.11).
+    pub deaf_after_relay_drop: Option<bool>,
 }
 
 impl BunkerConfig {
@@ -135,7 +193,21 @@ impl BunkerConfig {
             admin_secret: None,
             base_url: None,
             domains: Vec::new(),
+            flavour: Flavour::default(),
+            self_ping_interval: DEFAULT_SELF_PING_INTERVAL,
+            crash_on_bad_nip46_input: None,
+            deaf_after_relay_drop: None,
         }
+    }
+
+    /// Whether bad NIP-46 input kills the double (0.11 §1.6).
+    pub fn crashes_on_bad_nip46_input(&self) -> bool {
+        self.flavour.is_v0_11() && self.crash_on_bad_nip46_input.unwrap_or(true)
+    }
+
+    /// Whether a relay drop makes the double deaf for good (0.11 §6.2).
+    pub fn deaf_after_drop(&self) -> bool {
+        self.flavour.is_v0_11() && self.deaf_after_relay_drop.unwrap_or(true)
     }
 }
 
@@ -155,6 +227,10 @@ impl fmt::Debug for BunkerConfig {
             )
             .field("base_url", &self.base_url)
             .field("domains", &self.domains)
+            .field("flavour", &self.flavour)
+            .field("self_ping_interval", &self.self_ping_interval)
+            .field("crash_on_bad_nip46_input", &self.crash_on_bad_nip46_input)
+            .field("deaf_after_relay_drop", &self.deaf_after_relay_drop)
             .finish()
     }
 }

@@ -7,7 +7,8 @@ use nostr::{PublicKey, SecretKey};
 
 use crate::bunker::SandboxBunker;
 use crate::config::{
-    BunkerConfig, EncryptionMode, PingReply, SandboxKey, DEFAULT_APPROVAL_TIMEOUT,
+    BunkerConfig, EncryptionMode, Flavour, PingReply, SandboxKey, DEFAULT_APPROVAL_TIMEOUT,
+    DEFAULT_SELF_PING_INTERVAL,
 };
 use crate::error::Result;
 use crate::relay::SandboxRelay;
@@ -33,6 +34,14 @@ pub struct SandboxConfig {
     pub admin_secret: Option<SecretKey>,
     /// `create_account` domains.
     pub domains: Vec<String>,
+    /// Which daemon line to imitate (default 0.10).
+    pub flavour: Flavour,
+    /// 0.11 self-ping interval (default 20 s).
+    pub self_ping_interval: Duration,
+    /// 0.11: bad NIP-46 input kills the double; `None` = flavour default.
+    pub crash_on_bad_nip46_input: Option<bool>,
+    /// 0.11: deaf after a relay drop; `None` = flavour default.
+    pub deaf_after_relay_drop: Option<bool>,
 }
 
 impl SandboxConfig {
@@ -48,6 +57,10 @@ impl SandboxConfig {
             keys: Vec::new(),
             admin_secret: None,
             domains: Vec::new(),
+            flavour: Flavour::default(),
+            self_ping_interval: DEFAULT_SELF_PING_INTERVAL,
+            crash_on_bad_nip46_input: None,
+            deaf_after_relay_drop: None,
         }
     }
 }
@@ -73,6 +86,10 @@ impl Sandbox {
             keys: cfg.keys,
             admin_secret: cfg.admin_secret,
             domains: cfg.domains,
+            flavour: cfg.flavour,
+            self_ping_interval: cfg.self_ping_interval,
+            crash_on_bad_nip46_input: cfg.crash_on_bad_nip46_input,
+            deaf_after_relay_drop: cfg.deaf_after_relay_drop,
             ..BunkerConfig::new(cfg.state_path, vec![relay.url()])
         };
         match SandboxBunker::start(bunker_cfg).await {

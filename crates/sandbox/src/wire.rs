@@ -5,7 +5,7 @@ use nostr::{Event, EventBuilder, Keys, Kind, PublicKey, Tag};
 use serde::Serialize;
 use serde_json::Value;
 
-/// NIP-46 requests and responses; also admin error replies (§2.1).
+/// NIP-46 requests and responses; also admin error replies (§2.1); in 0.11 every admin event.
 pub(crate) const KIND_NIP46: u16 = 24133;
 /// Admin success replies and the bunker's `acl` prompts (§2.1, §2.5).
 pub(crate) const KIND_ADMIN: u16 = 24134;
@@ -37,6 +37,28 @@ pub(crate) fn decrypt(
     match scheme {
         Scheme::Nip04 => nip04::decrypt(keys.secret_key(), from, content).ok(),
         Scheme::Nip44 => nip44::decrypt(keys.secret_key(), from, content).ok(),
+    }
+}
+
+/// NDK 2.18.1's `parseEvent` (0.11 §1.2): pick the scheme by the `?iv=` heuristic, and on a
+/// decryption failure try the other one. Returns the scheme the endpoint is left with and the
+/// plaintext, if either scheme worked.
+pub(crate) fn decrypt_either(
+    keys: &Keys,
+    from: &PublicKey,
+    content: &str,
+) -> (Scheme, Option<String>) {
+    let first = Scheme::of(content);
+    if let Some(plain) = decrypt(keys, from, content, first) {
+        return (first, Some(plain));
+    }
+    let other = match first {
+        Scheme::Nip04 => Scheme::Nip44,
+        Scheme::Nip44 => Scheme::Nip04,
+    };
+    match decrypt(keys, from, content, other) {
+        Some(plain) => (other, Some(plain)),
+        None => (first, None),
     }
 }
 

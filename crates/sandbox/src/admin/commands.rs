@@ -81,6 +81,7 @@ pub(super) async fn create_new_policy(inner: &Inner, params: &[Value]) -> Result
         other => return Err(prisma_invalid("policy.create", file, "expiresAt", "DateTime or Null", other)),
     };
     let rules = policy.get("rules").cloned();
+    let v011 = inner.v011();
     inner
         .store
         .run(move |c| -> Result<(), Thrown> {
@@ -100,6 +101,8 @@ pub(super) async fn create_new_policy(inner: &Inner, params: &[Value]) -> Result
                     ));
                 }
                 let kind = match rule.get("kind") {
+                    // 0.11 §2.3.6: a rule without a kind is stored with `kind: null`.
+                    None | Some(Value::Null) if v011 => None,
                     None => {
                         return Err(Thrown::new(
                             "Cannot read properties of undefined (reading 'toString')",
@@ -110,11 +113,13 @@ pub(super) async fn create_new_policy(inner: &Inner, params: &[Value]) -> Result
                             "Cannot read properties of null (reading 'toString')",
                         ))
                     }
-                    Some(k) => js::to_js_string(Some(k)),
+                    Some(k) => Some(js::to_js_string(Some(k))),
                 };
                 let rule_file = "create_new_policy.ts:21:45";
                 let method = match rule.get("method") {
                     Some(Value::String(m)) => m.clone(),
+                    // 0.11 §2.3.6: `method` defaults to `sign_event`.
+                    None | Some(Value::Null) if v011 => "sign_event".to_owned(),
                     other => {
                         let other = other.filter(|v| !v.is_null());
                         return Err(prisma_invalid(
@@ -139,7 +144,7 @@ pub(super) async fn create_new_policy(inner: &Inner, params: &[Value]) -> Result
                         ))
                     }
                 };
-                policies::add_rule(c, id, &method, &kind, max_usage)?;
+                policies::add_rule(c, id, &method, kind.as_deref(), max_usage)?;
             }
             Ok(())
         })
@@ -168,12 +173,15 @@ pub(super) async fn create_new_token(
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let admin_hex = admin_hex.to_owned();
+    let v011 = inner.v011();
     inner
         .store
         .run(move |c| -> Result<(), Thrown> {
             let file = "create_new_token.ts:17:45";
             let Some(lookup_id) = js::parse_int(policy_id.as_ref()) else {
-                return Err(prisma_invalid("policy.findUnique", file, "id", "Int", Some(&Value::Null)));
+                // 0.11 passes `parseInt(policyId)` = NaN, which Prisma reports as missing.
+                let provided = if v011 { None } else { Some(&Value::Null) };
+                return Err(prisma_invalid("policy.findUnique", file, "id", "Int", provided));
             };
             if policies::policy(c, lookup_id)?.is_none() {
                 return Err(Thrown::new("Policy not found"));
@@ -191,7 +199,9 @@ pub(super) async fn create_new_token(
                 None
             };
             // `policyId` goes into prisma.token.create() raw: only a JSON integer passes (§0.3 #6).
+            // 0.11 stores `parseInt(policyId)`, so `"2"` works (0.11 §2.3.7).
             let stored_policy = match &policy_id {
+                _ if v011 => Some(lookup_id),
                 Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
                 _ => None,
             };
@@ -313,6 +323,9 @@ pub(super) fn unlock_key(inner: &Inner, params: &[Value]) -> Result<String, Thro
             Some(true) => {
                 if !ring.is_unlocked(&name) {
                     ring.started.push(name.clone());
+                } else if inner.v011() {
+                    // 0.11 §2.3.10: a second backend starts; every reply comes twice (V47).
+                    inner.duplicate(&name);
                 }
                 Ok(())
             }
@@ -351,9 +364,17 @@ pub(super) async fn create_new_key(inner: &Inner, params: &[Value]) -> Result<St
         passphrase: Some(passphrase.clone()),
     };
     let pubkey_hex = keys.public_key().to_hex();
+    let v011 = inner.v011();
     inner
         .store
-        .run(move |c| -> Result<(), Thrown> { Ok(key_rows::upsert_key(c, &row, &pubkey_hex)?) })
+        .run(move |c| -> Result<(), Thrown> {
+            key_rows::upsert_key(c, &row, &pubkey_hex)?;
+            if v011 {
+                // 0.11 §2.3.10: also upserts a `Key` row (timestamps, clears `deletedAt`).
+                key_rows::upsert_key_record(c, &row.name)?;
+            }
+            Ok(())
+        })
         .await?;
     let npub = keys
         .public_key()
@@ -372,6 +393,9 @@ pub(super) async fn create_new_key(inner: &Inner, params: &[Value]) -> Result<St
         }
         if !ring.is_unlocked(&name) {
             ring.started.push(name);
+        } else if inner.v011() {
+            // 0.11 §2.3.10: over a running key name, a second backend starts.
+            inner.duplicate(&name);
         }
     }
     inner.listen_to_keys().await;

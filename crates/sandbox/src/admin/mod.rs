@@ -2,12 +2,13 @@
 
 mod commands;
 mod queries;
+mod v011;
 
 use nostr::Event;
 use serde_json::Value;
 
 use crate::acl;
-use crate::bunker::Inner;
+use crate::bunker::{Endpoint, Inner};
 use crate::config::EncryptionMode;
 use crate::js::{self, Thrown};
 use crate::wire::{self, Message, Scheme, KIND_ADMIN, KIND_NIP46};
@@ -21,15 +22,21 @@ pub(crate) const OK_LIST: &str = r#"["ok"]"#;
 
 /// Handles one event addressed to the bunker admin pubkey.
 pub(crate) async fn handle(inner: &Inner, event: &Event) {
+    let v011 = inner.v011();
     let scheme = Scheme::of(&event.content);
-    // NDK 2.8.1's `NDKNostrRpc` only speaks NIP-04; a NIP-44 admin request is dropped by a
-    // try/catch and the daemon keeps running (§1.2, A5).
-    if scheme == Scheme::Nip44 && inner.encryption == EncryptionMode::Nip04Only {
-        return;
-    }
-    let Some(msg) = wire::decrypt(&inner.admin, &event.pubkey, &event.content, scheme)
-        .and_then(|plain| Message::parse(&plain))
-    else {
+    let plain = if v011 {
+        // 0.11 §1.2: both schemes; the admin endpoint's shared scheme follows every parsed
+        // event. An undecryptable event is caught and logged (V8).
+        inner.open_shared(Endpoint::Admin, &inner.admin, event)
+    } else {
+        // NDK 2.8.1's `NDKNostrRpc` only speaks NIP-04; a NIP-44 admin request is dropped by a
+        // try/catch and the daemon keeps running (§1.2, A5).
+        if scheme == Scheme::Nip44 && inner.encryption == EncryptionMode::Nip04Only {
+            return;
+        }
+        wire::decrypt(&inner.admin, &event.pubkey, &event.content, scheme)
+    };
+    let Some(msg) = plain.and_then(|plain| Message::parse(&plain)) else {
         return;
     };
     let Some(method) = msg.method.clone() else {
@@ -45,10 +52,18 @@ pub(crate) async fn handle(inner: &Inner, event: &Event) {
         EncryptionMode::Auto => scheme,
     };
     let send = |kind: u16, body: String| async move {
+        // 0.11: the endpoint's scheme at the time of sending (0.11 §1.2).
+        let scheme = if v011 {
+            inner.scheme_now(&Endpoint::Admin)
+        } else {
+            reply_scheme
+        };
         inner
-            .publish(&inner.admin, kind, &event.pubkey, &body, reply_scheme)
+            .publish(&inner.admin, kind, &event.pubkey, &body, scheme)
             .await;
     };
+    // 0.10: success replies are kind 24134 (§2.1); 0.11: everything is kind 24133 (0.11 §2.1).
+    let success_kind = if v011 { KIND_NIP46 } else { KIND_ADMIN };
 
     if method == "create_account" {
         // §2.3.11: any pubkey; validation errors use the request's kind (variant D).
@@ -62,8 +77,8 @@ pub(crate) async fn handle(inner: &Inner, event: &Event) {
         return;
     }
     match dispatch(inner, &method, &msg.params, &event.pubkey.to_hex()).await {
-        // Success paths reply with an explicit kind 24134 (§2.1).
-        Some(Ok(result)) => send(KIND_ADMIN, wire::ok_reply(&msg.id, &result)).await,
+        // Success paths reply with an explicit kind 24134 (§2.1); 24133 in 0.11.
+        Some(Ok(result)) => send(success_kind, wire::ok_reply(&msg.id, &result)).await,
         // The generic error path falls back to NDK's default kind 24133 (§0.3 #3).
         Some(Err(Thrown(error))) => send(KIND_NIP46, wire::error_reply(&msg.id, &error)).await,
         // Variant C: no `error` field, request's kind (§2.2).
@@ -82,7 +97,13 @@ async fn dispatch(
     params: &[Value],
     admin_hex: &str,
 ) -> Option<Result<String, Thrown>> {
+    if inner.v011() {
+        if let Some(outcome) = v011::dispatch(inner, method, params).await {
+            return Some(outcome);
+        }
+    }
     Some(match method {
+        "ping" if inner.v011() => Ok("pong".to_owned()),
         "ping" => Ok(match inner.ping_reply {
             crate::PingReply::Ok => "ok".to_owned(),
             crate::PingReply::Pong => "pong".to_owned(),

@@ -9,6 +9,7 @@ use super::string_param;
 use crate::bunker::Inner;
 use crate::clock::{iso, now_ms};
 use crate::js::Thrown;
+use crate::store::keys as key_rows;
 use crate::store::{policies, tokens, users};
 
 fn json<T: Serialize>(value: &T) -> Result<String, Thrown> {
@@ -51,9 +52,21 @@ pub(super) async fn get_keys(inner: &Inner) -> Result<String, Thrown> {
             .collect();
         (unlocked, locked)
     };
+    let v011 = inner.v011();
     let items = inner
         .store
         .run(move |c| -> Result<Vec<KeyItem>, Thrown> {
+            // 0.11 §2.3.2: keys soft-deleted by `delete_key`/`rotate_key` are left out.
+            let deleted = if v011 {
+                key_rows::deleted_key_names(c)?
+            } else {
+                Vec::new()
+            };
+            let unlocked = unlocked.into_iter().filter(|(n, _)| !deleted.contains(n));
+            let locked: Vec<String> = locked
+                .into_iter()
+                .filter(|n| !deleted.contains(n))
+                .collect();
             let mut items = Vec::new();
             for (name, npub) in unlocked {
                 let user_count = users::count_users(c, &name)?;
@@ -103,12 +116,16 @@ struct KeyUserItem {
     last_used_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     revoked_at: Option<String>,
+    /// 0.11 only (0.11 §2.3.3): `revokedAt` unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    active: Option<bool>,
     signing_conditions: Vec<ConditionItem>,
 }
 
 /// §2.3.3; `[]` for an unknown key.
 pub(super) async fn get_key_users(inner: &Inner, params: &[Value]) -> Result<String, Thrown> {
     let key_name = string_param(params, 0).unwrap_or_default();
+    let v011 = inner.v011();
     let items = inner
         .store
         .run(move |c| -> Result<Vec<KeyUserItem>, Thrown> {
@@ -134,6 +151,7 @@ pub(super) async fn get_key_users(inner: &Inner, params: &[Value]) -> Result<Str
                     created_at: iso(u.created_at),
                     last_used_at: u.last_used_at.map(iso),
                     revoked_at: u.revoked_at.map(iso),
+                    active: v011.then_some(u.revoked_at.is_none()),
                     signing_conditions,
                 });
             }
@@ -147,6 +165,9 @@ pub(super) async fn get_key_users(inner: &Inner, params: &[Value]) -> Result<Str
 struct TokenItem {
     id: i64,
     key_name: String,
+    /// 0.11 only (0.11 §2.3.4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_npub: Option<String>,
     client_name: String,
     token: String,
     policy_id: Option<i64>,
@@ -159,6 +180,9 @@ struct TokenItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     redeemed_by: Option<String>,
     time_until_expiration: Option<f64>,
+    /// 0.11 only: `Token.deletedAt` set (0.11 §2.3.4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked: Option<bool>,
 }
 
 /// §2.3.4: `[]` for an unknown **or locked** key; otherwise every token of the key.
@@ -173,9 +197,14 @@ pub(super) async fn get_key_tokens(inner: &Inner, params: &[Value]) -> Result<St
             _ => return Ok("[]".to_owned()),
         }
     };
+    let v011 = inner.v011();
     let items = inner
         .store
         .run(move |c| -> Result<Vec<TokenItem>, Thrown> {
+            // 0.11: `[]` for a soft-deleted key too.
+            if v011 && key_rows::key_record(c, &key_name)?.is_some_and(|k| k.deleted_at.is_some()) {
+                return Ok(Vec::new());
+            }
             let now = now_ms();
             let mut items = Vec::new();
             for t in tokens::tokens(c, &key_name)? {
@@ -194,6 +223,7 @@ pub(super) async fn get_key_tokens(inner: &Inner, params: &[Value]) -> Result<St
                 items.push(TokenItem {
                     id: t.id,
                     key_name: t.key_name,
+                    key_npub: v011.then(|| npub.clone()),
                     client_name: t.client_name,
                     token: format!("{npub}#{}", t.token),
                     policy_id: t.policy_id,
@@ -206,6 +236,7 @@ pub(super) async fn get_key_tokens(inner: &Inner, params: &[Value]) -> Result<St
                     // Precision loss only beyond 2^53 ms, far outside any real date.
                     #[allow(clippy::cast_precision_loss)]
                     time_until_expiration: t.expires_at.map(|e| (e - now) as f64 / 1000.0),
+                    revoked: v011.then_some(t.deleted_at.is_some()),
                 });
             }
             Ok(items)

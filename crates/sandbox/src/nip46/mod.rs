@@ -4,12 +4,12 @@
 mod sign;
 mod token;
 
-use nostr::nips::nip04;
+use nostr::nips::{nip04, nip44};
 use nostr::{Event, PublicKey};
 use serde_json::Value;
 
 use crate::acl::{self, Ask};
-use crate::bunker::{HostedKey, Inner};
+use crate::bunker::{Endpoint, HostedKey, Inner};
 use crate::config::EncryptionMode;
 use crate::js::{self, Thrown};
 use crate::wire::{self, Message, Scheme, KIND_NIP46};
@@ -18,6 +18,9 @@ const NOT_AUTHORIZED: &str = "Not authorized";
 
 /// Handles one event addressed to `key`.
 pub(crate) async fn handle(inner: &Inner, key: &HostedKey, event: &Event) {
+    if inner.v011() {
+        return handle_v011(inner, key, event).await;
+    }
     let scheme = Scheme::of(&event.content);
     let nip04_only = inner.encryption == EncryptionMode::Nip04Only;
     // §0.3 #2 / N19: NDK 2.8.1 decrypts with NIP-04 inside an async handler; the rejection is
@@ -34,10 +37,46 @@ pub(crate) async fn handle(inner: &Inner, key: &HostedKey, event: &Event) {
         }
         return;
     };
+    let scheme = if nip04_only { Scheme::Nip04 } else { scheme };
+    answer(inner, key, &event.pubkey, &msg, Some(scheme)).await;
+}
+
+/// 0.11 (NDK 2.18.1): both schemes, one shared reply scheme per key backend (0.11 §1.2), and an
+/// undecryptable or non-JSON event is an unhandled rejection that kills the daemon (0.11 §1.6).
+async fn handle_v011(inner: &Inner, key: &HostedKey, event: &Event) {
+    let endpoint = Endpoint::Key(key.name.clone());
+    let Some(plain) = inner.open_shared(endpoint, &key.keys, event) else {
+        if inner.crash_on_bad_input {
+            inner.kill("undecryptable NIP-46 event (unhandled rejection in parseEvent)");
+        }
+        return;
+    };
+    if serde_json::from_str::<Value>(&plain).is_err() {
+        if inner.crash_on_bad_input {
+            inner.kill("non-JSON NIP-46 event (SyntaxError in parseEvent)");
+        }
+        return;
+    }
+    let Some(msg) = Message::parse(&plain) else {
+        return;
+    };
+    answer(inner, key, &event.pubkey, &msg, None).await;
+}
+
+/// Runs the request and sends the reply (or the double reply of a thrown handler). `scheme` is
+/// the 0.10 reply scheme; `None` means the key endpoint's scheme at send time (0.11).
+async fn answer(
+    inner: &Inner,
+    key: &HostedKey,
+    client: &PublicKey,
+    msg: &Message,
+    scheme: Option<Scheme>,
+) {
+    let v011 = inner.v011();
+    let client = *client;
     let Some(method) = msg.method.as_deref() else {
         return;
     };
-    let client = event.pubkey;
     let outcome = match method {
         "connect" => connect(inner, key, &client, &msg.params).await,
         "sign_event" => sign::sign_event(inner, key, &client, &msg.params).await,
@@ -46,17 +85,27 @@ pub(crate) async fn handle(inner: &Inner, key: &HostedKey, event: &Event) {
         "ping" => Ok(allowed(inner, key, &client, "ping", None)
             .await
             .then(|| "pong".to_owned())),
+        // NDK 2.18.1 checks the method's own name (0.11 §1.4, V64, V65).
+        "nip04_encrypt" | "nip04_decrypt" | "nip44_encrypt" | "nip44_decrypt" if v011 => {
+            crypt(inner, key, &client, &msg.params, method).await
+        }
         // NDK 2.8.1 checks `encrypt`/`decrypt`, not `nip04_*` (§1.4, N13).
         "nip04_encrypt" => crypt(inner, key, &client, &msg.params, "encrypt").await,
         "nip04_decrypt" => crypt(inner, key, &client, &msg.params, "decrypt").await,
         // No handler registered: NDK answers "Not authorized" (§1.4, N12).
         _ => Ok(None),
     };
-    let scheme = if nip04_only { Scheme::Nip04 } else { scheme };
+    let endpoint = Endpoint::Key(key.name.clone());
+    let endpoint = &endpoint;
     let send = |body: String| async move {
-        inner
-            .publish(&key.keys, KIND_NIP46, &client, &body, scheme)
-            .await
+        // A duplicated backend (0.11 §2.3.10) answers every request a second time.
+        let copies = if inner.is_duplicated(&key.name) { 2 } else { 1 };
+        for _ in 0..copies {
+            let scheme = scheme.unwrap_or_else(|| inner.scheme_now(endpoint));
+            inner
+                .publish(&key.keys, KIND_NIP46, &client, &body, scheme)
+                .await;
+        }
     };
     match outcome {
         Ok(Some(result)) => send(wire::ok_reply(&msg.id, &result)).await,
@@ -123,10 +172,18 @@ async fn crypt(
     }
     let peer = PublicKey::from_hex(&js::to_js_string(params.first()))
         .map_err(|e| Thrown(e.to_string()))?;
-    let out = if acl_method == "encrypt" {
-        nip04::encrypt(key.keys.secret_key(), &peer, text)
-    } else {
-        nip04::decrypt(key.keys.secret_key(), &peer, text)
+    let secret = key.keys.secret_key();
+    let out = match acl_method {
+        "encrypt" | "nip04_encrypt" => {
+            nip04::encrypt(secret, &peer, text).map_err(|e| e.to_string())
+        }
+        "decrypt" | "nip04_decrypt" => {
+            nip04::decrypt(secret, &peer, text).map_err(|e| e.to_string())
+        }
+        "nip44_encrypt" => {
+            nip44::encrypt(secret, &peer, text, nip44::Version::V2).map_err(|e| e.to_string())
+        }
+        _ => nip44::decrypt(secret, &peer, text).map_err(|e| e.to_string()),
     };
-    out.map(Some).map_err(|e| Thrown(e.to_string()))
+    out.map(Some).map_err(Thrown)
 }

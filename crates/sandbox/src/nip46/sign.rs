@@ -79,7 +79,7 @@ pub(super) async fn sign_event(
             .collect(),
         _ => Vec::new(),
     };
-    let content = content_tags(&content, &mut tags);
+    let content = content_tags(&content, &mut tags, !inner.v011());
     // created_at kept if truthy and the kind is not replaceable; otherwise now.
     let created_at = match field("created_at").and_then(Value::as_f64) {
         Some(t) if t >= 1.0 && !kind.is_replaceable() && !kind.is_addressable() => {
@@ -115,11 +115,12 @@ pub(super) async fn sign_event(
         .map_err(|e| Thrown(e.to_string()))
 }
 
-/// NDK 2.8.1 `generateContentTags`: `@npub`/`nostr:npub` (and `nprofile`) mentions that decode
+/// NDK `generateContentTags`: `@npub`/`nostr:npub` (and `nprofile`) mentions that decode
 /// become `["p", hex]` and are rewritten to `nostr:…`; hashtags add `["t", "#tag"]` **keeping
-/// the `#`**. Tags are appended only if new. Note/event/address mentions are left as they are
-/// (the sandbox does not model their `e`/`q`/`a` tags).
-fn content_tags(content: &str, tags: &mut Vec<Vec<String>>) -> String {
+/// the `#`** in NDK 2.8.1 (`keep_hash`), `["t", "tag"]` in NDK 2.18.1 (0.11 §1.4, V60), case
+/// kept either way. Tags are appended only if new. Note/event/address mentions are left as
+/// they are (the sandbox does not model their `e`/`q`/`a` tags).
+fn content_tags(content: &str, tags: &mut Vec<Vec<String>>, keep_hash: bool) -> String {
     let mut out = String::with_capacity(content.len());
     let mut rest = content;
     while !rest.is_empty() {
@@ -145,6 +146,11 @@ fn content_tags(content: &str, tags: &mut Vec<Vec<String>>) -> String {
         rest = chars.as_str();
     }
     for tag in hashtags(&out) {
+        let tag = if keep_hash {
+            tag
+        } else {
+            tag.trim_start_matches('#').to_owned()
+        };
         push_new(tags, vec!["t".to_owned(), tag]);
     }
     out
@@ -201,6 +207,7 @@ mod tests {
         let content = content_tags(
             "pay #tag nostr:npub1tj2dmc4udvgafxxxxxxxrtgne8j8l6rgrnaykzc8sys9mzfcz",
             &mut tags,
+            true,
         );
         assert_eq!(
             content,
@@ -221,7 +228,7 @@ mod tests {
         let pk = nostr::Keys::generate().public_key();
         let npub = pk.to_bech32().unwrap();
         let mut tags = Vec::new();
-        let content = content_tags(&format!("hi @{npub}!"), &mut tags);
+        let content = content_tags(&format!("hi @{npub}!"), &mut tags, true);
         assert_eq!(content, format!("hi nostr:{npub}!"));
         assert_eq!(tags, vec![vec!["p".to_owned(), pk.to_hex()]]);
     }

@@ -75,3 +75,54 @@ pub(crate) fn keys(conn: &Connection) -> rusqlite::Result<Vec<KeyRow>> {
     })?;
     rows.collect()
 }
+
+/// 0.11's `Key` row of a key made by `create_new_key`/`rotate_key` (0.11 §2.3.12).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyRecord {
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+pub(crate) fn key_record(conn: &Connection, name: &str) -> rusqlite::Result<Option<KeyRecord>> {
+    conn.query_row(
+        "SELECT createdAt, updatedAt, deletedAt FROM KeyRecord WHERE keyName = ?1",
+        [name],
+        |r| {
+            Ok(KeyRecord {
+                created_at: r.get(0)?,
+                updated_at: r.get(1)?,
+                deleted_at: r.get(2)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Names of soft-deleted keys.
+pub(crate) fn deleted_key_names(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT keyName FROM KeyRecord WHERE deletedAt IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Prisma `upsert`: creates the row or bumps `updatedAt` and clears `deletedAt`.
+pub(crate) fn upsert_key_record(conn: &Connection, name: &str) -> rusqlite::Result<()> {
+    let now = now_ms();
+    conn.execute(
+        "INSERT INTO KeyRecord (keyName, createdAt, updatedAt) VALUES (?1, ?2, ?2)
+         ON CONFLICT(keyName) DO UPDATE SET updatedAt = excluded.updatedAt, deletedAt = NULL",
+        params![name, now],
+    )?;
+    Ok(())
+}
+
+/// Sets `deletedAt` on the key's row (the hosted key itself keeps running, 0.11 §2.3.12).
+pub(crate) fn soft_delete_key_record(conn: &Connection, name: &str) -> rusqlite::Result<()> {
+    let now = now_ms();
+    conn.execute(
+        "UPDATE KeyRecord SET deletedAt = ?1, updatedAt = ?1 WHERE keyName = ?2",
+        params![now, name],
+    )?;
+    Ok(())
+}

@@ -38,6 +38,13 @@ CREATE TABLE IF NOT EXISTS Key (
   locked INTEGER NOT NULL DEFAULT 0,
   passphrase TEXT
 );
+-- 0.11's Prisma `Key` row: only keys made by `create_new_key`/`rotate_key` have one (0.11 §3.1).
+CREATE TABLE IF NOT EXISTS KeyRecord (
+  keyName TEXT PRIMARY KEY,
+  createdAt INTEGER NOT NULL,
+  updatedAt INTEGER NOT NULL,
+  deletedAt INTEGER
+);
 CREATE TABLE IF NOT EXISTS KeyUser (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   keyName TEXT NOT NULL,

@@ -12,10 +12,12 @@ pub(crate) struct PolicyRow {
     pub updated_at: i64,
     pub expires_at: Option<i64>,
     pub description: Option<String>,
+    pub deleted_at: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct RuleRow {
+    pub id: i64,
     pub method: String,
     pub kind: Option<String>,
     pub max_usage_count: Option<i64>,
@@ -30,10 +32,11 @@ fn policy_row(r: &Row<'_>) -> rusqlite::Result<PolicyRow> {
         updated_at: r.get(3)?,
         expires_at: r.get(4)?,
         description: r.get(5)?,
+        deleted_at: r.get(6)?,
     })
 }
 
-const POLICY_COLS: &str = "id, name, createdAt, updatedAt, expiresAt, description";
+const POLICY_COLS: &str = "id, name, createdAt, updatedAt, expiresAt, description, deletedAt";
 
 pub(crate) fn create_policy(
     conn: &Connection,
@@ -52,7 +55,7 @@ pub(crate) fn add_rule(
     conn: &Connection,
     policy_id: i64,
     method: &str,
-    kind: &str,
+    kind: Option<&str>,
     max_usage_count: Option<i64>,
 ) -> rusqlite::Result<()> {
     conn.execute(
@@ -80,15 +83,26 @@ pub(crate) fn policy(conn: &Connection, id: i64) -> rusqlite::Result<Option<Poli
 
 pub(crate) fn rules(conn: &Connection, policy_id: i64) -> rusqlite::Result<Vec<RuleRow>> {
     let mut stmt = conn.prepare(
-        "SELECT method, kind, maxUsageCount, currentUsageCount FROM PolicyRule WHERE policyId = ?1 ORDER BY id",
+        "SELECT id, method, kind, maxUsageCount, currentUsageCount FROM PolicyRule WHERE policyId = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([policy_id], |r| {
         Ok(RuleRow {
-            method: r.get(0)?,
-            kind: r.get(1)?,
-            max_usage_count: r.get(2)?,
-            current_usage_count: r.get(3)?,
+            id: r.get(0)?,
+            method: r.get(1)?,
+            kind: r.get(2)?,
+            max_usage_count: r.get(3)?,
+            current_usage_count: r.get(4)?,
         })
     })?;
     rows.collect()
+}
+
+/// Sets `deletedAt` (0.11 `delete_policy`: a soft delete nothing else reads).
+pub(crate) fn soft_delete(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    let now = now_ms();
+    conn.execute(
+        "UPDATE Policy SET deletedAt = ?1, updatedAt = ?1 WHERE id = ?2",
+        params![now, id],
+    )?;
+    Ok(())
 }

@@ -10,12 +10,15 @@ pub(crate) struct TokenRow {
     pub key_name: String,
     pub token: String,
     pub client_name: String,
+    pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
     pub expires_at: Option<i64>,
     pub redeemed_at: Option<i64>,
     pub key_user_id: Option<i64>,
     pub policy_id: Option<i64>,
+    /// 0.11: set by `revoke_token`, `delete_key`, `rotate_key`; never read by redemption.
+    pub deleted_at: Option<i64>,
 }
 
 /// A token to insert.
@@ -28,8 +31,8 @@ pub(crate) struct NewToken<'a> {
     pub policy_id: i64,
 }
 
-const COLS: &str =
-    "id, keyName, token, clientName, createdAt, updatedAt, expiresAt, redeemedAt, keyUserId, policyId";
+const COLS: &str = "id, keyName, token, clientName, createdAt, updatedAt, expiresAt, redeemedAt, \
+     keyUserId, policyId, createdBy, deletedAt";
 
 fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
     Ok(TokenRow {
@@ -43,6 +46,8 @@ fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
         redeemed_at: r.get(7)?,
         key_user_id: r.get(8)?,
         policy_id: r.get(9)?,
+        created_by: r.get(10)?,
+        deleted_at: r.get(11)?,
     })
 }
 
@@ -88,4 +93,45 @@ pub(crate) fn mark_redeemed(conn: &Connection, id: i64, key_user_id: i64) -> rus
         params![now, key_user_id, id],
     )?;
     Ok(())
+}
+
+pub(crate) fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<TokenRow>> {
+    conn.query_row(
+        &format!("SELECT {COLS} FROM Token WHERE id = ?1"),
+        [id],
+        token_row,
+    )
+    .optional()
+}
+
+/// Sets `deletedAt` (0.11 `revoke_token`).
+pub(crate) fn soft_delete(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    let now = now_ms();
+    conn.execute(
+        "UPDATE Token SET deletedAt = ?1, updatedAt = ?1 WHERE id = ?2",
+        params![now, id],
+    )?;
+    Ok(())
+}
+
+/// Sets `deletedAt` on every live token of a key (0.11 `delete_key`, `rotate_key`).
+pub(crate) fn soft_delete_for_key(conn: &Connection, key_name: &str) -> rusqlite::Result<()> {
+    let now = now_ms();
+    conn.execute(
+        "UPDATE Token SET deletedAt = ?1, updatedAt = ?1 WHERE keyName = ?2 AND deletedAt IS NULL",
+        params![now, key_name],
+    )?;
+    Ok(())
+}
+
+/// Moves `expiresAt` (test hook for V69: "expires_at moved into the past").
+pub(crate) fn set_expiry(
+    conn: &Connection,
+    id: i64,
+    expires_at: Option<i64>,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE Token SET expiresAt = ?1 WHERE id = ?2",
+        params![expires_at, id],
+    )
 }

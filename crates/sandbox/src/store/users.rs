@@ -10,6 +10,7 @@ pub(crate) struct KeyUserRow {
     pub key_name: String,
     pub user_pubkey: String,
     pub created_at: i64,
+    pub updated_at: i64,
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub description: Option<String>,
@@ -26,7 +27,8 @@ pub(crate) struct ConditionRow {
     pub key_user_id: Option<i64>,
 }
 
-const USER_COLS: &str = "id, keyName, userPubkey, createdAt, revokedAt, lastUsedAt, description";
+const USER_COLS: &str =
+    "id, keyName, userPubkey, createdAt, revokedAt, lastUsedAt, description, updatedAt";
 
 fn user(r: &Row<'_>) -> rusqlite::Result<KeyUserRow> {
     Ok(KeyUserRow {
@@ -37,6 +39,7 @@ fn user(r: &Row<'_>) -> rusqlite::Result<KeyUserRow> {
         revoked_at: r.get(4)?,
         last_used_at: r.get(5)?,
         description: r.get(6)?,
+        updated_at: r.get(7)?,
     })
 }
 
@@ -158,4 +161,21 @@ pub(crate) fn conditions(
     ))?;
     let rows = stmt.query_map([key_user_id], condition)?;
     rows.collect()
+}
+
+/// 0.11 `grant_permission`: clears `revokedAt`, sets the description when one is given and
+/// deletes **all** conditions (the caller copies the policy's rules afterwards).
+pub(crate) fn regrant(
+    conn: &Connection,
+    id: i64,
+    description: Option<&str>,
+) -> rusqlite::Result<()> {
+    let now = now_ms();
+    conn.execute(
+        "UPDATE KeyUser SET revokedAt = NULL, updatedAt = ?1, description = COALESCE(?2, description)
+         WHERE id = ?3",
+        params![now, description, id],
+    )?;
+    conn.execute("DELETE FROM SigningCondition WHERE keyUserId = ?1", [id])?;
+    Ok(())
 }
