@@ -262,15 +262,7 @@ pub fn parse_atm_relays(relays: &[String]) -> Result<Vec<String>> {
     }
     relays
         .iter()
-        .map(|r| {
-            let r = r.trim();
-            if !(r.starts_with("wss://") || r.starts_with("ws://")) {
-                return Err(Error::InvalidInput(format!("ATM relay {r:?} is not a relay URL: it must start with wss:// (or ws:// on a LAN)")));
-            }
-            RelayUrl::parse(r)
-                .map(|u| u.to_string())
-                .map_err(|_| Error::InvalidInput(format!("ATM relay {r:?} is not a valid relay URL")))
-        })
+        .map(|r| crate::rules::relay::check_relay_url(r, "ATM relay"))
         .collect()
 }
 

@@ -3,6 +3,7 @@
 use fleet_store::{machines, Machine, NewMachine};
 use serde::Serialize;
 
+use crate::rules::text;
 use crate::{Error, Fleet, Result};
 
 /// A machine as the CLI and UI show it: public data only.
@@ -50,21 +51,36 @@ impl From<&Machine> for MachineSummary {
 }
 
 impl Fleet {
-    /// Adds an unpaired machine. Names are unique ignoring case, 1–50 characters.
+    /// Adds an unpaired machine. Names are unique ignoring case, 1–50 characters, with no
+    /// control, bidi or invisible characters, and stored in NFC ([`crate::rules::text`]).
     ///
     /// # Errors
-    /// [`Error::Store`] with kind `InvalidInput` for a bad or taken name.
+    /// [`Error::InvalidInput`] for a bad name or site; [`Error::Store`] with kind `Conflict`
+    /// for a taken name (also when the stored row spells it in another Unicode form).
     pub async fn add_machine(&self, name: &str, site: Option<&str>) -> Result<Machine> {
         let new = NewMachine {
-            site: site
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
-            ..NewMachine::new(name)
+            site: text::site(site)?,
+            ..NewMachine::new(text::machine_name(name)?)
         };
+        let key = text::name_key(&new.name);
         Ok(self
             .db()
-            .interact(move |c| machines::insert(c, &new))
+            .interact(move |c| {
+                let tx = c.transaction()?;
+                // Rows stored before names were normalised may be in another form: compare
+                // every name in NFC, not only what SQLite's NOCASE sees as equal.
+                if let Some(taken) = machines::list(&tx)?
+                    .into_iter()
+                    .find(|m| text::name_key(&m.name) == key)
+                {
+                    return Err(fleet_store::Error::NameTaken {
+                        name: text::escape_for_terminal(&taken.name).into_owned(),
+                    });
+                }
+                let machine = machines::insert(&tx, &new)?;
+                tx.commit()?;
+                Ok(machine)
+            })
             .await?)
     }
 
@@ -81,9 +97,17 @@ impl Fleet {
     /// # Errors
     /// [`Error::MachineNotFound`]; [`Error::Store`].
     pub async fn machine(&self, name: &str) -> Result<Machine> {
-        let wanted = name.to_string();
+        let wanted = text::name_key(name);
         self.db()
-            .interact(move |c| machines::find_by_name(c, &wanted))
+            .interact(move |c| {
+                if let Some(found) = machines::find_by_name(c, &wanted)? {
+                    return Ok(Some(found));
+                }
+                // A row stored before names were normalised (NFD, say) is still found.
+                Ok(machines::list(c)?
+                    .into_iter()
+                    .find(|m| text::name_key(&m.name) == wanted))
+            })
             .await?
             .ok_or_else(|| Error::MachineNotFound {
                 name: name.trim().to_string(),
