@@ -114,3 +114,42 @@ impl Fleet {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::Secrets;
+
+    #[tokio::test]
+    async fn a_name_stored_in_nfd_before_normalising_still_blocks_and_finds_its_nfc_twin() {
+        let dir = tempfile::tempdir().unwrap();
+        let fleet = Fleet::open(dir.path(), Secrets::memory()).unwrap();
+        // A row written by an older version, which stored names as typed (NFD here).
+        fleet
+            .db()
+            .interact(|c| machines::insert(c, &NewMachine::new("Cafe\u{301} ATM")))
+            .await
+            .unwrap();
+        let err = fleet.add_machine("Caf\u{e9} atm", None).await.unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{err}");
+        assert!(err.to_string().contains("already exists"), "{err}");
+        let found = fleet.machine("CAF\u{c9} ATM").await.unwrap();
+        assert_eq!(found.name, "Cafe\u{301} ATM");
+    }
+
+    #[tokio::test]
+    async fn an_nfd_name_is_stored_in_nfc_and_hidden_characters_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let fleet = Fleet::open(dir.path(), Secrets::memory()).unwrap();
+        let m = fleet
+            .add_machine("Cafe\u{301}", Some(" Main St "))
+            .await
+            .unwrap();
+        assert_eq!(m.name, "Caf\u{e9}");
+        assert_eq!(m.site.as_deref(), Some("Main St"));
+        assert!(fleet.add_machine("Caf\u{e9}", None).await.is_err());
+        assert!(fleet.add_machine("Evil\u{202E}", None).await.is_err());
+        assert!(fleet.add_machine("Ok", Some("x\u{1b}[2J")).await.is_err());
+        assert_eq!(fleet.machines().await.unwrap().len(), 1);
+    }
+}
