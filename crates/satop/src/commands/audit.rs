@@ -5,6 +5,7 @@ use fleet_core::Fleet;
 use crate::cli::AuditArgs;
 use crate::commands::print_json;
 use crate::exit::Failure;
+use crate::output::shown;
 
 pub async fn run(fleet: &Fleet, args: AuditArgs) -> Result<(), Failure> {
     if let Some(path) = &args.export {
@@ -31,7 +32,7 @@ pub async fn run(fleet: &Fleet, args: AuditArgs) -> Result<(), Failure> {
             e.time,
             e.action,
             e.outcome,
-            e.detail.as_deref().unwrap_or("")
+            shown(e.detail.as_deref().unwrap_or(""))
         );
     }
     Ok(())
