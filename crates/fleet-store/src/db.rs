@@ -188,16 +188,17 @@ fn check_existing(path: &Path) -> Result<()> {
 /// migrates; a read-only result is kept only when no migration is needed. `true` = read-only.
 fn open_conn(path: &Path) -> Result<(Connection, bool)> {
     let mut conn = Connection::open(path)?;
+    // The OS refused writing, so SQLite opened the file read-only by itself.
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        drop(conn);
+        return Ok((read_only_conn(path)?, true));
+    }
     // SQLite reads lazily: make it read the schema now so damage shows here, not later.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })?;
     // Before any PRAGMA: journal_mode=WAL is written into the file header.
     refuse_newer(&conn)?;
-    if conn.is_readonly(rusqlite::MAIN_DB)? {
-        drop(conn);
-        return Ok((read_only_conn(path)?, true));
-    }
     match configure(&mut conn, true).and_then(|()| migrate(&mut conn)) {
         Ok(()) => Ok((conn, false)),
         // Writable to the OS (e.g. root on a 0444 file) but not to SQLite (a read-only mount).
@@ -216,16 +217,30 @@ fn open_conn(path: &Path) -> Result<(Connection, bool)> {
 }
 
 /// A read-only connection to a database whose schema must already be current.
+///
+/// A WAL database in a directory this process cannot write has no `-shm` file to share, so
+/// SQLite refuses even to read it; it is then opened `immutable` (no locking, no change
+/// detection), which is right for a file nobody here can change.
 fn read_only_conn(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )?;
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let probe = |conn: &Connection| {
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+    };
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    if let Err(e) = probe(&conn) {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen) => {
+                drop(conn);
+                conn = Connection::open_with_flags(immutable_uri(path), flags)?;
+                probe(&conn)?;
+            }
+            _ => return Err(e.into()),
+        }
+    }
     refuse_newer(&conn)?;
     if MIGRATIONS
         .pending_migrations(&conn)
@@ -257,4 +272,18 @@ fn configure(conn: &mut Connection, file: bool) -> Result<()> {
     }
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+/// `file:<path>?immutable=1`, the path percent-encoded where a URI needs it.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }

@@ -39,6 +39,15 @@ fn one_line_failure(out: &Output) -> (Option<i32>, String) {
     (out.status.code(), err)
 }
 
+/// Exit code and the failure line of a command that reports progress on stderr first.
+fn failure_after_progress(out: &Output) -> (Option<i32>, String) {
+    let err = text(&out.stderr);
+    let last = err.trim_end().lines().last().unwrap_or("").to_string();
+    assert!(last.starts_with("satop: "), "ends with one failure line: {err:?}");
+    assert_eq!(err.matches("satop: ").count(), 1, "one failure line: {err:?}");
+    (out.status.code(), last)
+}
+
 fn db_file(data: &Path) -> PathBuf {
     data.join("fleet.sqlite3")
 }
@@ -424,7 +433,7 @@ fn a_pairing_that_fails_after_the_mint_restores_the_machine_and_reports_the_burn
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let (data, _sandbox) = connected(Some(&format!("ws://127.0.0.1:{port}")));
     let out = run(satop(data.path()).args(["pair", "Twin", "--qr-png", "/nonexistent-dir/pair.png"]));
-    let (code, err) = one_line_failure(&out);
+    let (code, err) = failure_after_progress(&out);
     assert_ne!(code, Some(0), "{err}");
     assert!(err.contains("cannot write the QR"), "{err}");
     assert!(err.contains("could NOT be burned"), "a failed burn is reported: {err}");
@@ -440,7 +449,7 @@ fn a_pairing_that_fails_after_the_mint_restores_the_machine_and_reports_the_burn
 fn a_pairing_whose_qr_cannot_be_written_burns_its_code() {
     let (data, _sandbox) = connected(None);
     let out = run(satop(data.path()).args(["pair", "Twin", "--qr-png", "/nonexistent-dir/pair.png"]));
-    let (code, err) = one_line_failure(&out);
+    let (code, err) = failure_after_progress(&out);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("the pairing code was burned"), "{err}");
     assert_eq!(machine_state(data.path(), "Twin"), "unpaired");
