@@ -396,9 +396,17 @@ fn a_second_process_pairing_the_same_machine_is_refused_and_nothing_extra_is_min
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out_lines = BufReader::new(first.stdout.take().unwrap()).lines();
+    let stdout = first.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
     // The QR file is announced as soon as it is written, while the pairing still waits.
-    let announced = out_lines.next().unwrap().unwrap();
+    let announced = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the QR file must be announced while the pairing waits, not when it ends");
     assert!(announced.starts_with("QR written to"), "{announced}");
     let mode = std::fs::metadata(&png).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the QR holds the pairing secret");

@@ -61,7 +61,7 @@ pub async fn run(fleet: &Fleet, args: PairArgs) -> Result<(), Failure> {
 fn show(pending: &PendingPairing, args: &PairArgs) -> Result<PairOutput, Failure> {
     let qr = pending.qr(&QrOptions::default())?;
     if let Some(path) = &args.qr_png {
-        write_secret_file(path, qr.png()).map_err(|e| {
+        crate::output::write_secret_file(path, qr.png()).map_err(|e| {
             Failure::new(
                 crate::exit::OTHER,
                 format!("cannot write the QR to {}: {e}", path.display()),
@@ -94,30 +94,6 @@ fn show(pending: &PendingPairing, args: &PairArgs) -> Result<PairOutput, Failure
         pairing_url: url,
         paired: None,
     })
-}
-
-/// Writes a file only its owner can read (0600 from the start, never world-readable for a
-/// moment): it holds the pairing secret. An existing file is replaced.
-fn write_secret_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let mut file = options.open(path)?;
-        // An existing file keeps its old mode on open: tighten it before writing the secret.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let mut file = options.open(path)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    }
 }
 
 fn progress(quiet: bool, step: &PairStep) {

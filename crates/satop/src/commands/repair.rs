@@ -20,7 +20,7 @@ pub async fn run(fleet: &Fleet, args: RepairArgs) -> Result<(), Failure> {
         .begin_repair(&args.machine, req, |s| progress(quiet, s))
         .await?;
     if let Some(path) = &args.qr_png {
-        std::fs::write(path, pending.pairing().qr(&QrOptions::default())?.png())?;
+        crate::output::write_secret_file(path, pending.pairing().qr(&QrOptions::default())?.png())?;
         eprintln!(
             "QR written to {} (it holds the pairing secret: delete it after use)",
             path.display()
