@@ -115,12 +115,17 @@ fn a_read_only_database_serves_read_commands_and_refuses_writes_with_the_way_out
     let list = run(as_unprivileged(satop(dir).args(["machine", "list"])));
     let audit = run(as_unprivileged(satop(dir).args(["audit"])));
     let outbox = run(as_unprivileged(satop(dir).args(["outbox", "list"])));
+    let status = run(as_unprivileged(satop(dir).args(["status"])));
+    let fee = run(as_unprivileged(satop(dir).args(["fee", "show"])));
     let add = run(as_unprivileged(satop(dir).args(["machine", "add", "Depot"])));
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(list.status.success(), "machine list: {}", text(&list.stderr));
     assert!(text(&list.stdout).contains("Lobby ATM"));
     assert!(audit.status.success(), "audit: {}", text(&audit.stderr));
     assert!(outbox.status.success(), "outbox list: {}", text(&outbox.stderr));
+    assert!(status.status.success(), "status: {}", text(&status.stderr));
+    assert!(text(&status.stdout).contains("machines:"), "{}", text(&status.stdout));
+    assert!(fee.status.success(), "fee show: {}", text(&fee.stderr));
     let (code, err) = one_line_failure(&add);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("read-only") && err.contains("fleet.sqlite3") && err.contains("writable"), "{err}");
