@@ -43,7 +43,8 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) if failure.code == 0 => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("satop: {}", failure.message);
+            // Messages can quote stored or typed text: escaped like every other output.
+            eprintln!("satop: {}", output::shown_message(&failure.message));
             ExitCode::from(failure.code)
         }
     }

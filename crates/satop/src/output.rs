@@ -79,3 +79,24 @@ pub fn write_secret_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Resul
         file.sync_all()
     }
 }
+
+/// A failure message (fleet-core's words, which may quote stored or typed text) for the
+/// terminal: hidden and control characters escaped; backslashes are left alone, since the
+/// words may already hold escaped text.
+pub fn shown_message(message: &str) -> Cow<'_, str> {
+    if !message.chars().any(fleet_core::rules::text::is_hidden_or_control) {
+        return Cow::Borrowed(message);
+    }
+    Cow::Owned(
+        message
+            .chars()
+            .map(|c| {
+                if fleet_core::rules::text::is_hidden_or_control(c) {
+                    format!("\\u{{{:04X}}}", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
