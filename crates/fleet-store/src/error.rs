@@ -284,14 +284,20 @@ mod tests {
         let file = Path::new("/data/fleet.sqlite3");
         let full = Error::from(sqlite(rusqlite::ffi::SQLITE_FULL)).at(file);
         assert!(matches!(full, Error::DiskFull { .. }), "{full:?}");
-        assert!(full.to_string().contains("/data/fleet.sqlite3 is full"), "{full}");
+        assert!(
+            full.to_string().contains("/data/fleet.sqlite3 is full"),
+            "{full}"
+        );
         assert!(full.to_string().contains("free some space"), "{full}");
         let ro = Error::from(sqlite(rusqlite::ffi::SQLITE_READONLY)).at(file);
         assert_eq!(ro.kind(), ErrorKind::ReadOnly);
         assert!(ro.to_string().contains("/data/fleet.sqlite3"), "{ro}");
         let bad = Error::from(sqlite(rusqlite::ffi::SQLITE_CORRUPT)).at(file);
         assert_eq!(bad.kind(), ErrorKind::Corrupt);
-        assert!(bad.to_string().contains("restore it from a backup"), "{bad}");
+        assert!(
+            bad.to_string().contains("restore it from a backup"),
+            "{bad}"
+        );
         let busy = Error::from(sqlite(rusqlite::ffi::SQLITE_BUSY));
         assert_eq!(busy.kind(), ErrorKind::Storage);
     }

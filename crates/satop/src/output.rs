@@ -32,14 +32,19 @@ pub fn exit_quietly_on_closed_pipe() {
 
 fn is_broken_pipe(message: &str) -> bool {
     let expected = std::io::Error::from(std::io::ErrorKind::BrokenPipe).to_string();
-    message.contains("Broken pipe") || message.contains("os error 32") || message.contains(&expected)
+    message.contains("Broken pipe")
+        || message.contains("os error 32")
+        || message.contains(&expected)
 }
 
 /// JSON text with every bidi or invisible character written as a `\uXXXX` escape (JSON already
 /// escapes control characters), so `--json` output is safe in a terminal and still the same
 /// JSON value.
 pub fn shown_json(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(fleet_core::rules::text::is_hidden_or_control) {
+    if !json
+        .chars()
+        .any(fleet_core::rules::text::is_hidden_or_control)
+    {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -84,7 +89,10 @@ pub fn write_secret_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Resul
 /// terminal: hidden and control characters escaped; backslashes are left alone, since the
 /// words may already hold escaped text.
 pub fn shown_message(message: &str) -> Cow<'_, str> {
-    if !message.chars().any(fleet_core::rules::text::is_hidden_or_control) {
+    if !message
+        .chars()
+        .any(fleet_core::rules::text::is_hidden_or_control)
+    {
         return Cow::Borrowed(message);
     }
     Cow::Owned(

@@ -34,7 +34,11 @@ fn text(bytes: &[u8]) -> String {
 /// Exit code and stderr, asserting stderr is exactly one line.
 fn one_line_failure(out: &Output) -> (Option<i32>, String) {
     let err = text(&out.stderr);
-    assert_eq!(err.trim_end().lines().count(), 1, "one line on stderr: {err:?}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line on stderr: {err:?}"
+    );
     assert!(err.starts_with("satop: "), "{err:?}");
     (out.status.code(), err)
 }
@@ -43,8 +47,15 @@ fn one_line_failure(out: &Output) -> (Option<i32>, String) {
 fn failure_after_progress(out: &Output) -> (Option<i32>, String) {
     let err = text(&out.stderr);
     let last = err.trim_end().lines().last().unwrap_or("").to_string();
-    assert!(last.starts_with("satop: "), "ends with one failure line: {err:?}");
-    assert_eq!(err.matches("satop: ").count(), 1, "one failure line: {err:?}");
+    assert!(
+        last.starts_with("satop: "),
+        "ends with one failure line: {err:?}"
+    );
+    assert_eq!(
+        err.matches("satop: ").count(),
+        1,
+        "one failure line: {err:?}"
+    );
     (out.status.code(), last)
 }
 
@@ -70,11 +81,24 @@ fn an_empty_database_file_is_refused_with_what_to_do() {
     let out = run(satop(data.path()).arg("status"));
     let (code, err) = one_line_failure(&out);
     assert_eq!(code, Some(1), "{err}");
-    assert!(!text(&out.stdout).contains("machines:"), "no empty status: {}", text(&out.stdout));
-    for words in ["fleet.sqlite3", "empty", "restore it from a backup", "move it aside"] {
+    assert!(
+        !text(&out.stdout).contains("machines:"),
+        "no empty status: {}",
+        text(&out.stdout)
+    );
+    for words in [
+        "fleet.sqlite3",
+        "empty",
+        "restore it from a backup",
+        "move it aside",
+    ] {
         assert!(err.contains(words), "missing {words:?}: {err}");
     }
-    assert_eq!(std::fs::metadata(db_file(data.path())).unwrap().len(), 0, "left untouched");
+    assert_eq!(
+        std::fs::metadata(db_file(data.path())).unwrap().len(),
+        0,
+        "left untouched"
+    );
 }
 
 #[test]
@@ -85,8 +109,14 @@ fn a_truncated_database_file_is_named_as_damaged_not_a_migration_failure() {
     let out = run(satop(data.path()).args(["machine", "list"]));
     let (code, err) = one_line_failure(&out);
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("fleet.sqlite3") && err.contains("damaged"), "{err}");
-    assert!(!err.contains("user_version") && !err.contains("migrating"), "{err}");
+    assert!(
+        err.contains("fleet.sqlite3") && err.contains("damaged"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("user_version") && !err.contains("migrating"),
+        "{err}"
+    );
 }
 
 /// Runs as an unprivileged user when the tests run as root: root writes through a 0444 file,
@@ -117,18 +147,35 @@ fn a_read_only_database_serves_read_commands_and_refuses_writes_with_the_way_out
     let outbox = run(as_unprivileged(satop(dir).args(["outbox", "list"])));
     let status = run(as_unprivileged(satop(dir).args(["status"])));
     let fee = run(as_unprivileged(satop(dir).args(["fee", "show"])));
-    let add = run(as_unprivileged(satop(dir).args(["machine", "add", "Depot"])));
+    let add = run(as_unprivileged(
+        satop(dir).args(["machine", "add", "Depot"]),
+    ));
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert!(list.status.success(), "machine list: {}", text(&list.stderr));
+    assert!(
+        list.status.success(),
+        "machine list: {}",
+        text(&list.stderr)
+    );
     assert!(text(&list.stdout).contains("Lobby ATM"));
     assert!(audit.status.success(), "audit: {}", text(&audit.stderr));
-    assert!(outbox.status.success(), "outbox list: {}", text(&outbox.stderr));
+    assert!(
+        outbox.status.success(),
+        "outbox list: {}",
+        text(&outbox.stderr)
+    );
     assert!(status.status.success(), "status: {}", text(&status.stderr));
-    assert!(text(&status.stdout).contains("machines:"), "{}", text(&status.stdout));
+    assert!(
+        text(&status.stdout).contains("machines:"),
+        "{}",
+        text(&status.stdout)
+    );
     assert!(fee.status.success(), "fee show: {}", text(&fee.stderr));
     let (code, err) = one_line_failure(&add);
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("read-only") && err.contains("fleet.sqlite3") && err.contains("writable"), "{err}");
+    assert!(
+        err.contains("read-only") && err.contains("fleet.sqlite3") && err.contains("writable"),
+        "{err}"
+    );
 }
 
 // ---- 6, 7, 8: inputs refused by fleet-core's rules -----------------------------------------
@@ -137,7 +184,8 @@ fn a_read_only_database_serves_read_commands_and_refuses_writes_with_the_way_out
 fn a_fixed_fee_above_one_btc_is_refused_before_anything_is_signed() {
     let data = tempfile::tempdir().unwrap();
     for sats in ["100000001", "9007199254740993", "18446744073709551616"] {
-        let out = run(satop(data.path()).args(["fee", "set", "--percent", "1", "--fixed-sats", sats]));
+        let out =
+            run(satop(data.path()).args(["fee", "set", "--percent", "1", "--fixed-sats", sats]));
         let (code, err) = one_line_failure(&out);
         assert_eq!(code, Some(2), "{sats}: {err}");
         assert!(err.contains("fixed fee"), "{err}");
@@ -147,7 +195,9 @@ fn a_fixed_fee_above_one_btc_is_refused_before_anything_is_signed() {
 #[test]
 fn init_refuses_a_short_passphrase_for_a_new_key_file() {
     let data = tempfile::tempdir().unwrap();
-    let out = run(satop(data.path()).arg("init").env("SATOP_PASSPHRASE", "short"));
+    let out = run(satop(data.path())
+        .arg("init")
+        .env("SATOP_PASSPHRASE", "short"));
     let (code, err) = one_line_failure(&out);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("at least 8 characters"), "{err}");
@@ -157,15 +207,27 @@ fn init_refuses_a_short_passphrase_for_a_new_key_file() {
 #[test]
 fn names_with_hidden_characters_are_refused_and_nfc_nfd_twins_are_one_name() {
     let data = tempfile::tempdir().unwrap();
-    for bad in ["Evil\u{1b}[2J", "ATM \u{202e}MTA", "Lob\u{200b}by", "two\nlines"] {
+    for bad in [
+        "Evil\u{1b}[2J",
+        "ATM \u{202e}MTA",
+        "Lob\u{200b}by",
+        "two\nlines",
+    ] {
         let out = run(satop(data.path()).args(["machine", "add", bad]));
         let (code, err) = one_line_failure(&out);
         assert_eq!(code, Some(2), "{bad:?}: {err}");
-        assert!(!err.contains('\u{1b}') && !err.contains('\u{202e}'), "{err:?}");
+        assert!(
+            !err.contains('\u{1b}') && !err.contains('\u{202e}'),
+            "{err:?}"
+        );
     }
     let out = run(satop(data.path()).args(["machine", "add", "Ok", "--site", "x\u{1b}[31m"]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(run(satop(data.path()).args(["machine", "add", "Cafe\u{301}"])).status.success());
+    assert!(
+        run(satop(data.path()).args(["machine", "add", "Cafe\u{301}"]))
+            .status
+            .success()
+    );
     let twin = run(satop(data.path()).args(["machine", "add", "CAF\u{c9}"]));
     let (code, err) = one_line_failure(&twin);
     assert_eq!(code, Some(2), "{err}");
@@ -186,7 +248,12 @@ fn stored_names_with_escape_codes_are_escaped_in_every_listing() {
         }))
         .unwrap();
     drop(db);
-    for args in [&["machine", "list"][..], &["machine", "list", "--json"], &["status"], &["term"]] {
+    for args in [
+        &["machine", "list"][..],
+        &["machine", "list", "--json"],
+        &["status"],
+        &["term"],
+    ] {
         let out = run(satop(data.path()).args(args));
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         let stdout = text(&out.stdout);
@@ -205,11 +272,27 @@ fn atm_relays_with_credentials_odd_hosts_or_keys_are_refused_without_echo() {
     let conn = format!("bunker://{}?relay=ws://127.0.0.1:9", "ab".repeat(32));
     let nsec = "nsec1qqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0jqgm8yyk";
     let long = format!("ws://{}.example.com", "a".repeat(10_000));
-    for relay in ["ws://user:pw@127.0.0.1:9", "wss://\u{1f3e7}.example.com", long.as_str(), nsec, "wss://relay.example.com/?t=1"] {
-        let out = run(satop(data.path()).args(["connect", &conn, "--key", "operator", "--atm-relay", relay]));
+    for relay in [
+        "ws://user:pw@127.0.0.1:9",
+        "wss://\u{1f3e7}.example.com",
+        long.as_str(),
+        nsec,
+        "wss://relay.example.com/?t=1",
+    ] {
+        let out = run(satop(data.path()).args([
+            "connect",
+            &conn,
+            "--key",
+            "operator",
+            "--atm-relay",
+            relay,
+        ]));
         let (code, err) = one_line_failure(&out);
         assert_eq!(code, Some(2), "{relay}: {err}");
-        assert!(!err.contains("pw@") && !err.contains("nsec1") && err.len() < 600, "{err}");
+        assert!(
+            !err.contains("pw@") && !err.contains("nsec1") && err.len() < 600,
+            "{err}"
+        );
     }
 }
 
@@ -218,7 +301,13 @@ fn atm_relays_with_credentials_odd_hosts_or_keys_are_refused_without_echo() {
 #[test]
 fn a_closed_stdout_pipe_ends_the_listing_quietly() {
     let data = fleet_with_a_machine();
-    for args in [&["machine", "list"][..], &["audit"], &["audit", "--export", "-"], &["machine", "list", "--json"], &["--help"]] {
+    for args in [
+        &["machine", "list"][..],
+        &["audit"],
+        &["audit", "--export", "-"],
+        &["machine", "list", "--json"],
+        &["--help"],
+    ] {
         let mut child = satop(data.path())
             .args(args)
             .stdout(Stdio::piped())
@@ -227,7 +316,12 @@ fn a_closed_stdout_pipe_ends_the_listing_quietly() {
             .unwrap();
         drop(child.stdout.take()); // the reader is gone before satop prints (`| head -0`)
         let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         let err = text(&out.stderr);
         assert!(
             !err.contains("satop:") && !err.contains("panicked") && !err.contains("Broken pipe"),
@@ -241,7 +335,10 @@ fn argument_errors_are_one_line_with_where_to_look() {
     let data = tempfile::tempdir().unwrap();
     for (args, help) in [
         (&["--x"][..], "(see satop --help)"),
-        (&["machine", "list", "--x"], "(see satop machine list --help)"),
+        (
+            &["machine", "list", "--x"],
+            "(see satop machine list --help)",
+        ),
         (&["pair"], "(see satop pair --help)"),
         (&["frobnicate"], "(see satop --help)"),
     ] {
@@ -262,7 +359,14 @@ fn argument_errors_are_one_line_with_where_to_look() {
 fn connect_words_a_hex_key_before_at_for_connecting() {
     let data = tempfile::tempdir().unwrap();
     let conn = format!("bunker://{}@relay.example.com", "ab".repeat(32));
-    let out = run(satop(data.path()).args(["connect", &conn, "--key", "operator", "--atm-relay", "wss://relay.example.com"]));
+    let out = run(satop(data.path()).args([
+        "connect",
+        &conn,
+        "--key",
+        "operator",
+        "--atm-relay",
+        "wss://relay.example.com",
+    ]));
     let (code, err) = one_line_failure(&out);
     assert_eq!(code, Some(2), "{err}");
     assert!(!err.contains("not a pairing URL"), "{err}");
@@ -272,7 +376,9 @@ fn connect_words_a_hex_key_before_at_for_connecting() {
 #[test]
 fn warnings_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
     let data = fleet_with_a_machine();
-    let out = run(satop(data.path()).args(["machine", "list"]).env("RUST_LOG", "trace"));
+    let out = run(satop(data.path())
+        .args(["machine", "list"])
+        .env("RUST_LOG", "trace"));
     assert!(out.status.success());
     let err = text(&out.stderr);
     assert!(!err.is_empty(), "trace logging produced nothing to check");
@@ -291,7 +397,10 @@ fn eight_parallel_revokes_of_different_machines_all_queue_their_revoke() {
         .unwrap()
         .block_on(db.interact(|c| {
             for i in 0..8 {
-                let m = fleet_store::machines::insert(c, &fleet_store::NewMachine::new(format!("ATM {i}")))?;
+                let m = fleet_store::machines::insert(
+                    c,
+                    &fleet_store::NewMachine::new(format!("ATM {i}")),
+                )?;
                 fleet_store::machines::set_pairing(
                     c,
                     m.id,
@@ -324,13 +433,19 @@ fn eight_parallel_revokes_of_different_machines_all_queue_their_revoke() {
         assert!(out.status.success(), "revoke {i}: {err}");
     }
     let list: serde_json::Value =
-        serde_json::from_slice(&run(satop(data.path()).args(["machine", "list", "--json"])).stdout).unwrap();
+        serde_json::from_slice(&run(satop(data.path()).args(["machine", "list", "--json"])).stdout)
+            .unwrap();
     for m in list.as_array().unwrap() {
         assert_ne!(m["state"], "active", "{m}");
     }
     let outbox: serde_json::Value =
-        serde_json::from_slice(&run(satop(data.path()).args(["outbox", "list", "--json"])).stdout).unwrap();
-    assert_eq!(outbox.as_array().unwrap().len(), 8, "one queued revoke per machine: {outbox}");
+        serde_json::from_slice(&run(satop(data.path()).args(["outbox", "list", "--json"])).stdout)
+            .unwrap();
+    assert_eq!(
+        outbox.as_array().unwrap().len(),
+        8,
+        "one queued revoke per machine: {outbox}"
+    );
 }
 
 // ---- 3, 5 and the pair output: with a sandbox bunker -----------------------------------------
@@ -343,7 +458,12 @@ struct SandboxProcess {
 
 impl SandboxProcess {
     fn start(data: &Path) -> Self {
-        let mut child = satop(data).arg("sandbox").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = satop(data)
+            .arg("sandbox")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let connect_line = loop {
             let line = lines.next().expect("satop sandbox exited early").unwrap();
@@ -355,7 +475,10 @@ impl SandboxProcess {
         let (quoted, tail) = connect_line.split_once("' ").unwrap();
         let mut connect_args = vec![quoted.trim_start_matches('\'').to_string()];
         connect_args.extend(tail.split_whitespace().map(String::from));
-        Self { child, connect_args }
+        Self {
+            child,
+            connect_args,
+        }
     }
 }
 
@@ -377,19 +500,32 @@ fn connected(atm_relay: Option<&str>) -> (tempfile::TempDir, SandboxProcess) {
     }
     let out = run(satop(data.path()).arg("connect").args(&args));
     assert!(out.status.success(), "connect: {}", text(&out.stderr));
-    assert!(run(satop(data.path()).args(["machine", "add", "Twin"])).status.success());
+    assert!(run(satop(data.path()).args(["machine", "add", "Twin"]))
+        .status
+        .success());
     (data, sandbox)
 }
 
 fn audit(data: &Path) -> Vec<serde_json::Value> {
     let out = run(satop(data).args(["audit", "--json"]));
-    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn machine_state(data: &Path, name: &str) -> String {
     let out = run(satop(data).args(["machine", "list", "--json"]));
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    list.as_array().unwrap().iter().find(|m| m["name"] == name).unwrap()["state"].as_str().unwrap().to_string()
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap()["state"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[cfg(unix)]
@@ -431,7 +567,10 @@ fn a_second_process_pairing_the_same_machine_is_refused_and_nothing_extra_is_min
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("being paired"), "{err}");
 
-    let kill = Command::new("kill").args(["-INT", &first.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-INT", &first.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
     std::thread::spawn(move || err_lines.for_each(drop));
     let status = first.wait().unwrap();
@@ -447,17 +586,31 @@ fn a_second_process_pairing_the_same_machine_is_refused_and_nothing_extra_is_min
 #[test]
 fn a_pairing_that_fails_after_the_mint_restores_the_machine_and_reports_the_burn() {
     // The ATM relay is dead, so the code cannot be burned; the QR cannot be written either.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let (data, _sandbox) = connected(Some(&format!("ws://127.0.0.1:{port}")));
-    let out = run(satop(data.path()).args(["pair", "Twin", "--qr-png", "/nonexistent-dir/pair.png"]));
+    let out =
+        run(satop(data.path()).args(["pair", "Twin", "--qr-png", "/nonexistent-dir/pair.png"]));
     let (code, err) = failure_after_progress(&out);
     assert_ne!(code, Some(0), "{err}");
     assert!(err.contains("cannot write the QR"), "{err}");
-    assert!(err.contains("could NOT be burned"), "a failed burn is reported: {err}");
-    assert_eq!(machine_state(data.path(), "Twin"), "unpaired", "the machine is put back");
+    assert!(
+        err.contains("could NOT be burned"),
+        "a failed burn is reported: {err}"
+    );
+    assert_eq!(
+        machine_state(data.path(), "Twin"),
+        "unpaired",
+        "the machine is put back"
+    );
     let entries = audit(data.path());
     assert!(
-        entries.iter().any(|e| e["action"] == "pair" && e["outcome"] == "failed"),
+        entries
+            .iter()
+            .any(|e| e["action"] == "pair" && e["outcome"] == "failed"),
         "the failure is audited: {entries:?}"
     );
 }
@@ -465,14 +618,24 @@ fn a_pairing_that_fails_after_the_mint_restores_the_machine_and_reports_the_burn
 #[test]
 fn a_pairing_whose_qr_cannot_be_written_burns_its_code() {
     let (data, _sandbox) = connected(None);
-    let out = run(satop(data.path()).args(["pair", "Twin", "--qr-png", "/nonexistent-dir/pair.png"]));
+    let out =
+        run(satop(data.path()).args(["pair", "Twin", "--qr-png", "/nonexistent-dir/pair.png"]));
     let (code, err) = failure_after_progress(&out);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("the pairing code was burned"), "{err}");
     assert_eq!(machine_state(data.path(), "Twin"), "unpaired");
     let entries = audit(data.path());
-    let failed = entries.iter().find(|e| e["action"] == "pair" && e["outcome"] == "failed").unwrap();
-    assert!(failed["detail"].as_str().unwrap().contains("pairing code burned"), "{failed}");
+    let failed = entries
+        .iter()
+        .find(|e| e["action"] == "pair" && e["outcome"] == "failed")
+        .unwrap();
+    assert!(
+        failed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("pairing code burned"),
+        "{failed}"
+    );
 }
 
 #[test]
@@ -484,7 +647,11 @@ fn sync_with_the_bunker_down_exits_3_within_the_bound() {
     let (code, err) = one_line_failure(&out);
     assert_eq!(code, Some(3), "{err}");
     assert!(err.contains("cannot be reached"), "{err}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -492,8 +659,16 @@ fn migration_check_prints_a_date_a_person_reads() {
     let (data, _sandbox) = connected(None);
     let out = run(satop(data.path()).args(["migration", "check", "--no-test-signature"]));
     let stdout = text(&out.stdout);
-    let line = stdout.lines().find(|l| l.starts_with("migration checklist, run at")).unwrap();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("migration checklist, run at"))
+        .unwrap();
     assert!(!line.contains("unix"), "{line}");
-    let when = line.trim_start_matches("migration checklist, run at ").trim();
-    assert!(when.len() >= 20 && when.contains('T') && when.ends_with('Z'), "ISO-8601 UTC: {line}");
+    let when = line
+        .trim_start_matches("migration checklist, run at ")
+        .trim();
+    assert!(
+        when.len() >= 20 && when.contains('T') && when.ends_with('Z'),
+        "ISO-8601 UTC: {line}"
+    );
 }

@@ -40,7 +40,10 @@ pub async fn run(fleet: &Fleet, cmd: MigrationCommand) -> Result<(), Failure> {
 }
 
 fn print_text(list: &Checklist) {
-    println!("migration checklist, run at {}", fleet_core::audit::iso(list.run_at));
+    println!(
+        "migration checklist, run at {}",
+        fleet_core::audit::iso(list.run_at)
+    );
     for c in &list.checks {
         println!("[{:<7}] {} ({})", c.status.as_str(), c.title, c.id.as_str());
         for e in &c.evidence {
@@ -84,7 +87,9 @@ pub async fn import(fleet: &Fleet, lnbits_db: &str, json: bool) -> Result<(), Fa
     for s in &report.skipped {
         println!(
             "skipped LNbits machine {} ({:?}): {}",
-            s.lnbits_id, s.name, shown(&s.reason)
+            s.lnbits_id,
+            s.name,
+            shown(&s.reason)
         );
     }
     println!(

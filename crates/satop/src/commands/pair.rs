@@ -36,10 +36,16 @@ pub async fn run(fleet: &Fleet, args: PairArgs) -> Result<(), Failure> {
             // Burn the code, put the machine back, record the failure; a code that could not
             // be burned is reported, never dropped.
             return Err(match pending.abort(&e.message).await {
-                Ok(()) => Failure::new(e.code, format!("{}; the pairing code was burned", e.message)),
+                Ok(()) => Failure::new(
+                    e.code,
+                    format!("{}; the pairing code was burned", e.message),
+                ),
                 Err(burn) => Failure::new(
                     e.code.max(crate::exit::code_for(burn.kind())),
-                    format!("{}; and the pairing code could NOT be burned: {burn}", e.message),
+                    format!(
+                        "{}; and the pairing code could NOT be burned: {burn}",
+                        e.message
+                    ),
                 ),
             });
         }
