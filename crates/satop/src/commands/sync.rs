@@ -11,7 +11,7 @@ use fleet_core::sync::SyncReport;
 use fleet_core::Fleet;
 
 use crate::commands::print_json;
-use crate::exit::{Failure, BUNKER};
+use crate::exit::{code_for, Failure, BUNKER};
 use crate::output::shown;
 
 /// How long the reachability ping may take once the relays are connected: an administrator's
@@ -20,7 +20,7 @@ const PING_BOUND: Duration = Duration::from_secs(5);
 
 pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
     if fleet.profile().await?.is_some() {
-        if let Err(reason) = reachable(fleet).await {
+        if let Err(reason) = reachable(fleet).await? {
             let terms = fleet.enforce_terms(fleet_core::unix_now()).await?;
             let out = SyncReport {
                 reconcile: None,
@@ -60,24 +60,31 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
 }
 
 /// One admin session and one ping, bounded: the connect timeout, then [`PING_BOUND`].
-async fn reachable(fleet: &Fleet) -> Result<(), String> {
+///
+/// `Ok(Err(reason))`: the bunker cannot be reached (exit 3 after the local sweep). `Err`: a
+/// problem that is not the bunker's (no console key, a damaged profile), reported as such.
+async fn reachable(fleet: &Fleet) -> Result<Result<(), String>, Failure> {
     let bound = fleet.client_options().connect_timeout + PING_BOUND;
     let attempt = async {
-        let (admin, _) = fleet.admin_session().await.map_err(|e| e.to_string())?;
+        let (admin, _) = match fleet.admin_session().await {
+            Ok(session) => session,
+            Err(e) if code_for(e.kind()) == BUNKER => return Ok(Err(e.to_string())),
+            Err(e) => return Err(Failure::from(e)),
+        };
         let ping = tokio::time::timeout(PING_BOUND, admin.ping()).await;
         admin.shutdown().await;
-        match ping {
+        Ok(match ping {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err(format!(
                 "no answer to an admin ping within {} s",
                 PING_BOUND.as_secs()
             )),
-        }
+        })
     };
     tokio::time::timeout(bound, attempt)
         .await
-        .unwrap_or_else(|_| Err(format!("no connection within {} s", bound.as_secs())))
+        .unwrap_or_else(|_| Ok(Err(format!("no connection within {} s", bound.as_secs()))))
 }
 
 fn print_text(out: &SyncReport) {
