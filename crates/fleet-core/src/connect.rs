@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use bunker_client::{AdminClient, AdminConnection, ClientOptions, PingReply};
+use bunker_client::{AdminClient, ClientOptions, PingReply};
 use fleet_store::{profile, BunkerProfile, Encryption};
 use nostr::RelayUrl;
 use serde::{Deserialize, Serialize};
@@ -110,7 +110,7 @@ impl Fleet {
         req: &ConnectRequest,
         on_step: impl Fn(&ProbeStep),
     ) -> Result<Capabilities> {
-        let conn = AdminConnection::parse(req.connection.trim())?;
+        let conn = crate::rules::connection::admin_connection(&req.connection)?;
         let key_name = req.key_name.trim();
         if key_name.is_empty() {
             return Err(Error::InvalidInput("the key name is empty: give the bunker key that holds the operator key with --key NAME".into()));
@@ -262,15 +262,7 @@ pub fn parse_atm_relays(relays: &[String]) -> Result<Vec<String>> {
     }
     relays
         .iter()
-        .map(|r| {
-            let r = r.trim();
-            if !(r.starts_with("wss://") || r.starts_with("ws://")) {
-                return Err(Error::InvalidInput(format!("ATM relay {r:?} is not a relay URL: it must start with wss:// (or ws:// on a LAN)")));
-            }
-            RelayUrl::parse(r)
-                .map(|u| u.to_string())
-                .map_err(|_| Error::InvalidInput(format!("ATM relay {r:?} is not a valid relay URL")))
-        })
+        .map(|r| crate::rules::relay::check_relay_url(r, "ATM relay"))
         .collect()
 }
 

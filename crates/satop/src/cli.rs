@@ -261,9 +261,9 @@ pub enum FeeCommand {
         /// Super fee in percent, e.g. 2.5.
         #[arg(long)]
         percent: String,
-        /// Fixed fee per transaction, in sats.
-        #[arg(long, default_value_t = 0)]
-        fixed_sats: u64,
+        /// Fixed fee per transaction, in whole sats (at most 100000000, i.e. 1 BTC).
+        #[arg(long, default_value = "0", value_name = "SATS")]
+        fixed_sats: String,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,

@@ -19,6 +19,7 @@
 //! written to the database, a log line, an error or the audit log (DESIGN.md §1).
 
 mod burn;
+mod claim;
 mod policy;
 mod redeemer;
 pub(crate) mod token;
@@ -169,6 +170,8 @@ impl Fleet {
                 other => other?,
             },
         };
+        // Before anything is minted: one pairing of a machine at a time, across processes.
+        let claim = claim::take(self.data_dir(), machine.id, &machine.name)?;
         let (admin, profile) = self.admin_session().await?;
         let started = mint(self, &admin, &profile, &machine, redeem_window).await;
         let (token_id, uri) = match started {
@@ -194,6 +197,7 @@ impl Fleet {
             redeem_expires_at: unix_now().saturating_add(secs(redeem_window)),
             access_term: req.access_term,
             poll_every: req.poll_every.max(Duration::from_millis(10)),
+            _claim: claim,
         };
         if let Err(e) = pending.record_start().await {
             return Err(pending.abandon(e).await);
@@ -279,6 +283,8 @@ pub struct PendingPairing {
     redeem_expires_at: i64,
     access_term: Duration,
     poll_every: Duration,
+    /// Held until the pairing ends: no other process pairs this machine meanwhile.
+    _claim: claim::Claim,
 }
 
 impl std::fmt::Debug for PendingPairing {
@@ -367,6 +373,32 @@ impl PendingPairing {
         };
         self.admin.shutdown().await;
         outcome
+    }
+
+    /// Gives up a pairing that failed on the caller's side after the code was minted (the QR
+    /// could not be shown or written, say): burns the code, puts the machine back as it was
+    /// and records `failed` with `reason` in the audit log.
+    ///
+    /// # Errors
+    /// [`Error::Bunker`] when the code could not be burned (the failure is recorded all the
+    /// same; the code then expires with the bunker's redeem window); [`Error::Store`].
+    pub async fn abort(self, reason: &str) -> Result<()> {
+        let opts = *self.fleet.client_options();
+        let burned = burn::burn(&self.admin, &self.key_name, &self.uri, opts).await;
+        let (detail, outcome) = match burned {
+            Ok(Burn::Burned(_) | Burn::Expired) => (format!("{reason}; pairing code burned"), Ok(())),
+            Ok(Burn::AlreadyRedeemed) => (
+                format!("{reason}; the pairing code had been redeemed meanwhile: check `satop sync` for an unknown client"),
+                Ok(()),
+            ),
+            Err(e) => (
+                format!("{reason}; {}", not_burned(&e)),
+                Err(e),
+            ),
+        };
+        let recorded = self.record_end("failed", detail).await;
+        self.admin.shutdown().await;
+        outcome.and(recorded)
     }
 
     async fn watch(
@@ -487,7 +519,20 @@ impl PendingPairing {
     /// cancel (the operator said no).
     async fn end(&self, ending: Ending, on_step: &impl Fn(&PairStep)) -> Result<Paired> {
         let opts = *self.fleet.client_options();
-        let burned = burn::burn(&self.admin, &self.key_name, &self.uri, opts).await?;
+        let burned = match burn::burn(&self.admin, &self.key_name, &self.uri, opts).await {
+            Ok(burned) => burned,
+            Err(e) => {
+                let what = match ending {
+                    Ending::Cancelled => "cancelled",
+                    Ending::TimedOut => "timed out",
+                };
+                let detail = format!("pairing {what}; {}", not_burned(&e));
+                if let Err(store) = self.record_end("failed", detail).await {
+                    warn!(error = %store, "could not record the unburned pairing code");
+                }
+                return Err(e);
+            }
+        };
         let machine = self.machine.name.clone();
         let (outcome, detail) = match (ending, burned) {
             (Ending::TimedOut, Burn::AlreadyRedeemed) => return self.complete(on_step).await,
@@ -583,9 +628,7 @@ impl PendingPairing {
         let burned = match burn::burn(&self.admin, &self.key_name, &self.uri, opts).await {
             Ok(Burn::Burned(_) | Burn::Expired) => "pairing code burned",
             Ok(Burn::AlreadyRedeemed) => "pairing code had been redeemed",
-            Err(_) => {
-                "pairing code could NOT be burned; it expires with the bunker's redeem window"
-            }
+            Err(e) => &not_burned(&e),
         };
         // The error's text never holds a secret (see crate::Error), so it may go in the log.
         let detail = format!("{error}; {burned}");
@@ -600,6 +643,11 @@ impl PendingPairing {
 enum Watch {
     End(Ending),
     Failed(Error),
+}
+
+/// The audit words for a code that could not be burned.
+fn not_burned(e: &Error) -> String {
+    format!("pairing code could NOT be burned ({e}); it stays redeemable until the bunker's redeem window ends")
 }
 
 fn secs(d: Duration) -> i64 {
