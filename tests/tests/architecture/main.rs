@@ -27,9 +27,13 @@ impl Graph {
         GRAPH.get_or_init(|| {
             let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            // The graph as built here (the host platform): other platforms' crates are not
+            // downloaded offline, and `cargo tree` checked the host graph too.
+            let host = host_triple();
             let out = Command::new(&cargo)
                 .current_dir(root)
                 .args(["metadata", "--locked", "--offline", "--format-version", "1"])
+                .args(["--filter-platform", &host])
                 .output()
                 .unwrap_or_else(|e| panic!("cannot run `{cargo} metadata`: {e}"));
             assert!(
@@ -107,6 +111,25 @@ impl Graph {
         }
         found
     }
+}
+
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(&rustc)
+        .arg("-vV")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `{rustc} -vV` to learn the host platform: {e}"));
+    assert!(
+        out.status.success(),
+        "`{rustc} -vV` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|| panic!("`{rustc} -vV` names no host"))
 }
 
 fn assert_free_of(package: &str, gateways: &[&str], forbidden: &[&str], why: &str) {
