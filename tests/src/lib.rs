@@ -2,6 +2,8 @@
 //! benchmarks all start from: a console connected, as its administrator, to a sandbox bunker.
 #![forbid(unsafe_code)]
 
+pub mod secrets;
+
 use std::time::Duration;
 
 use fleet_core::connect::ConnectRequest;
