@@ -41,7 +41,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run a loopback relay and a sandbox bunker (behaves like stock nsecbunkerd) in the foreground.
+    /// Run a loopback relay and a sandbox bunker (behaves like nsecbunkerd 0.10 or 0.11) in the foreground.
     Sandbox(SandboxArgs),
     /// Add or list machines (ATMs).
     #[command(subcommand)]
@@ -176,9 +176,17 @@ pub struct SandboxArgs {
     /// An npub allowed to administrate the sandbox (default: this console's npub, if initialised).
     #[arg(long = "admin")]
     pub admins: Vec<String>,
-    /// Answer NIP-44 requests too (NDK >= 2.10.6 style) instead of stock NIP-04 only.
+    /// Answer NIP-44 requests too (NDK >= 2.10.6 style) instead of stock NIP-04 only (0.10 flavour).
     #[arg(long)]
     pub auto_encryption: bool,
+    /// Which nsecbunkerd line the sandbox imitates: 0.10 (stock 0.10.5) or 0.11 (the 398ja fork).
+    #[arg(long, default_value = "0.10", value_parser = parse_flavour)]
+    pub flavour: sandbox::Flavour,
+}
+
+fn parse_flavour(text: &str) -> Result<sandbox::Flavour, String> {
+    text.parse()
+        .map_err(|_| format!("unknown flavour {text:?}: use 0.10 or 0.11"))
 }
 
 #[derive(Debug, clap::Args)]

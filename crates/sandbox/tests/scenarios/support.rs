@@ -10,7 +10,7 @@ use nostr::{Event, EventBuilder, Filter, Keys, Kind, PublicKey, RelayUrl, Secret
 use nostr_sdk::prelude::{
     Client, RelayNotification, RelayOptions, RelayPoolNotification, RelayStatus, SubscribeOptions,
 };
-use sandbox::{BunkerConfig, EncryptionMode, SandboxBunker, SandboxKey, SandboxRelay};
+use sandbox::{BunkerConfig, EncryptionMode, Flavour, SandboxBunker, SandboxKey, SandboxRelay};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::broadcast;
@@ -25,6 +25,12 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// How long we listen to conclude that *no* reply comes (after a later request was answered).
 pub const GRACE: Duration = Duration::from_millis(300);
 pub const COLD_PASSPHRASE: &str = "cold-passphrase";
+/// A self-ping interval that never fires during a test.
+pub const V011_QUIET: Duration = Duration::from_secs(3600);
+/// `{"kind":21000,…}` as an ATM sends it.
+pub fn template_21000() -> String {
+    json!({"kind": 21000, "content": "", "tags": [], "created_at": 1}).to_string()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
@@ -40,6 +46,7 @@ pub struct Received {
     pub scheme: Scheme,
     pub text: String,
     pub json: Value,
+    pub tags: Vec<Vec<String>>,
 }
 
 impl Received {
@@ -179,22 +186,33 @@ impl Raw {
                     if event.pubkey == self.keys.public_key() {
                         continue;
                     }
-                    let scheme = if event.content.contains("?iv=") {
+                    // The 0.11 client rule (0.11 §1.2): `?iv=` heuristic, then the other scheme.
+                    let first = if event.content.contains("?iv=") {
                         Scheme::Nip04
                     } else {
                         Scheme::Nip44
                     };
-                    let text = match scheme {
+                    let other = match first {
+                        Scheme::Nip04 => Scheme::Nip44,
+                        Scheme::Nip44 => Scheme::Nip04,
+                    };
+                    let open = |scheme: Scheme| match scheme {
                         Scheme::Nip04 => {
                             nip04::decrypt(self.keys.secret_key(), &event.pubkey, &event.content)
-                                .map_err(|e| e.to_string())
+                                .ok()
                         }
                         Scheme::Nip44 => {
                             nip44::decrypt(self.keys.secret_key(), &event.pubkey, &event.content)
-                                .map_err(|e| e.to_string())
+                                .ok()
                         }
-                    }
-                    .unwrap_or_else(|e| panic!("cannot decrypt a {scheme:?} event: {e}"));
+                    };
+                    let (scheme, text) = match open(first) {
+                        Some(t) => (first, t),
+                        None => match open(other) {
+                            Some(t) => (other, t),
+                            None => panic!("cannot decrypt an event: {}", event.content),
+                        },
+                    };
                     let json = serde_json::from_str(&text).unwrap();
                     self.inbox.push(Received {
                         kind: event.kind.as_u16(),
@@ -202,6 +220,7 @@ impl Raw {
                         scheme,
                         text,
                         json,
+                        tags: event.tags.iter().map(|t| t.as_slice().to_vec()).collect(),
                     });
                     return true;
                 }
@@ -272,9 +291,15 @@ impl Raw {
     }
 }
 
-/// Relay + bunker with keys `fleet` (unlocked) and `cold` (locked), one admin client.
+/// Relay + bunker with keys `fleet` (unlocked) and `cold` (locked), one admin client; or, for
+/// the 0.11 flavour, one CLI-added key `operator`.
 pub struct Harness {
     pub mode: EncryptionMode,
+    pub flavour: Flavour,
+    /// The key `paired_atm`, `fleet()` and `token` helpers use by default.
+    pub main: &'static str,
+    pub approval: Duration,
+    pub self_ping: Duration,
     pub relay: SandboxRelay,
     pub bunker: SandboxBunker,
     pub admin: Raw,
@@ -297,15 +322,51 @@ impl Harness {
     }
 
     pub async fn with_keys(mode: EncryptionMode, keys: Vec<SandboxKey>) -> Self {
+        Self::build(mode, keys, Flavour::V0_10, "fleet", APPROVAL, V011_QUIET).await
+    }
+
+    /// A 0.11 double with one unlocked CLI-added key `operator`, no self-ping during the test.
+    pub async fn v011() -> Self {
+        Self::v011_with(APPROVAL, V011_QUIET).await
+    }
+
+    /// A 0.11 double with the given approval timeout and self-ping interval.
+    pub async fn v011_with(approval: Duration, self_ping: Duration) -> Self {
+        let keys = vec![SandboxKey::unlocked("operator", SecretKey::generate())];
+        Self::build(
+            EncryptionMode::Nip04Only,
+            keys,
+            Flavour::V0_11,
+            "operator",
+            approval,
+            self_ping,
+        )
+        .await
+    }
+
+    async fn build(
+        mode: EncryptionMode,
+        keys: Vec<SandboxKey>,
+        flavour: Flavour,
+        main: &'static str,
+        approval: Duration,
+        self_ping: Duration,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let relay = SandboxRelay::start(None).await.unwrap();
         let admin_keys = Keys::generate();
-        let bunker = SandboxBunker::start(Self::config(&dir, &relay, mode, &admin_keys, &keys))
-            .await
-            .unwrap();
+        let mut cfg = Self::config(&dir, &relay, mode, &admin_keys, &keys);
+        cfg.flavour = flavour;
+        cfg.approval_timeout = approval;
+        cfg.self_ping_interval = self_ping;
+        let bunker = SandboxBunker::start(cfg).await.unwrap();
         let admin = Raw::with_keys(&relay.url(), admin_keys.clone()).await;
         Self {
             mode,
+            flavour,
+            main,
+            approval,
+            self_ping,
             relay,
             bunker,
             admin,
@@ -334,13 +395,16 @@ impl Harness {
 
     /// Restart = shutdown + start with the same state file (and configured keys).
     pub async fn restart(&mut self) {
-        let cfg = Self::config(
+        let mut cfg = Self::config(
             &self.dir,
             &self.relay,
             self.mode,
             &self.admin_keys,
             &self.keys,
         );
+        cfg.flavour = self.flavour;
+        cfg.approval_timeout = self.approval;
+        cfg.self_ping_interval = self.self_ping;
         let old = std::mem::replace(
             &mut self.bunker,
             SandboxBunker::start(cfg.clone()).await.unwrap(),
@@ -352,8 +416,18 @@ impl Harness {
         self.bunker.key_pubkey(name).unwrap()
     }
 
+    /// The main key (`fleet` in 0.10 harnesses, `operator` in 0.11 ones).
     pub fn fleet(&self) -> PublicKey {
-        self.key("fleet")
+        self.key(self.main)
+    }
+
+    /// Kind of admin requests and of admin success replies: 24134 in 0.10, 24133 in 0.11.
+    pub fn admin_kind(&self) -> u16 {
+        if self.flavour == Flavour::V0_11 {
+            NIP46
+        } else {
+            ADMIN
+        }
     }
 
     pub fn next_id(&mut self, prefix: &str) -> String {
@@ -365,20 +439,34 @@ impl Harness {
         Raw::connect(&self.relay.url()).await
     }
 
-    /// Admin request over NIP-04 as kind 24134; returns the first reply.
+    /// Admin request over NIP-04 as kind 24134 (24133 in 0.11); returns the first reply.
     pub async fn admin_call(&mut self, method: &str, params: Value) -> Received {
+        self.admin_call_in(Scheme::Nip04, method, params).await
+    }
+
+    /// Admin request in `scheme` as the flavour's admin kind; returns the first reply.
+    pub async fn admin_call_in(&mut self, scheme: Scheme, method: &str, params: Value) -> Received {
         let id = self.next_id("adm");
         let to = self.bunker.admin_pubkey();
+        let kind = self.admin_kind();
         self.admin
-            .request(&to, ADMIN, Scheme::Nip04, &id, method, params)
+            .request(&to, kind, scheme, &id, method, params)
             .await;
         self.admin.reply(&id).await
     }
 
-    /// An admin call that must succeed (kind 24134, no `error`); returns `result`.
+    /// An admin call that must fail with exactly `error` (variant B).
+    pub async fn admin_err(&mut self, method: &str, params: Value, error: &str) {
+        let r = self.admin_call(method, params).await;
+        assert_eq!(r.kind, NIP46, "error replies are kind 24133: {}", r.text);
+        assert_error(&r, error);
+    }
+
+    /// An admin call that must succeed (kind 24134, 24133 in 0.11, no `error`); returns `result`.
     pub async fn admin_ok(&mut self, method: &str, params: Value) -> String {
         let r = self.admin_call(method, params).await;
-        assert_eq!(r.kind, ADMIN, "success replies are kind 24134: {}", r.text);
+        let kind = self.admin_kind();
+        assert_eq!(r.kind, kind, "success replies are kind {kind}: {}", r.text);
         assert!(r.error().is_none(), "unexpected error: {}", r.text);
         r.result().to_owned()
     }
@@ -447,12 +535,17 @@ impl Harness {
         self.admin_json("get_key_users", json!([key])).await
     }
 
-    /// An ATM that redeemed a fresh `atm-21000` token on `fleet`.
+    /// An ATM that redeemed a fresh `atm-21000` token on `fleet` (`operator` in 0.11).
     pub async fn paired_atm(&mut self, client_name: &str) -> Raw {
+        self.paired_on(self.main, client_name).await
+    }
+
+    /// An ATM that redeemed a fresh `atm-21000` token on key `key`.
+    pub async fn paired_on(&mut self, key: &str, client_name: &str) -> Raw {
         let policy = self.atm_policy().await;
-        let secret = self.token("fleet", client_name, policy, json!("720")).await;
+        let secret = self.token(key, client_name, policy, json!("720")).await;
         let mut atm = self.atm().await;
-        let fleet = self.fleet();
+        let fleet = self.key(key);
         let id = self.next_id("pair");
         atm.request(
             &fleet,
@@ -493,6 +586,51 @@ impl Harness {
         atm.request(to, NIP46, Scheme::Nip04, &id, method, params)
             .await;
         atm.replies(&id, n).await
+    }
+
+    /// NIP-46 call to `to` in `scheme`; returns all replies after `n` arrived.
+    pub async fn call_in(
+        &mut self,
+        atm: &mut Raw,
+        to: &PublicKey,
+        scheme: Scheme,
+        method: &str,
+        params: Value,
+        n: usize,
+    ) -> Vec<Received> {
+        let id = self.next_id("n");
+        atm.request(to, NIP46, scheme, &id, method, params).await;
+        atm.replies(&id, n).await
+    }
+
+    /// Sends a NIP-46 request without waiting; returns its id.
+    pub async fn send_nip46(
+        &mut self,
+        atm: &Raw,
+        to: &PublicKey,
+        scheme: Scheme,
+        method: &str,
+        params: Value,
+    ) -> String {
+        let id = self.next_id("n");
+        atm.request(to, NIP46, scheme, &id, method, params).await;
+        id
+    }
+
+    /// The newest token of `client` on `key`, as (id, `npub#hex` token, hex secret).
+    pub async fn token_entry(&mut self, key: &str, client: &str) -> (i64, String, String) {
+        let tokens = self.tokens(key).await;
+        let t = tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["client_name"] == client)
+            .max_by_key(|t| t["id"].as_i64().unwrap())
+            .unwrap_or_else(|| panic!("no token for {client} on {key}: {tokens}"))
+            .clone();
+        let full = t["token"].as_str().unwrap().to_owned();
+        let secret = full.split_once('#').unwrap().1.to_owned();
+        (t["id"].as_i64().unwrap(), full, secret)
     }
 
     pub async fn shutdown(self) {
