@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use fleet_store::machines;
+use fleet_store::{machines, settings};
 use serde::Serialize;
 
 use crate::identity::ConsoleIdentity;
@@ -21,6 +21,8 @@ pub struct Status {
     pub bunker: Option<BunkerStatus>,
     /// Machines per state (`active`, `revoke_pending`, …).
     pub machines: BTreeMap<String, usize>,
+    /// When the cache last matched the bunker: the last reconcile (unix seconds).
+    pub reconciled_at: Option<i64>,
 }
 
 /// The stored bunker profile, public parts only.
@@ -67,6 +69,7 @@ impl Fleet {
             probed_at: p.probed_at,
         });
         let list = self.db().interact(|conn| machines::list(conn)).await?;
+        let reconciled_at = self.reconciled_at().await?;
         let mut per_state = BTreeMap::new();
         for m in list {
             *per_state.entry(m.state.as_str().to_string()).or_insert(0) += 1;
@@ -81,7 +84,21 @@ impl Fleet {
                 .to_string(),
             bunker,
             machines: per_state,
+            reconciled_at,
         })
+    }
+
+    /// When the cache last matched the bunker: the time of the last reconcile (unix seconds),
+    /// `None` before the first. A probe (connect) does not count: it reads no clients. Offline.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub async fn reconciled_at(&self) -> Result<Option<i64>> {
+        let text = self
+            .db()
+            .interact(|c| settings::get(c, crate::reconcile::LAST_RECONCILE))
+            .await?;
+        Ok(text.and_then(|t| t.trim().parse().ok()))
     }
 }
 

@@ -51,16 +51,10 @@ pub async fn pair_wait(
     pairing_id: u32,
     on_step: Channel<PairEvent>,
 ) -> Result<PairedView, Failure> {
-    let (pending, cancel) = app.watch_pairing(pairing_id).await?;
-    let cancelled = async {
-        let _ = cancel.await;
-    };
-    let outcome = pending.wait(cancelled, |step| {
+    let outcome = app.wait_pairing(pairing_id, |step| {
         let _ = on_step.send(PairEvent::from(step));
     });
-    let outcome = outcome.await;
-    app.forget_pairing(pairing_id).await;
-    Ok(outcome?)
+    Ok(outcome.await?)
 }
 
 /// The pairing URL as text, for "copy as text" behind a reveal.

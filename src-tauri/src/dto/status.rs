@@ -58,6 +58,8 @@ pub struct StatusView {
     /// Demo mode (`SATOP_DEMO=1`, set by `scripts/run.sh`): with no bunker configured, the UI
     /// starts on the sandbox.
     pub demo: bool,
+    /// What the app has to tell the operator (e.g. a pairing code burned at start).
+    pub notices: Vec<String>,
 }
 
 impl From<fleet_core::status::Status> for StatusView {
@@ -75,6 +77,7 @@ impl From<fleet_core::status::Status> for StatusView {
             }),
             sandbox: None,
             demo: false,
+            notices: Vec::new(),
         }
     }
 }
