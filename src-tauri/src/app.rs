@@ -9,9 +9,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
-use bunker_client::Sensitive;
+use bunker_client::{ClientOptions, Sensitive};
 use fleet_core::pairing::{LeftoverOutcome, PairStep, UnburnedCode};
 use fleet_core::secrets::Secrets;
 use fleet_core::{ErrorKind, Fleet};
@@ -35,7 +36,9 @@ pub const SANDBOX_KEY: &str = "operator";
 pub struct App(Arc<Inner>);
 
 struct Inner {
-    fleet: Fleet,
+    /// Replaced (not changed) when a connect sets another timeout: a `Fleet`'s bunker options
+    /// are fixed when it is opened.
+    fleet: RwLock<Fleet>,
     sandbox: Mutex<Option<Sandbox>>,
     pairings: Mutex<HashMap<u32, Slot>>,
     next_pairing: AtomicU32,
@@ -63,18 +66,23 @@ enum Stage {
 }
 
 impl App {
-    /// Opens the fleet in `data_dir` with `secrets`.
+    /// Opens the fleet in `data_dir` with `secrets`, with the bunker timeout stored at the last
+    /// connect.
     ///
     /// # Errors
     /// [`Error::Core`] when the cache cannot be opened.
-    pub fn open(data_dir: &Path, secrets: Secrets) -> Result<Self, Error> {
-        Ok(Self::new(Fleet::open(data_dir, secrets)?))
+    pub async fn open(data_dir: &Path, secrets: Secrets) -> Result<Self, Error> {
+        let app = Self::new(Fleet::open(data_dir, secrets)?);
+        if let Some(timeout) = app.fleet().stored_timeout().await? {
+            app.use_timeout(timeout)?;
+        }
+        Ok(app)
     }
 
     /// Wraps an open fleet.
     pub fn new(fleet: Fleet) -> Self {
         Self(Arc::new(Inner {
-            fleet,
+            fleet: RwLock::new(fleet),
             sandbox: Mutex::new(None),
             pairings: Mutex::new(HashMap::new()),
             next_pairing: AtomicU32::new(1),
@@ -82,9 +90,37 @@ impl App {
         }))
     }
 
-    /// The fleet.
-    pub fn fleet(&self) -> &Fleet {
-        &self.0.fleet
+    /// The fleet (a cheap clone of the current handle).
+    pub fn fleet(&self) -> Fleet {
+        self.0
+            .fleet
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stores the per-reply bunker timeout typed at connect and uses it from now on, for every
+    /// bunker call (and after a restart).
+    ///
+    /// # Errors
+    /// [`Error::Core`] for a zero timeout or a cache that cannot be written.
+    pub async fn set_timeout(&self, timeout: Duration) -> Result<(), Error> {
+        self.fleet().store_timeout(timeout).await?;
+        self.use_timeout(timeout)
+    }
+
+    fn use_timeout(&self, timeout: Duration) -> Result<(), Error> {
+        let current = self.fleet();
+        if current.client_options().timeout == timeout {
+            return Ok(());
+        }
+        let options = ClientOptions {
+            timeout,
+            ..*current.client_options()
+        };
+        let reopened = Fleet::open_with(current.data_dir(), current.secrets().clone(), options)?;
+        *self.0.fleet.write().unwrap_or_else(PoisonError::into_inner) = reopened;
+        Ok(())
     }
 
     /// Starts the embedded SANDBOX bunker (idempotent) with this console as its admin and

@@ -19,7 +19,8 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |tauri_app| {
             builder.mount_events(tauri_app);
-            let app = App::open(&setup::data_dir()?, secrets?)?;
+            let data_dir = setup::data_dir()?;
+            let app = tauri::async_runtime::block_on(App::open(&data_dir, secrets?))?;
             tauri_app.manage(app.clone());
             tauri::async_runtime::spawn(app.clone().keep_fleet());
             // Demo mode: a console that last used the embedded sandbox gets it back at start,

@@ -13,6 +13,7 @@ use fleet_core::secrets::{MemoryStore, Secrets};
 use fleet_core::term::{MachineState, MachineView, PairingChoice};
 use fleet_core::{unix_now, ErrorKind, Fleet};
 use sandbox::{AtmSimulator, Sandbox, SandboxConfig};
+use satmachine_operator::commands::fee::fee_info;
 use satmachine_operator::on_screen::OnScreen;
 use satmachine_operator::App;
 use tempfile::TempDir;
@@ -241,4 +242,71 @@ async fn the_fleet_is_as_of_the_last_reconcile_not_the_last_probe() {
     let at = env.fleet.reconciled_at().await.unwrap().unwrap();
     assert!(at >= before, "the reconcile's time");
     assert_eq!(env.fleet.status().await.unwrap().reconciled_at, Some(at));
+}
+
+#[tokio::test]
+async fn signed_by_shows_the_signer_of_the_verified_event_not_the_profile_key() {
+    use fleet_core::operator_events::{FeePolicy, FEE_D_TAG};
+    use nostr::{EventBuilder, JsonUtil, Keys, Kind, Tag, ToBech32};
+
+    let env = connected().await;
+    let app = App::new(env.fleet.clone());
+    let other = Keys::generate();
+    let content = FeePolicy {
+        super_fee_bps: 250,
+        fixed_fee_sats: 0,
+    }
+    .doc()
+    .content;
+    let event = EventBuilder::new(Kind::from(30078_u16), content.clone())
+        .tag(Tag::identifier(FEE_D_TAG))
+        .sign_with_keys(&other)
+        .unwrap();
+    let stored = fleet_store::published::PublishedEvent {
+        d_tag: FEE_D_TAG.into(),
+        kind: 30078,
+        event_id: event.id.to_hex(),
+        content,
+        event_json: event.as_json(),
+        created_at: 1,
+        published_at: 1,
+        relays: vec![],
+    };
+    env.fleet
+        .db()
+        .interact(move |c| fleet_store::published::upsert(c, &stored))
+        .await
+        .unwrap();
+
+    let info = fee_info(&app).await.unwrap();
+    let other_npub = other.public_key().to_bech32().unwrap();
+    assert_eq!(info.signer_npub.as_deref(), Some(other_npub.as_str()));
+    assert_ne!(
+        info.signer_npub, info.operator_npub,
+        "a signer that is not the operator key is shown as such"
+    );
+}
+
+#[tokio::test]
+async fn the_timeout_typed_at_connect_is_stored_and_used_for_every_later_call() {
+    let data = tempfile::tempdir().unwrap();
+    let secrets = Secrets::new(MemoryStore::default());
+    let app = App::open(data.path(), secrets.clone()).await.unwrap();
+    let typed = Duration::from_secs(7);
+    assert_ne!(app.fleet().client_options().timeout, typed);
+
+    app.set_timeout(typed).await.unwrap();
+    assert_eq!(
+        app.fleet().client_options().timeout,
+        typed,
+        "used from now on"
+    );
+    assert_eq!(app.fleet().status().await.unwrap().timeout_secs, 7);
+
+    let restarted = App::open(data.path(), secrets).await.unwrap();
+    assert_eq!(
+        restarted.fleet().client_options().timeout,
+        typed,
+        "and after a restart"
+    );
 }

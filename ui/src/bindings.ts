@@ -14,7 +14,10 @@ export const commands = {
 	status: () => typedError<StatusView_Serialize, Failure>(__TAURI_INVOKE("status")),
 	/**  Starts the sandbox bunker with this console as admin; returns what to connect to. */
 	sandboxStart: () => typedError<SandboxInfo, Failure>(__TAURI_INVOKE("sandbox_start")),
-	/**  Probes the bunker; each step goes to `on_step` as it happens. */
+	/**
+	 *  Probes the bunker; each step goes to `on_step` as it happens. Once it checks out, the
+	 *  profile is stored and so is the timeout, used for every later bunker call.
+	 */
 	connect: (input: ConnectInput, onStep: Channel<ProbeEvent>) => typedError<CapabilitiesView_Serialize, Failure>(__TAURI_INVOKE("connect", { input, onStep })),
 	/**  Every machine, read from the local cache. */
 	fleetList: () => typedError<FleetView_Serialize, Failure>(__TAURI_INVOKE("fleet_list")),
@@ -146,6 +149,8 @@ export type BunkerView_Deserialize = {
 	encryption: string,
 	/**  When the bunker was last probed (unix seconds). */
 	probed_at?: number | null,
+	/**  Seconds the app waits for each bunker reply (stored at the last connect). */
+	timeout_secs: number,
 };
 
 /**  The stored bunker profile, public parts. */
@@ -160,6 +165,8 @@ export type BunkerView_Serialize = {
 	encryption: string,
 	/**  When the bunker was last probed (unix seconds). */
 	probed_at: number | null,
+	/**  Seconds the app waits for each bunker reply (stored at the last connect). */
+	timeout_secs: number,
 };
 
 /**  The bunker capabilities the probe found. */
@@ -369,6 +376,11 @@ export type FeeInfo_Deserialize = {
 	published?: PublishedFeeView | null,
 	/**  Changes waiting in the outbox, oldest first. */
 	queued: QueuedFeeView_Deserialize[],
+	/**
+	 *  Who signed the published policy: the npub read from the stored event, its signature
+	 *  checked (absent when nothing is published or it does not verify).
+	 */
+	signer_npub?: string | null,
 	/**  The operator key (npub) every fee event must be signed by. */
 	operator_npub?: string | null,
 };
@@ -379,6 +391,11 @@ export type FeeInfo_Serialize = {
 	published: PublishedFeeView | null,
 	/**  Changes waiting in the outbox, oldest first. */
 	queued: QueuedFeeView_Serialize[],
+	/**
+	 *  Who signed the published policy: the npub read from the stored event, its signature
+	 *  checked (absent when nothing is published or it does not verify).
+	 */
+	signer_npub: string | null,
 	/**  The operator key (npub) every fee event must be signed by. */
 	operator_npub: string | null,
 };
@@ -816,7 +833,7 @@ diff: DiffView_Deserialize } |
 diff: DiffView_Deserialize; 
 /**  The published event's id (hex). */
 event_id?: string | null; 
-/**  The operator key that signed it. */
+/**  Who signed it: read from the verified, recorded event. */
 signer_npub?: string | null } | 
 /**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
 { outcome: "pending"; 
@@ -843,7 +860,7 @@ diff: DiffView_Serialize } |
 diff: DiffView_Serialize; 
 /**  The published event's id (hex). */
 event_id: string | null; 
-/**  The operator key that signed it. */
+/**  Who signed it: read from the verified, recorded event. */
 signer_npub: string | null } | 
 /**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
 { outcome: "pending"; 

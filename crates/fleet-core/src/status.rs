@@ -1,12 +1,16 @@
 //! Status: what this console has stored, readable offline.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use fleet_store::{machines, settings};
+use fleet_store::{machines, published, settings};
 use serde::Serialize;
 
 use crate::identity::ConsoleIdentity;
 use crate::{Fleet, Result};
+
+/// Setting: the seconds to wait for each bunker reply, as given at the last connect.
+pub const BUNKER_TIMEOUT_SETTING: &str = "bunker.timeout_secs";
 
 /// A snapshot of the local state.
 #[derive(Debug, Clone, Serialize)]
@@ -23,6 +27,8 @@ pub struct Status {
     pub machines: BTreeMap<String, usize>,
     /// When the cache last matched the bunker: the last reconcile (unix seconds).
     pub reconciled_at: Option<i64>,
+    /// Seconds this console waits for each bunker reply.
+    pub timeout_secs: u64,
 }
 
 /// The stored bunker profile, public parts only.
@@ -85,6 +91,7 @@ impl Fleet {
             bunker,
             machines: per_state,
             reconciled_at,
+            timeout_secs: self.client_options().timeout.as_secs(),
         })
     }
 
@@ -102,8 +109,89 @@ impl Fleet {
     }
 }
 
+impl Fleet {
+    /// The per-reply bunker timeout given at the last connect, if one was stored. Offline.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub async fn stored_timeout(&self) -> Result<Option<Duration>> {
+        let text = self
+            .db()
+            .interact(|c| settings::get(c, BUNKER_TIMEOUT_SETTING))
+            .await?;
+        Ok(text
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .map(Duration::from_secs))
+    }
+
+    /// Stores the per-reply bunker timeout for the calls after this connect; a fleet opened
+    /// with it ([`Fleet::open_with`]) uses it for every bunker call.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] for zero; [`crate::Error::Store`].
+    pub async fn store_timeout(&self, timeout: Duration) -> Result<()> {
+        let secs = timeout.as_secs();
+        if secs == 0 {
+            return Err(crate::Error::InvalidInput(
+                "the timeout must be at least 1 second".into(),
+            ));
+        }
+        Ok(self
+            .db()
+            .interact(move |c| settings::set(c, BUNKER_TIMEOUT_SETTING, &secs.to_string()))
+            .await?)
+    }
+
+    /// Who signed the stored, published version of `d_tag`: the npub read from the event itself,
+    /// its id and signature checked. `None` when nothing is published or the stored event does
+    /// not verify. What "Signed by" shows, rather than the key it should have been. Offline.
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub async fn published_signer(&self, d_tag: &str) -> Result<Option<String>> {
+        let d_tag = d_tag.to_string();
+        let stored = self
+            .db()
+            .interact(move |c| published::get(c, &d_tag))
+            .await?;
+        Ok(stored.and_then(|p| verified_signer(&p.event_json)))
+    }
+}
+
+/// The npub of a signed event's author, when the event's id and signature check out.
+fn verified_signer(event_json: &str) -> Option<String> {
+    use nostr::JsonUtil;
+    let event = nostr::Event::from_json(event_json).ok()?;
+    event.verify().ok()?;
+    npub(&event.pubkey.to_hex())
+}
+
 /// A hex public key as an npub (`None` if the stored value is not a key).
 fn npub(hex: &str) -> Option<String> {
     use nostr::ToBech32;
     nostr::PublicKey::from_hex(hex).ok()?.to_bech32().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use nostr::{EventBuilder, JsonUtil, Keys, Kind, ToBech32};
+
+    #[test]
+    fn the_signer_is_read_from_the_signed_event_and_a_tampered_event_has_none() {
+        let keys = Keys::generate();
+        let event = EventBuilder::new(Kind::from(30078_u16), "{}")
+            .sign_with_keys(&keys)
+            .unwrap();
+        let json = event.as_json();
+        assert_eq!(
+            verified_signer(&json),
+            Some(keys.public_key().to_bech32().unwrap())
+        );
+        let tampered = json.replace("\"content\":\"{}\"", "\"content\":\"{\\\"x\\\":1}\"");
+        assert_ne!(tampered, json, "the test changes the content");
+        assert_eq!(verified_signer(&tampered), None);
+    }
 }

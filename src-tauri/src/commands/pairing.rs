@@ -22,7 +22,7 @@ pub async fn pair_begin(app: State<'_, App>, input: PairInput) -> Result<Pairing
     });
     req.redeem_window = Duration::from_secs(u64::from(input.redeem_window_minutes) * 60);
     req.access_term = Duration::from_secs(u64::from(input.access_term_days) * 86_400);
-    let on_screen = OnScreen::begin(app.fleet(), input.name.trim(), req).await?;
+    let on_screen = OnScreen::begin(&app.fleet(), input.name.trim(), req).await?;
     let pending = on_screen.pairing();
     let qr = pending.qr(&QrOptions::default())?;
     let (machine, redeem_expires_at) =

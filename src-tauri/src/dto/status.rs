@@ -40,6 +40,8 @@ pub struct BunkerView {
     pub encryption: String,
     /// When the bunker was last probed (unix seconds).
     pub probed_at: Option<i64>,
+    /// Seconds the app waits for each bunker reply (stored at the last connect).
+    pub timeout_secs: u32,
 }
 
 /// What the app has stored, read offline.
@@ -69,6 +71,7 @@ impl From<fleet_core::status::Status> for StatusView {
             secret_store: s.secret_store,
             database: s.database,
             bunker: s.bunker.map(|b| BunkerView {
+                timeout_secs: u32::try_from(s.timeout_secs).unwrap_or(u32::MAX),
                 admin_relays: b.admin_relays,
                 key_name: b.key_name,
                 atm_relays: b.atm_relays,
