@@ -54,6 +54,7 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
 
     await s.click('[data-testid="pair-finish"]');
     await until("the machine shows as paired", async () => (await s.text('[data-testid="machine-state"]')) === "active");
+    assert.equal(await s.text('[data-testid="pair-machine"]'), "Re-pair", "a paired machine is offered a renewal");
     await s.screenshot(artifacts, "07-fleet-paired");
 
     await s.click('[data-testid="machine-row"] button.link');
