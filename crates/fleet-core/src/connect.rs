@@ -31,7 +31,6 @@ pub struct ConnectRequest {
 
 /// One step of the probe, reported as it happens.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub enum ProbeStep {
     /// The connection string was understood.
     Parsed {

@@ -150,7 +150,6 @@ pub enum Error {
 
 /// Stable classification of [`Error`]: the CLI and UI branch on this, never on messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ErrorKind {
     /// Bad input from the user.
     InvalidInput,

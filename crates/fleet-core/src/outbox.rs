@@ -94,7 +94,6 @@ pub enum Due {
 /// Progress of a run, per row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum OutboxEvent {
     /// A row is being executed.
     Started {

@@ -59,7 +59,6 @@ async fn journey(mode: EncryptionMode) -> Env {
             PairStep::WaitingForAtm => "waiting",
             PairStep::AtmConnected { .. } => "connected",
             PairStep::Verified { .. } => "verified",
-            _ => "other",
         })
         .collect();
     assert_eq!(

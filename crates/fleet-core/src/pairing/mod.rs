@@ -20,6 +20,7 @@
 
 mod burn;
 mod claim;
+mod leftover;
 mod policy;
 mod redeemer;
 pub(crate) mod token;
@@ -29,7 +30,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use bunker_client::{AdminClient, BunkerUri, Refusal, Sensitive};
-use fleet_store::{audit, machines, Machine, MachineState, NewAuditEntry, Pairing};
+use fleet_store::{audit, machines, pairing_terms, Machine, MachineState, NewAuditEntry, Pairing};
 use nostr::PublicKey;
 use serde::Serialize;
 use tokio::time::Instant;
@@ -40,6 +41,7 @@ use crate::qr::{self, PairingQr, QrOptions};
 use crate::{Error, Fleet, Result};
 use burn::Burn;
 
+pub use leftover::{LeftoverBurn, LeftoverOutcome, UnburnedCode, UNBURNED_SETTING};
 pub use policy::{ATM_EVENT_KIND, ATM_POLICY_NAME};
 pub use token::client_name;
 pub use window::{
@@ -70,7 +72,8 @@ pub struct PairRequest {
     /// the exact end; the bunker's own expiry, in whole hours rounded up, is the backstop.
     pub redeem_window: Duration,
     /// How long the paired ATM may sign before renewal (default 30 days); stored as
-    /// `bunker_token_expires_at`, enforced by the app, not the bunker (§3.4).
+    /// `bunker_token_expires_at`, enforced by the app, not the bunker (§3.4). Kept with the
+    /// pairing in progress, so a redemption seen later by reconcile gets this term too.
     pub access_term: Duration,
     /// How often [`PendingPairing::wait`] asks the bunker whether the token was redeemed.
     pub poll_every: Duration,
@@ -91,7 +94,6 @@ impl PairRequest {
 /// Progress of a pairing, reported as it happens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum PairStep {
     /// The bunker minted the token; the pairing URL and QR can be shown.
     TokenMinted {
@@ -492,6 +494,7 @@ impl PendingPairing {
                         bunker_token_expires_at: record.access_expires_at,
                     },
                 )?;
+                pairing_terms::clear(&tx, record.machine_id)?;
                 audit::append(
                     &tx,
                     &NewAuditEntry {
@@ -566,14 +569,16 @@ impl PendingPairing {
         })
     }
 
-    /// Marks the machine as pairing and audits the start.
+    /// Marks the machine as pairing, remembers the access term asked for, audits the start.
     async fn record_start(&self) -> Result<()> {
         let (id, token_id, until) = (self.machine.id, self.token_id, self.redeem_expires_at);
+        let term = secs(self.access_term);
         self.fleet
             .db()
             .interact(move |conn| {
                 let tx = conn.transaction()?;
                 machines::update_state(&tx, id, MachineState::Pairing)?;
+                pairing_terms::set(&tx, id, term)?;
                 audit::append(
                     &tx,
                     &NewAuditEntry {
@@ -600,6 +605,7 @@ impl PendingPairing {
             .interact(move |conn| {
                 let tx = conn.transaction()?;
                 machines::update_state(&tx, id, state)?;
+                pairing_terms::clear(&tx, id)?;
                 audit::append(
                     &tx,
                     &NewAuditEntry {
