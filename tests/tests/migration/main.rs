@@ -13,7 +13,7 @@ use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
 use fleet_store::MachineState;
 use rusqlite::Connection;
-use sandbox::{AtmSimulator, Sandbox, SandboxConfig};
+use sandbox::{AtmSimulator, Sandbox};
 
 const KEY: &str = "operator";
 const ALICE_PRVKEY: &str = "0b5e1f3c2d4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -87,7 +87,7 @@ async fn start() -> (Sandbox, Fleet, tempfile::TempDir, tempfile::TempDir) {
     let data_dir = tempfile::tempdir().unwrap();
     let bunker_dir = tempfile::tempdir().unwrap();
     let fleet = Fleet::open_with(data_dir.path(), Secrets::memory(), options()).unwrap();
-    let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
+    let mut cfg = acceptance::sandbox_config(bunker_dir.path().join("bunker.sqlite3"));
     cfg.approval_timeout = Duration::from_millis(300);
     let sandbox = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();
     (sandbox, fleet, data_dir, bunker_dir)
