@@ -28,7 +28,7 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.type('[data-testid="machine-site"]', "Berlin, Main St 1");
     await s.click('[data-testid="machine-add"]');
     await s.waitFor('[data-testid="machine-row"][data-name="Lobby ATM"]');
-    assert.equal(await s.text('[data-testid="machine-state"]'), "Not paired");
+    assert.equal(await s.text('[data-testid="machine-state"]'), "unpaired");
     await s.screenshot(artifacts, "03-fleet-one-machine");
 
     await s.click('[data-testid="pair-machine"]');
@@ -53,7 +53,8 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.screenshot(artifacts, "06-pair-done");
 
     await s.click('[data-testid="pair-finish"]');
-    await until("the machine shows as paired", async () => (await s.text('[data-testid="machine-state"]')) === "Paired");
+    await until("the machine shows as paired", async () => (await s.text('[data-testid="machine-state"]')) === "active");
+    assert.equal(await s.text('[data-testid="pair-machine"]'), "Re-pair", "a paired machine is offered a renewal");
     await s.screenshot(artifacts, "07-fleet-paired");
 
     await s.click('[data-testid="machine-row"] button.link');
@@ -77,7 +78,7 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.click('[data-testid="revoke-submit"]');
     await s.waitFor('[data-testid="revoke-result"]', 60_000);
     assert.equal(await s.text('[data-testid="revoke-result"]'), "revoked");
-    await until("the machine shows as revoked", async () => (await s.text('[data-testid="detail-state"]')) === "Revoked");
+    await until("the machine shows as revoked", async () => (await s.text('[data-testid="detail-state"]')) === "revoked");
     await s.screenshot(artifacts, "08c-revoked");
 
     const after = spawnSync(atmBinary, signArgs, { encoding: "utf8", timeout: 120_000 });
@@ -98,7 +99,7 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.waitFor('[data-testid="sync-result"]', 60_000);
     assert.match(await s.text('[data-testid="sync-result"]'), /compared 1 machine with \d+ bunker clients?/);
     await s.waitFor('[data-testid="outbox-empty"]');
-    assert.equal(await s.text('[data-testid="machine-state"]'), "Revoked");
+    assert.equal(await s.text('[data-testid="machine-state"]'), "revoked");
     await s.screenshot(artifacts, "08e-fleet-sync");
 
     // Activity: the whole fleet's audit log, the pairing and the revoke among it.

@@ -1,18 +1,25 @@
 //! `App`: the one managed Tauri state, a cheap-to-clone handle over the fleet, the embedded
-//! sandbox (demo mode) and the pairings whose QR is on screen.
+//! sandbox (demo mode), the pairings whose QR is on screen and the notices for the screens.
+//!
+//! No pairing code outlives the app unnoticed: at exit every open code is noted in the cache,
+//! burned (the exit waits for it, bounded by the caller) and its note cleared; a note left
+//! behind (the bunker was away, the exit ran out of time) is burned at the next start, which
+//! says so ([`App::burn_leftovers`], [`App::notices`]).
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
-use bunker_client::Sensitive;
+use bunker_client::{ClientOptions, Sensitive};
+use fleet_core::pairing::{LeftoverOutcome, PairStep, UnburnedCode};
 use fleet_core::secrets::Secrets;
-use fleet_core::Fleet;
+use fleet_core::{ErrorKind, Fleet};
 use sandbox::{Sandbox, SandboxConfig};
 use tokio::sync::{oneshot, Mutex};
 
-use crate::dto::SandboxInfo;
+use crate::dto::{PairedView, SandboxInfo};
 use crate::on_screen::OnScreen;
 use crate::Error;
 
@@ -29,16 +36,20 @@ pub const SANDBOX_KEY: &str = "operator";
 pub struct App(Arc<Inner>);
 
 struct Inner {
-    fleet: Fleet,
+    /// Replaced (not changed) when a connect sets another timeout: a `Fleet`'s bunker options
+    /// are fixed when it is opened.
+    fleet: RwLock<Fleet>,
     sandbox: Mutex<Option<Sandbox>>,
     pairings: Mutex<HashMap<u32, Slot>>,
     next_pairing: AtomicU32,
+    notices: Mutex<Vec<String>>,
 }
 
 /// A pairing the UI knows by id. The URL (a bearer secret) stays here, in memory, for "copy
-/// as text" until the pairing ends.
+/// as text" until the pairing ends; `code` is what burning it later would need (no secret).
 struct Slot {
     url: Sensitive<String>,
+    code: UnburnedCode,
     stage: Stage,
 }
 
@@ -46,32 +57,70 @@ struct Slot {
 enum Stage {
     /// Minted; nobody waits on it yet.
     Shown(Box<OnScreen>),
-    /// [`App::watch_pairing`] handed it out; sending on this cancels (and so burns) it.
-    Watched(oneshot::Sender<()>),
+    /// [`App::wait_pairing`] watches it: sending on `cancel` cancels (and so burns) it; `ended`
+    /// then tells whether no live code is left (recorded, or burned).
+    Watched {
+        cancel: oneshot::Sender<()>,
+        ended: oneshot::Receiver<bool>,
+    },
 }
 
 impl App {
-    /// Opens the fleet in `data_dir` with `secrets`.
+    /// Opens the fleet in `data_dir` with `secrets`, with the bunker timeout stored at the last
+    /// connect.
     ///
     /// # Errors
     /// [`Error::Core`] when the cache cannot be opened.
-    pub fn open(data_dir: &Path, secrets: Secrets) -> Result<Self, Error> {
-        Ok(Self::new(Fleet::open(data_dir, secrets)?))
+    pub async fn open(data_dir: &Path, secrets: Secrets) -> Result<Self, Error> {
+        let app = Self::new(Fleet::open(data_dir, secrets)?);
+        if let Some(timeout) = app.fleet().stored_timeout().await? {
+            app.use_timeout(timeout)?;
+        }
+        Ok(app)
     }
 
     /// Wraps an open fleet.
     pub fn new(fleet: Fleet) -> Self {
         Self(Arc::new(Inner {
-            fleet,
+            fleet: RwLock::new(fleet),
             sandbox: Mutex::new(None),
             pairings: Mutex::new(HashMap::new()),
             next_pairing: AtomicU32::new(1),
+            notices: Mutex::new(Vec::new()),
         }))
     }
 
-    /// The fleet.
-    pub fn fleet(&self) -> &Fleet {
-        &self.0.fleet
+    /// The fleet (a cheap clone of the current handle).
+    pub fn fleet(&self) -> Fleet {
+        self.0
+            .fleet
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stores the per-reply bunker timeout typed at connect and uses it from now on, for every
+    /// bunker call (and after a restart).
+    ///
+    /// # Errors
+    /// [`Error::Core`] for a zero timeout or a cache that cannot be written.
+    pub async fn set_timeout(&self, timeout: Duration) -> Result<(), Error> {
+        self.fleet().store_timeout(timeout).await?;
+        self.use_timeout(timeout)
+    }
+
+    fn use_timeout(&self, timeout: Duration) -> Result<(), Error> {
+        let current = self.fleet();
+        if current.client_options().timeout == timeout {
+            return Ok(());
+        }
+        let options = ClientOptions {
+            timeout,
+            ..*current.client_options()
+        };
+        let reopened = Fleet::open_with(current.data_dir(), current.secrets().clone(), options)?;
+        *self.0.fleet.write().unwrap_or_else(PoisonError::into_inner) = reopened;
+        Ok(())
     }
 
     /// Starts the embedded SANDBOX bunker (idempotent) with this console as its admin and
@@ -105,7 +154,15 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
-        let _ = std::fs::write(&port_file, started.relay.port().to_string());
+        // Without the port file a restarted app starts the sandbox on another port, where the
+        // stored profile does not look: say so rather than pretend.
+        if let Err(e) = std::fs::write(&port_file, started.relay.port().to_string()) {
+            tracing::warn!(
+                file = %port_file.display(),
+                error = %e,
+                "could not remember the sandbox port; after a restart, connect to the sandbox again"
+            );
+        }
         let out = info(&started);
         *slot = Some(started);
         Ok(out)
@@ -144,10 +201,12 @@ impl App {
     pub async fn hold_pairing(&self, pending: OnScreen) -> u32 {
         let id = self.0.next_pairing.fetch_add(1, Ordering::Relaxed);
         let url = pending.pairing().pairing_url();
+        let code = pending.pairing().unburned();
         self.0.pairings.lock().await.insert(
             id,
             Slot {
                 url,
+                code,
                 stage: Stage::Shown(Box::new(pending)),
             },
         );
@@ -165,33 +224,36 @@ impl App {
         }
     }
 
-    /// Takes a shown pairing to watch it; a later [`App::cancel_pairing`] fires the returned
-    /// receiver.
-    ///
-    /// # Errors
-    /// [`Error::NoSuchPairing`].
-    pub async fn watch_pairing(&self, id: u32) -> Result<(OnScreen, oneshot::Receiver<()>), Error> {
+    /// Takes a shown pairing to watch it: a later [`App::cancel_pairing`] fires the returned
+    /// receiver, and the watcher reports on the sender whether no live code is left.
+    async fn watch_pairing(
+        &self,
+        id: u32,
+    ) -> Result<(OnScreen, oneshot::Receiver<()>, oneshot::Sender<bool>), Error> {
         let mut map = self.0.pairings.lock().await;
         let Some(slot) = map.remove(&id) else {
             return Err(Error::NoSuchPairing);
         };
         match slot.stage {
             Stage::Shown(p) => {
-                let (tx, rx) = oneshot::channel();
+                let (cancel, cancelled) = oneshot::channel();
+                let (end, ended) = oneshot::channel();
                 map.insert(
                     id,
                     Slot {
                         url: slot.url,
-                        stage: Stage::Watched(tx),
+                        code: slot.code,
+                        stage: Stage::Watched { cancel, ended },
                     },
                 );
-                Ok((*p, rx))
+                Ok((*p, cancelled, end))
             }
-            watched @ Stage::Watched(_) => {
+            watched @ Stage::Watched { .. } => {
                 map.insert(
                     id,
                     Slot {
                         url: slot.url,
+                        code: slot.code,
                         stage: watched,
                     },
                 );
@@ -200,25 +262,95 @@ impl App {
         }
     }
 
-    /// Forgets a pairing once its watch ended.
-    pub async fn forget_pairing(&self, id: u32) {
+    /// Waits for the ATM to redeem the code of a shown pairing; steps go to `on_step`. Ends
+    /// with the pairing, or with `cancelled` / `timeout` (the code is burned either way).
+    ///
+    /// # Errors
+    /// [`Error::NoSuchPairing`]; the errors of [`OnScreen::wait`].
+    pub async fn wait_pairing(
+        &self,
+        id: u32,
+        on_step: impl Fn(&PairStep),
+    ) -> Result<PairedView, Error> {
+        let (pending, cancel, end) = self.watch_pairing(id).await?;
+        let cancelled = async {
+            let _ = cancel.await;
+        };
+        let outcome = pending.wait(cancelled, on_step).await;
+        // No live code is left once the pairing is recorded, cancelled (burned) or timed out
+        // (burned, or expired on the bunker); after any other failure the burn is unsure.
+        let settled = match &outcome {
+            Ok(_) => true,
+            Err(e) => {
+                matches!(e, fleet_core::Error::PairingTimedOut { .. })
+                    || e.kind() == ErrorKind::Cancelled
+            }
+        };
+        let _ = end.send(settled);
         self.0.pairings.lock().await.remove(&id);
+        Ok(outcome?)
     }
 
-    /// Cancels a pairing: burns its token whether it is shown or being watched.
+    /// Cancels a pairing: burns its token whether it is shown or being watched (then it waits
+    /// for the watcher's burn; the watcher's own call reports how it went).
     ///
     /// # Errors
     /// [`Error::Core`] when the burn failed (the token then expires with its redeem window).
     pub async fn cancel_pairing(&self, id: u32) -> Result<(), Error> {
         let slot = self.0.pairings.lock().await.remove(&id);
-        match slot.map(|s| s.stage) {
-            Some(Stage::Shown(p)) => Ok(p.cancel().await?),
-            // The watcher burns the token and reports the cancellation on its own call.
-            Some(Stage::Watched(tx)) => {
-                let _ = tx.send(());
-                Ok(())
-            }
+        match slot {
+            Some(slot) => end_slot(slot.stage).await.map(|_| ()),
             None => Ok(()),
+        }
+    }
+
+    /// What the screens should tell the operator (e.g. a pairing code burned at start).
+    pub async fn notices(&self) -> Vec<String> {
+        self.0.notices.lock().await.clone()
+    }
+
+    async fn notice(&self, text: String) {
+        self.0.notices.lock().await.push(text);
+    }
+
+    /// At start: burns the pairing codes an earlier run noted and could not burn at exit, and
+    /// says so in [`App::notices`]. Needs the bunker (start the sandbox first when it is the
+    /// bunker); when it is away the notes stay for the next start.
+    pub async fn burn_leftovers(&self) {
+        let codes = match self.fleet().unburned().await {
+            Ok(codes) if codes.is_empty() => return,
+            Ok(codes) => codes,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the pairing codes left at exit");
+                return;
+            }
+        };
+        match self.fleet().burn_unburned().await {
+            Ok(done) => {
+                for d in done {
+                    let m = d.code.machine;
+                    self.notice(match d.outcome {
+                        LeftoverOutcome::Burned => format!(
+                            "The pairing code for {m} was still live when the app last closed: it is burned now."
+                        ),
+                        LeftoverOutcome::Gone => format!(
+                            "The pairing code for {m} could not be burned when the app last closed; the bunker no longer accepts it."
+                        ),
+                        LeftoverOutcome::Redeemed => format!(
+                            "The pairing code for {m} was redeemed after the app last closed: Sync now records the pairing."
+                        ),
+                    })
+                    .await;
+                }
+            }
+            Err(e) => {
+                let names: Vec<&str> = codes.iter().map(|c| c.machine.as_str()).collect();
+                self.notice(format!(
+                    "The pairing code for {} could not be burned when the app last closed, nor now ({e}): it works until its redeem window ends on the bunker. The app tries again at its next start.",
+                    names.join(", ")
+                ))
+                .await;
+            }
         }
     }
 
@@ -250,16 +382,59 @@ impl App {
         }
     }
 
-    /// Burns every shown or watched pairing and stops the sandbox (app exit).
+    /// App exit: notes every shown or watched pairing code in the cache, burns each (waiting
+    /// for a watcher's burn) and clears the note of each one burned, then stops the sandbox.
+    /// The caller bounds the wait; a note left behind is burned at the next start.
     pub async fn shutdown(&self) {
-        let ids: Vec<u32> = self.0.pairings.lock().await.keys().copied().collect();
-        for id in ids {
-            if let Err(e) = self.cancel_pairing(id).await {
-                tracing::warn!(error = %e, "could not burn a pairing code at exit");
+        let slots: Vec<Slot> = self
+            .0
+            .pairings
+            .lock()
+            .await
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
+        let codes: Vec<UnburnedCode> = slots.iter().map(|s| s.code.clone()).collect();
+        if !codes.is_empty() {
+            if let Err(e) = self.fleet().note_unburned(codes).await {
+                tracing::warn!(error = %e, "could not note the open pairing codes at exit");
+            }
+        }
+        for slot in slots {
+            let token = slot.code.token_id;
+            match end_slot(slot.stage).await {
+                Ok(true) => {
+                    if let Err(e) = self.fleet().clear_unburned(token).await {
+                        tracing::warn!(error = %e, "could not clear a burned pairing code's note");
+                    }
+                }
+                Ok(false) => {
+                    tracing::warn!(
+                        "a pairing code could not be burned at exit; the next start burns it"
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not burn a pairing code at exit; the next start burns it");
+                }
             }
         }
         if let Some(s) = self.0.sandbox.lock().await.take() {
             s.shutdown().await;
+        }
+    }
+}
+
+/// Ends a pairing: burns a shown code, or cancels a watched one and waits for its watcher.
+/// `true` when no live code is left.
+async fn end_slot(stage: Stage) -> Result<bool, Error> {
+    match stage {
+        Stage::Shown(p) => {
+            p.cancel().await?;
+            Ok(true)
+        }
+        Stage::Watched { cancel, ended } => {
+            let _ = cancel.send(());
+            Ok(ended.await.unwrap_or(false))
         }
     }
 }

@@ -104,9 +104,6 @@ fn core_kind(kind: fleet_core::ErrorKind) -> FailureKind {
         K::Storage => FailureKind::Storage,
         K::SecretStore => FailureKind::SecretStore,
         K::Cancelled => FailureKind::Cancelled,
-        // fleet_core::ErrorKind is #[non_exhaustive], so a match outside its crate cannot be
-        // exhaustive; a kind added there shows as `other` until it is mapped here.
-        _ => FailureKind::Other,
     }
 }
 

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use fleet_core::outbox::Delivery;
 use fleet_core::pairing::{PairRequest, PairStep, PendingPairing};
-use fleet_core::term::{renewable, PendingRepair};
+use fleet_core::term::{PairingChoice, PendingRepair};
 use fleet_core::Fleet;
 
 use crate::dto::{OldKeyView, PairedView};
@@ -22,17 +22,16 @@ pub enum OnScreen {
 }
 
 impl OnScreen {
-    /// Mints the code for `name`: a renewal when the machine has a bunker client to renew,
-    /// else a pairing (which creates the machine when it is new).
+    /// Mints the code for `name`: a renewal or a pairing (which creates the machine when it is
+    /// new), as fleet-core's [`Fleet::pairing_choice`] decides.
     ///
     /// # Errors
-    /// The errors of [`Fleet::begin_pairing`] and [`Fleet::begin_repair`].
+    /// The errors of [`Fleet::pairing_choice`] (a cache that cannot be read is an error, never
+    /// a guess), [`Fleet::begin_pairing`] and [`Fleet::begin_repair`].
     pub async fn begin(fleet: &Fleet, name: &str, req: PairRequest) -> fleet_core::Result<Self> {
-        let existing = fleet.machine(name).await.ok();
-        if existing.as_ref().is_some_and(renewable) {
-            Ok(Self::Repair(fleet.begin_repair(name, req, |_| {}).await?))
-        } else {
-            Ok(Self::Pair(fleet.begin_pairing(&req, |_| {}).await?))
+        match fleet.pairing_choice(name).await? {
+            PairingChoice::Renew => Ok(Self::Repair(fleet.begin_repair(name, req, |_| {}).await?)),
+            PairingChoice::Pair => Ok(Self::Pair(fleet.begin_pairing(&req, |_| {}).await?)),
         }
     }
 

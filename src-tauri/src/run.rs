@@ -11,20 +11,26 @@ const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Starts the desktop app; returns when the last window closes.
 pub fn run() {
     setup::init_logging();
+    // First, before any thread or webview starts: this takes the passphrase out of the
+    // environment, so WebKit's child processes never see it.
+    let secrets = setup::secrets();
     let builder = bindings::builder();
     let result = tauri::Builder::default()
         .invoke_handler(builder.invoke_handler())
         .setup(move |tauri_app| {
             builder.mount_events(tauri_app);
-            let app = App::open(&setup::data_dir()?, setup::secrets()?)?;
+            let data_dir = setup::data_dir()?;
+            let app = tauri::async_runtime::block_on(App::open(&data_dir, secrets?))?;
             tauri_app.manage(app.clone());
             tauri::async_runtime::spawn(app.clone().keep_fleet());
             // Demo mode: a console that last used the embedded sandbox gets it back at start,
             // on the same port, so the stored profile keeps working.
+            // Then the pairing codes the last run could not burn at exit are burned.
             tauri::async_runtime::spawn(async move {
                 if let Err(e) = app.resume_sandbox().await {
                     tracing::warn!(error = %e, "could not restart the sandbox bunker");
                 }
+                app.burn_leftovers().await;
             });
             Ok(())
         })

@@ -42,13 +42,26 @@ pub fn data_dir() -> Result<PathBuf, Error> {
         .ok_or_else(|| Error::Setup("cannot tell where to keep data: set SATOP_DATA_DIR".into()))
 }
 
-/// The secret store (see the module docs).
+/// The secret store (see the module docs). `SATOP_PASSPHRASE` is removed from the environment
+/// as it is read, so the processes the app starts (WebKit's web and network processes among
+/// them) never inherit it: call this once, at start, before any webview or other thread runs.
 ///
 /// # Errors
 /// [`Error::Setup`] for an unknown store or a file store without a passphrase.
 pub fn secrets() -> Result<Secrets, Error> {
     let spec = std::env::var("SATOP_SECRET_STORE").unwrap_or_else(|_| "keyring".into());
-    secrets_from(&spec, std::env::var("SATOP_PASSPHRASE").ok())
+    secrets_from(&spec, take_env(PASSPHRASE_VAR))
+}
+
+/// The variable that carries the key file's passphrase.
+pub const PASSPHRASE_VAR: &str = "SATOP_PASSPHRASE";
+
+/// Reads `name` and removes it from this process's environment.
+fn take_env(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok();
+    // Safe in edition 2021; sound here because it runs before the app starts other threads.
+    std::env::remove_var(name);
+    value
 }
 
 /// Builds the store named by `spec` (`keyring` or `file:PATH`).

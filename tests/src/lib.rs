@@ -2,15 +2,39 @@
 //! benchmarks all start from: a console connected, as its administrator, to a sandbox bunker.
 #![forbid(unsafe_code)]
 
+pub mod secrets;
+
 use std::time::Duration;
 
 use fleet_core::connect::ConnectRequest;
 use fleet_core::pairing::{MachineChoice, PairRequest};
 use fleet_core::Fleet;
-use sandbox::{Sandbox, SandboxConfig};
+use sandbox::{Flavour, Sandbox, SandboxConfig};
 
 /// The operator key every sandbox hosts by default.
 pub const KEY: &str = "operator";
+
+/// The nsecbunkerd line the journeys run against: `SANDBOX_FLAVOUR=0.10` (the default) or `0.11`.
+/// The README's test command runs the acceptance suite once with each.
+///
+/// # Panics
+/// When `SANDBOX_FLAVOUR` names neither line: a typo must not silently test the default.
+pub fn flavour() -> Flavour {
+    match std::env::var("SANDBOX_FLAVOUR") {
+        Err(_) => Flavour::default(),
+        Ok(text) => text
+            .parse()
+            .unwrap_or_else(|e| panic!("SANDBOX_FLAVOUR={text:?}: {e}")),
+    }
+}
+
+/// A sandbox configuration with stock defaults, its state in `state_path`, in the [`flavour`]
+/// this run tests.
+pub fn sandbox_config(state_path: impl Into<std::path::PathBuf>) -> SandboxConfig {
+    let mut cfg = SandboxConfig::new(state_path);
+    cfg.flavour = flavour();
+    cfg
+}
 
 /// Starts the sandbox of `cfg` with `fleet`'s console (made when missing) as its administrator,
 /// and connects the fleet to it as `satop connect` would: key [`KEY`], the sandbox relay as the

@@ -14,7 +14,10 @@ export const commands = {
 	status: () => typedError<StatusView_Serialize, Failure>(__TAURI_INVOKE("status")),
 	/**  Starts the sandbox bunker with this console as admin; returns what to connect to. */
 	sandboxStart: () => typedError<SandboxInfo, Failure>(__TAURI_INVOKE("sandbox_start")),
-	/**  Probes the bunker; each step goes to `on_step` as it happens. */
+	/**
+	 *  Probes the bunker; each step goes to `on_step` as it happens. Once it checks out, the
+	 *  profile is stored and so is the timeout, used for every later bunker call.
+	 */
 	connect: (input: ConnectInput, onStep: Channel<ProbeEvent>) => typedError<CapabilitiesView_Serialize, Failure>(__TAURI_INVOKE("connect", { input, onStep })),
 	/**  Every machine, read from the local cache. */
 	fleetList: () => typedError<FleetView_Serialize, Failure>(__TAURI_INVOKE("fleet_list")),
@@ -146,6 +149,8 @@ export type BunkerView_Deserialize = {
 	encryption: string,
 	/**  When the bunker was last probed (unix seconds). */
 	probed_at?: number | null,
+	/**  Seconds the app waits for each bunker reply (stored at the last connect). */
+	timeout_secs: number,
 };
 
 /**  The stored bunker profile, public parts. */
@@ -160,6 +165,8 @@ export type BunkerView_Serialize = {
 	encryption: string,
 	/**  When the bunker was last probed (unix seconds). */
 	probed_at: number | null,
+	/**  Seconds the app waits for each bunker reply (stored at the last connect). */
+	timeout_secs: number,
 };
 
 /**  The bunker capabilities the probe found. */
@@ -369,6 +376,11 @@ export type FeeInfo_Deserialize = {
 	published?: PublishedFeeView | null,
 	/**  Changes waiting in the outbox, oldest first. */
 	queued: QueuedFeeView_Deserialize[],
+	/**
+	 *  Who signed the published policy: the npub read from the stored event, its signature
+	 *  checked (absent when nothing is published or it does not verify).
+	 */
+	signer_npub?: string | null,
 	/**  The operator key (npub) every fee event must be signed by. */
 	operator_npub?: string | null,
 };
@@ -379,6 +391,11 @@ export type FeeInfo_Serialize = {
 	published: PublishedFeeView | null,
 	/**  Changes waiting in the outbox, oldest first. */
 	queued: QueuedFeeView_Serialize[],
+	/**
+	 *  Who signed the published policy: the npub read from the stored event, its signature
+	 *  checked (absent when nothing is published or it does not verify).
+	 */
+	signer_npub: string | null,
 	/**  The operator key (npub) every fee event must be signed by. */
 	operator_npub: string | null,
 };
@@ -432,7 +449,12 @@ export type FleetView = FleetView_Serialize | FleetView_Deserialize;
 export type FleetView_Deserialize = {
 	/**  Every machine, by name. */
 	machines: MachineView_Deserialize[],
-	/**  When the bunker was last heard from (unix seconds): the list is "as of" then. */
+	/**  The states the filter offers. */
+	states: StateOption[],
+	/**
+	 *  When the cache last matched the bunker (the last reconcile, unix seconds): the list is
+	 *  "as of" then. `None` before the first sync.
+	 */
 	as_of?: number | null,
 };
 
@@ -440,7 +462,12 @@ export type FleetView_Deserialize = {
 export type FleetView_Serialize = {
 	/**  Every machine, by name. */
 	machines: MachineView_Serialize[],
-	/**  When the bunker was last heard from (unix seconds): the list is "as of" then. */
+	/**  The states the filter offers. */
+	states: StateOption[],
+	/**
+	 *  When the cache last matched the bunker (the last reconcile, unix seconds): the list is
+	 *  "as of" then. `None` before the first sync.
+	 */
 	as_of: number | null,
 };
 
@@ -504,6 +531,25 @@ export type KeyView_Serialize = {
 	npub: string | null,
 };
 
+/**  A machine's state with the clock applied, as the core computes it. */
+export type MachineStateView = 
+/**  Known, never paired through the bunker. */
+"unpaired" | 
+/**  A pairing code is out; not redeemed yet. */
+"pairing" | 
+/**  Paired; its access term is running. */
+"active" | 
+/**  Paired; its access term ends within 7 days. */
+"expiring" | 
+/**  Its access term is over. */
+"expired" | 
+/**  Revoke requested; waiting for the bunker. */
+"revoke_pending" | 
+/**  The bunker confirmed the revocation. */
+"revoked" | 
+/**  Paired the legacy way (operator nsec on the ATM): pair it through the bunker. */
+"legacy";
+
 /**  A machine in the fleet list. */
 export type MachineView = MachineView_Serialize | MachineView_Deserialize;
 
@@ -515,15 +561,14 @@ export type MachineView_Deserialize = {
 	name: string,
 	/**  Site. */
 	site?: string | null,
-	/**
-	 *  Effective state, the clock applied: `unpaired`, `pairing`, `active`, `expiring`,
-	 *  `revoke_pending`, …
-	 */
-	state: string,
-	/**  The state as the operator reads it (`revoke pending`). */
+	/**  Effective state, the clock applied. */
+	state: MachineStateView,
+	/**  The state as the operator reads it (`revoke pending`): the core's label, shown as is. */
 	label: string,
-	/**  Whole days left in the access term (negative once over), while it counts. */
+	/**  Whole days left in the access term (negative once over), while it counts: the core's. */
 	days_left?: number | null,
+	/**  Whether its pair button pairs or renews. */
+	pairing: PairingChoiceView,
 	/**  The ATM client key's fingerprint, once paired. */
 	fingerprint?: string | null,
 	/**  When it was paired (unix seconds). */
@@ -542,15 +587,14 @@ export type MachineView_Serialize = {
 	name: string,
 	/**  Site. */
 	site: string | null,
-	/**
-	 *  Effective state, the clock applied: `unpaired`, `pairing`, `active`, `expiring`,
-	 *  `revoke_pending`, …
-	 */
-	state: string,
-	/**  The state as the operator reads it (`revoke pending`). */
+	/**  Effective state, the clock applied. */
+	state: MachineStateView,
+	/**  The state as the operator reads it (`revoke pending`): the core's label, shown as is. */
 	label: string,
-	/**  Whole days left in the access term (negative once over), while it counts. */
+	/**  Whole days left in the access term (negative once over), while it counts: the core's. */
 	days_left: number | null,
+	/**  Whether its pair button pairs or renews. */
+	pairing: PairingChoiceView,
 	/**  The ATM client key's fingerprint, once paired. */
 	fingerprint: string | null,
 	/**  When it was paired (unix seconds). */
@@ -644,12 +688,14 @@ reason: string } |
 /**  The action failed for good. */
 { step: "failed"; 
 /**  Why. */
-reason: string } | 
-/**  A step this version does not describe. */
-{ step: "other" };
+reason: string };
 
 /**  Progress of a pairing. */
 export type PairEvent = 
+/**  The code was minted (the QR the command returned). */
+{ step: "token_minted"; 
+/**  End of the redeem window (unix seconds). */
+redeem_expires_at: number } | 
 /**  Watching for the ATM. */
 { step: "waiting_for_atm" } | 
 /**  The ATM redeemed the code. */
@@ -657,9 +703,7 @@ export type PairEvent =
 /**  Its client key's fingerprint (the ATM shows the same). */
 fingerprint: string } | 
 /**  The client is scoped to kind 21000 and recorded. */
-{ step: "verified" } | 
-/**  A step this version does not describe. */
-{ step: "other" };
+{ step: "verified" };
 
 /**  The first page of the Pair wizard. */
 export type PairInput = PairInput_Serialize | PairInput_Deserialize;
@@ -715,6 +759,13 @@ export type PairedView_Serialize = {
 	old_key: OldKeyView_Serialize | null,
 };
 
+/**  What the machine's pair button does, as the core decides it. */
+export type PairingChoiceView = 
+/**  A pairing ("Pair"). */
+"pair" | 
+/**  A renewal with a new ATM key ("Re-pair"); the old key is revoked once it is redeemed. */
+"renew";
+
 /**  A minted pairing: the QR to show. */
 export type PairingView = {
 	/**  The id to wait on, reveal or cancel with. */
@@ -765,9 +816,7 @@ count: number } |
 /**  The bunker listed its policies. */
 { step: "policies"; 
 /**  How many. */
-count: number } | 
-/**  A step this version does not describe yet. */
-{ step: "other" };
+count: number };
 
 /**  How "Sign with bunker" ended. */
 export type PublishResult = PublishResult_Serialize | PublishResult_Deserialize;
@@ -784,7 +833,7 @@ diff: DiffView_Deserialize } |
 diff: DiffView_Deserialize; 
 /**  The published event's id (hex). */
 event_id?: string | null; 
-/**  The operator key that signed it. */
+/**  Who signed it: read from the verified, recorded event. */
 signer_npub?: string | null } | 
 /**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
 { outcome: "pending"; 
@@ -811,7 +860,7 @@ diff: DiffView_Serialize } |
 diff: DiffView_Serialize; 
 /**  The published event's id (hex). */
 event_id: string | null; 
-/**  The operator key that signed it. */
+/**  Who signed it: read from the verified, recorded event. */
 signer_npub: string | null } | 
 /**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
 { outcome: "pending"; 
@@ -870,9 +919,7 @@ export type RevokeEvent =
 /**  The machine is `revoke pending` and the revoke is queued on this computer. */
 { step: "queued" } | 
 /**  Talking to the bunker. */
-{ step: "running" } | 
-/**  A step this version does not describe. */
-{ step: "other" };
+{ step: "running" };
 
 /**  How a revoke ended. */
 export type RevokeView = RevokeView_Serialize | RevokeView_Deserialize;
@@ -949,6 +996,14 @@ export type SkippedView = {
 	reason: string,
 };
 
+/**  A state the fleet filter offers, with the core's label. */
+export type StateOption = {
+	/**  The state. */
+	state: MachineStateView,
+	/**  The core's label for it. */
+	label: string,
+};
+
 /**  What the app has stored, read offline. */
 export type StatusView = StatusView_Serialize | StatusView_Deserialize;
 
@@ -969,6 +1024,8 @@ export type StatusView_Deserialize = {
 	 *  starts on the sandbox.
 	 */
 	demo: boolean,
+	/**  What the app has to tell the operator (e.g. a pairing code burned at start). */
+	notices: string[],
 };
 
 /**  What the app has stored, read offline. */
@@ -988,6 +1045,8 @@ export type StatusView_Serialize = {
 	 *  starts on the sandbox.
 	 */
 	demo: boolean,
+	/**  What the app has to tell the operator (e.g. a pairing code burned at start). */
+	notices: string[],
 };
 
 /**  What a sync did, in words for the Fleet screen. */

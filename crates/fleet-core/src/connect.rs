@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use bunker_client::{AdminClient, AdminConnection, BunkerLine, ClientOptions, PingReply};
+use bunker_client::{AdminClient, BunkerLine, ClientOptions, PingReply};
 use fleet_store::{profile, BunkerProfile, Encryption};
 use nostr::RelayUrl;
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,6 @@ pub struct ConnectRequest {
 
 /// One step of the probe, reported as it happens.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub enum ProbeStep {
     /// The connection string was understood.
     Parsed {
@@ -122,7 +121,7 @@ impl Fleet {
         req: &ConnectRequest,
         on_step: impl Fn(&ProbeStep),
     ) -> Result<Capabilities> {
-        let conn = AdminConnection::parse(req.connection.trim())?;
+        let conn = crate::rules::connection::admin_connection(&req.connection)?;
         let key_name = req.key_name.trim();
         if key_name.is_empty() {
             return Err(Error::InvalidInput("the key name is empty: give the bunker key that holds the operator key with --key NAME".into()));
@@ -285,6 +284,14 @@ pub fn stored_line(profile: &BunkerProfile) -> Option<BunkerLine> {
     }
 }
 
+/// What to add when a bunker that answered before stays silent: nsecbunkerd 0.11 does not
+/// reconnect after its relay restarts (0.11 doc §0.3 item 9), so only a restart helps. `None`
+/// for 0.10 (it reconnects) and for a profile never probed.
+pub fn silence_hint(profile: &BunkerProfile) -> Option<&'static str> {
+    (stored_line(profile) == Some(BunkerLine::V0_11) && profile.probed_at.is_some())
+        .then_some("nsecbunkerd 0.11 does not reconnect after a relay restart: restart the bunker")
+}
+
 /// The stored bunker line in words, for the CLI and the app: "nsecbunkerd 0.11 · admin kind
 /// 24133 · NIP-44", or what to do when the profile does not say.
 pub fn line_description(profile: &BunkerProfile) -> String {
@@ -312,15 +319,7 @@ pub fn parse_atm_relays(relays: &[String]) -> Result<Vec<String>> {
     }
     relays
         .iter()
-        .map(|r| {
-            let r = r.trim();
-            if !(r.starts_with("wss://") || r.starts_with("ws://")) {
-                return Err(Error::InvalidInput(format!("ATM relay {r:?} is not a relay URL: it must start with wss:// (or ws:// on a LAN)")));
-            }
-            RelayUrl::parse(r)
-                .map(|u| u.to_string())
-                .map_err(|_| Error::InvalidInput(format!("ATM relay {r:?} is not a valid relay URL")))
-        })
+        .map(|r| crate::rules::relay::check_relay_url(r, "ATM relay"))
         .collect()
 }
 

@@ -123,6 +123,23 @@ pub enum Error {
         /// The relays tried.
         relays: String,
     },
+    /// Another process is pairing this machine right now.
+    #[error("machine {machine:?} is being paired by another satop or app window right now: finish or cancel that pairing first (Ctrl-C there burns its code)")]
+    PairingInProgress {
+        /// The machine's name.
+        machine: String,
+    },
+    /// A lock file in the data directory (outbox runner, pairing claim) could not be used.
+    #[error("cannot {action} the lock file {}: {source}: check the data directory's permissions and free space", path.display())]
+    LockFile {
+        /// The lock file.
+        path: std::path::PathBuf,
+        /// `open` or `lock`.
+        action: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The pairing QR could not be rendered.
     #[error("could not render the pairing QR: {0}")]
     Qr(#[from] crate::qr::QrError),
@@ -133,7 +150,6 @@ pub enum Error {
 
 /// Stable classification of [`Error`]: the CLI and UI branch on this, never on messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ErrorKind {
     /// Bad input from the user.
     InvalidInput,
@@ -157,6 +173,10 @@ pub enum ErrorKind {
     SecretStore,
     /// The operator cancelled the operation.
     Cancelled,
+    /// Another process is doing the same thing right now (pairing the same machine).
+    Busy,
+    /// A local file other than the database (a lock file) could not be opened or locked.
+    LocalFile,
 }
 
 impl Error {
@@ -187,6 +207,8 @@ impl Error {
             Self::MachineNotFound { .. } | Self::Qr(_) => ErrorKind::InvalidInput,
             Self::PairingTimedOut { .. } => ErrorKind::Timeout,
             Self::PairingCancelled { .. } => ErrorKind::Cancelled,
+            Self::PairingInProgress { .. } => ErrorKind::Busy,
+            Self::LockFile { .. } => ErrorKind::LocalFile,
             Self::TokenNotListed { .. } => ErrorKind::KeyLocked,
             Self::RedeemerNotFound { .. } | Self::NotScoped { .. } => ErrorKind::Rejected,
             Self::RevokeNotPossible { .. } | Self::RepairNotPossible { .. } => {

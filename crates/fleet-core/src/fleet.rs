@@ -98,8 +98,9 @@ impl Fleet {
         &self.0.data_dir
     }
 
-    /// The local cache.
-    pub fn db(&self) -> &Db {
+    /// The local cache. Crate-private: other crates get typed use cases, never raw SQL, so every
+    /// rule over the cache stays here (DESIGN.md §2).
+    pub(crate) fn db(&self) -> &Db {
         &self.0.db
     }
 

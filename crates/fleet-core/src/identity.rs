@@ -91,13 +91,22 @@ impl ConsoleIdentity {
     /// The console key encrypted with `passphrase` (NIP-49, `ncryptsec1…`), for a backup or to
     /// move the console to another machine.
     ///
-    /// This blocks for a memory-hard key derivation ([`EXPORT_LOG_N`]); call it from a blocking
-    /// context (`spawn_blocking`) in async code.
+    /// The memory-hard key derivation ([`EXPORT_LOG_N`], 64 MiB, up to seconds) runs on a
+    /// blocking thread, never on the async runtime.
     ///
     /// # Errors
-    /// [`SecretError::Encrypt`].
-    pub fn export_ncryptsec(&self, passphrase: &Sensitive<String>) -> Result<String, SecretError> {
-        crate::secrets::encrypt_ncryptsec(self.keys.secret_key(), passphrase.expose(), EXPORT_LOG_N)
+    /// [`SecretError::Encrypt`]; [`SecretError::Task`] when the blocking thread failed.
+    pub async fn export_ncryptsec(
+        &self,
+        passphrase: &Sensitive<String>,
+    ) -> Result<String, SecretError> {
+        let key = self.keys.secret_key().clone();
+        let passphrase = passphrase.clone_secret();
+        tokio::task::spawn_blocking(move || {
+            crate::secrets::encrypt_ncryptsec(&key, passphrase.expose(), EXPORT_LOG_N)
+        })
+        .await
+        .map_err(|e| SecretError::Task(e.to_string()))?
     }
 
     /// Decrypts `ncryptsec` with `passphrase` and stores it as the console key.

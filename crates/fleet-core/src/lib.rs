@@ -30,6 +30,7 @@
 //! - [`sync`]: terms, outbox, reconcile in one go (`satop sync`, the app's Sync now).
 //! - [`audit`]: read and export the append-only audit log.
 //! - [`operator_events`]: roster, super-fee policy, app config as bunker-signed kind 30078.
+//! - [`rules`]: input rules both fronts call (names, sites, relays, passphrases).
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -47,6 +48,7 @@ pub mod pairing;
 pub mod qr;
 pub mod reconcile;
 pub mod revoke;
+pub mod rules;
 pub mod secrets;
 pub mod status;
 pub mod sync;

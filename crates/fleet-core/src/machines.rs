@@ -3,6 +3,7 @@
 use fleet_store::{machines, Machine, NewMachine};
 use serde::Serialize;
 
+use crate::rules::text;
 use crate::{Error, Fleet, Result};
 
 /// A machine as the CLI and UI show it: public data only.
@@ -50,21 +51,36 @@ impl From<&Machine> for MachineSummary {
 }
 
 impl Fleet {
-    /// Adds an unpaired machine. Names are unique ignoring case, 1–50 characters.
+    /// Adds an unpaired machine. Names are unique ignoring case, 1–50 characters, with no
+    /// control, bidi or invisible characters, and stored in NFC ([`crate::rules::text`]).
     ///
     /// # Errors
-    /// [`Error::Store`] with kind `InvalidInput` for a bad or taken name.
+    /// [`Error::InvalidInput`] for a bad name or site; [`Error::Store`] with kind `Conflict`
+    /// for a taken name (also when the stored row spells it in another Unicode form).
     pub async fn add_machine(&self, name: &str, site: Option<&str>) -> Result<Machine> {
         let new = NewMachine {
-            site: site
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string),
-            ..NewMachine::new(name)
+            site: text::site(site)?,
+            ..NewMachine::new(text::machine_name(name)?)
         };
+        let key = text::name_key(&new.name);
         Ok(self
             .db()
-            .interact(move |c| machines::insert(c, &new))
+            .interact(move |c| {
+                let tx = c.transaction()?;
+                // Rows stored before names were normalised may be in another form: compare
+                // every name in NFC, not only what SQLite's NOCASE sees as equal.
+                if let Some(taken) = machines::list(&tx)?
+                    .into_iter()
+                    .find(|m| text::name_key(&m.name) == key)
+                {
+                    return Err(fleet_store::Error::NameTaken {
+                        name: text::escape_for_terminal(&taken.name).into_owned(),
+                    });
+                }
+                let machine = machines::insert(&tx, &new)?;
+                tx.commit()?;
+                Ok(machine)
+            })
             .await?)
     }
 
@@ -81,12 +97,59 @@ impl Fleet {
     /// # Errors
     /// [`Error::MachineNotFound`]; [`Error::Store`].
     pub async fn machine(&self, name: &str) -> Result<Machine> {
-        let wanted = name.to_string();
+        let wanted = text::name_key(name);
         self.db()
-            .interact(move |c| machines::find_by_name(c, &wanted))
+            .interact(move |c| {
+                if let Some(found) = machines::find_by_name(c, &wanted)? {
+                    return Ok(Some(found));
+                }
+                // A row stored before names were normalised (NFD, say) is still found.
+                Ok(machines::list(c)?
+                    .into_iter()
+                    .find(|m| text::name_key(&m.name) == wanted))
+            })
             .await?
             .ok_or_else(|| Error::MachineNotFound {
                 name: name.trim().to_string(),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::Secrets;
+
+    #[tokio::test]
+    async fn a_name_stored_in_nfd_before_normalising_still_blocks_and_finds_its_nfc_twin() {
+        let dir = tempfile::tempdir().unwrap();
+        let fleet = Fleet::open(dir.path(), Secrets::memory()).unwrap();
+        // A row written by an older version, which stored names as typed (NFD here).
+        fleet
+            .db()
+            .interact(|c| machines::insert(c, &NewMachine::new("Cafe\u{301} ATM")))
+            .await
+            .unwrap();
+        let err = fleet.add_machine("Caf\u{e9} atm", None).await.unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{err}");
+        assert!(err.to_string().contains("already exists"), "{err}");
+        let found = fleet.machine("CAF\u{c9} ATM").await.unwrap();
+        assert_eq!(found.name, "Cafe\u{301} ATM");
+    }
+
+    #[tokio::test]
+    async fn an_nfd_name_is_stored_in_nfc_and_hidden_characters_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let fleet = Fleet::open(dir.path(), Secrets::memory()).unwrap();
+        let m = fleet
+            .add_machine("Cafe\u{301}", Some(" Main St "))
+            .await
+            .unwrap();
+        assert_eq!(m.name, "Caf\u{e9}");
+        assert_eq!(m.site.as_deref(), Some("Main St"));
+        assert!(fleet.add_machine("Caf\u{e9}", None).await.is_err());
+        assert!(fleet.add_machine("Evil\u{202E}", None).await.is_err());
+        assert!(fleet.add_machine("Ok", Some("x\u{1b}[2J")).await.is_err());
+        assert_eq!(fleet.machines().await.unwrap().len(), 1);
     }
 }

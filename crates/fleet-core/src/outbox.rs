@@ -94,7 +94,6 @@ pub enum Due {
 /// Progress of a run, per row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum OutboxEvent {
     /// A row is being executed.
     Started {
@@ -535,24 +534,29 @@ async fn process_turn(dir: PathBuf) -> tokio::sync::OwnedMutexGuard<()> {
 /// The cross-process lock: `None` when another process holds it. Released when the returned file
 /// is dropped, or by the kernel when the process dies.
 fn try_lock_file(path: PathBuf) -> Result<Option<File>> {
-    let file = OpenOptions::new()
+    let file = match OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| {
-            Error::InvalidInput(format!(
-                "cannot open the outbox lock {}: {e}",
-                path.display()
-            ))
-        })?;
+    {
+        Ok(file) => file,
+        Err(source) => {
+            return Err(Error::LockFile {
+                path,
+                action: "open",
+                source,
+            })
+        }
+    };
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(TryLockError::WouldBlock) => Ok(None),
-        Err(TryLockError::Error(e)) => Err(Error::InvalidInput(format!(
-            "cannot lock {}: {e}",
-            path.display()
-        ))),
+        Err(TryLockError::Error(source)) => Err(Error::LockFile {
+            path,
+            action: "lock",
+            source,
+        }),
     }
 }
 
@@ -606,5 +610,15 @@ mod tests {
         );
         drop(first);
         assert!(try_lock_file(dir.path().join(LOCK_FILE)).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_lock_file_os_error_is_a_local_file_error_not_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the lock file should be: opening it for writing fails.
+        std::fs::create_dir(dir.path().join(LOCK_FILE)).unwrap();
+        let err = try_lock_file(dir.path().join(LOCK_FILE)).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::LocalFile, "{err}");
+        assert!(err.to_string().contains(LOCK_FILE), "{err}");
     }
 }

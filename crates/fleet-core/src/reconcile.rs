@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 use bunker_client::{KeyToken, KeyUser};
 use fleet_store::clients::{self, BunkerClient, ClientRole};
 use fleet_store::{
-    audit, machines, outbox, settings, Machine, MachineState, NewAuditEntry, Pairing,
+    audit, machines, outbox, pairing_terms, settings, Machine, MachineState, NewAuditEntry, Pairing,
 };
 use serde::Serialize;
 use tracing::instrument;
@@ -224,6 +224,11 @@ fn apply(
         if m.state == MachineState::Pairing {
             if let Some(new) = redeemer(named, m.atm_client_pubkey.as_deref()) {
                 let paired_at = now;
+                // The term chosen when the code was minted; the default for a pairing started
+                // by a version that did not keep it.
+                let term = pairing_terms::get(tx, m.id)?.unwrap_or_else(|| {
+                    i64::try_from(DEFAULT_ACCESS_TERM.as_secs()).unwrap_or(i64::MAX)
+                });
                 machines::set_pairing(
                     tx,
                     m.id,
@@ -231,11 +236,10 @@ fn apply(
                         bunker_connection_id: i64::try_from(new.id).unwrap_or(i64::MAX),
                         atm_client_pubkey: new.pubkey.to_hex(),
                         paired_at,
-                        bunker_token_expires_at: paired_at.saturating_add(
-                            i64::try_from(DEFAULT_ACCESS_TERM.as_secs()).unwrap_or(i64::MAX),
-                        ),
+                        bunker_token_expires_at: paired_at.saturating_add(term),
                     },
                 )?;
+                pairing_terms::clear(tx, m.id)?;
                 audit_ok(m.id, "redemption_seen", format!("pairing code redeemed while the app was closed: client KeyUser #{} recorded", new.id))?;
                 report.redemptions_seen.push(m.name.clone());
                 if let Some(old) = mine.filter(|u| u.id != new.id && !u.is_revoked()) {
@@ -256,6 +260,7 @@ fn apply(
                     MachineState::Unpaired
                 };
                 machines::update_state(tx, m.id, back)?;
+                pairing_terms::clear(tx, m.id)?;
                 audit::append(
                     tx,
                     &NewAuditEntry {

@@ -116,7 +116,6 @@ impl RevokeAction {
 /// Progress of [`Fleet::revoke`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum RevokeStep {
     /// The machine is `revoke pending`; the revoke is in the outbox (row id).
     Queued {

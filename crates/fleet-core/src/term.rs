@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use fleet_store::{machines, settings, Machine, MachineState, NewAuditEntry};
+use fleet_store::{machines, settings, Machine, NewAuditEntry};
 use serde::Serialize;
 use tracing::instrument;
 
@@ -16,8 +16,34 @@ use crate::pairing::{MachineChoice, PairRequest, PairStep, Paired, PendingPairin
 use crate::revoke::{queue_machine_revoke, RevokeAction};
 use crate::{Error, Fleet, Result};
 
+/// The machine states, for callers that match on [`MachineView::state`].
+pub use fleet_store::MachineState;
+
 /// Setting: revoke machines automatically when their term ends (`true` by default).
 pub const AUTO_REVOKE_SETTING: &str = "term.auto_revoke";
+
+/// What pairing a machine means now: the one rule the CLI and the app share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairingChoice {
+    /// A pairing: the machine has no bunker client to renew (new, unpaired, revoked, legacy,
+    /// being revoked, or a pairing in progress). A machine that does not exist yet is created.
+    Pair,
+    /// A renewal ([`Fleet::begin_repair`]): an active, expiring or expired machine gets a new
+    /// ATM key; the old one is revoked once the new one is redeemed.
+    Renew,
+}
+
+impl PairingChoice {
+    /// The choice for a stored machine.
+    pub fn for_machine(m: &Machine) -> Self {
+        if renewable(m) {
+            Self::Renew
+        } else {
+            Self::Pair
+        }
+    }
+}
 
 /// A machine as the fleet list shows it: the state with the clock applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,6 +67,8 @@ pub struct MachineView {
     pub bunker_connection_id: Option<i64>,
     /// The ATM client pubkey (hex).
     pub atm_client_pubkey: Option<String>,
+    /// What pairing it now means (the screens' "Pair" or "Re-pair").
+    pub pairing: PairingChoice,
 }
 
 impl MachineView {
@@ -64,6 +92,7 @@ impl MachineView {
                 .map(|end| (end - now).div_euclid(86_400)),
             bunker_connection_id: m.bunker_connection_id,
             atm_client_pubkey: m.atm_client_pubkey.clone(),
+            pairing: PairingChoice::for_machine(m),
         }
     }
 }
@@ -112,6 +141,20 @@ impl Fleet {
             .collect();
         list.sort_by_key(|m| m.term_ends_at);
         Ok(list)
+    }
+
+    /// Whether pairing the machine called `name` is a renewal or a pairing (a name no machine
+    /// has is a pairing: it creates the machine). Offline.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the cache cannot be read: never guessed to be a pairing, which
+    /// would leave a paired machine's old key able to sign.
+    pub async fn pairing_choice(&self, name: &str) -> Result<PairingChoice> {
+        match self.machine(name).await {
+            Ok(m) => Ok(PairingChoice::for_machine(&m)),
+            Err(Error::MachineNotFound { .. }) => Ok(PairingChoice::Pair),
+            Err(e) => Err(e),
+        }
     }
 
     /// Whether machines are revoked automatically at the end of their term.

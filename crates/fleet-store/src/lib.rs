@@ -28,6 +28,7 @@ mod error;
 pub mod machines;
 mod migrate;
 pub mod outbox;
+pub mod pairing_terms;
 pub mod profile;
 pub mod published;
 pub mod settings;

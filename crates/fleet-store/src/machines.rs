@@ -303,7 +303,7 @@ fn name_conflict(e: rusqlite::Error, name: &str) -> Error {
                 name: name.to_owned(),
             }
         }
-        _ => Error::Sqlite(e),
+        _ => Error::from(e),
     }
 }
 

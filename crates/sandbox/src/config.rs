@@ -234,3 +234,33 @@ impl fmt::Debug for BunkerConfig {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flavour_parses_and_prints_its_version_and_defaults_to_0_10() {
+        assert_eq!(Flavour::default(), Flavour::V0_10);
+        for (text, flavour) in [("0.10", Flavour::V0_10), ("0.11", Flavour::V0_11)] {
+            assert_eq!(text.parse::<Flavour>().unwrap(), flavour);
+            assert_eq!(flavour.to_string(), text);
+        }
+        let err = "0.12".parse::<Flavour>().unwrap_err().to_string();
+        assert!(
+            err.contains("0.12") && err.contains("use 0.10 or 0.11"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn v0_11_knobs_default_on_and_never_apply_to_0_10() {
+        let mut cfg = BunkerConfig::new("/tmp/x", Vec::new());
+        assert!(!cfg.crashes_on_bad_nip46_input() && !cfg.deaf_after_drop());
+        cfg.flavour = Flavour::V0_11;
+        assert!(cfg.crashes_on_bad_nip46_input() && cfg.deaf_after_drop());
+        cfg.crash_on_bad_nip46_input = Some(false);
+        cfg.deaf_after_relay_drop = Some(false);
+        assert!(!cfg.crashes_on_bad_nip46_input() && !cfg.deaf_after_drop());
+    }
+}

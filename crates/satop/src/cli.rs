@@ -41,7 +41,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run a loopback relay and a sandbox bunker (behaves like stock nsecbunkerd) in the foreground.
+    /// Run a loopback relay and a sandbox bunker (behaves like nsecbunkerd 0.10 or 0.11) in the foreground.
     Sandbox(SandboxArgs),
     /// Add or list machines (ATMs).
     #[command(subcommand)]
@@ -176,9 +176,17 @@ pub struct SandboxArgs {
     /// An npub allowed to administrate the sandbox (default: this console's npub, if initialised).
     #[arg(long = "admin")]
     pub admins: Vec<String>,
-    /// Answer NIP-44 requests too (NDK >= 2.10.6 style) instead of stock NIP-04 only.
+    /// Answer NIP-44 requests too (NDK >= 2.10.6 style) instead of stock NIP-04 only (0.10 flavour).
     #[arg(long)]
     pub auto_encryption: bool,
+    /// Which nsecbunkerd line the sandbox imitates: 0.10 (stock 0.10.5) or 0.11 (the 398ja fork).
+    #[arg(long, default_value = "0.10", value_parser = parse_flavour)]
+    pub flavour: sandbox::Flavour,
+}
+
+fn parse_flavour(text: &str) -> Result<sandbox::Flavour, String> {
+    text.parse()
+        .map_err(|_| format!("unknown flavour {text:?}: use 0.10 or 0.11"))
 }
 
 #[derive(Debug, clap::Args)]
@@ -261,9 +269,9 @@ pub enum FeeCommand {
         /// Super fee in percent, e.g. 2.5.
         #[arg(long)]
         percent: String,
-        /// Fixed fee per transaction, in sats.
-        #[arg(long, default_value_t = 0)]
-        fixed_sats: u64,
+        /// Fixed fee per transaction, in whole sats (at most 100000000, i.e. 1 BTC).
+        #[arg(long, default_value = "0", value_name = "SATS")]
+        fixed_sats: String,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,

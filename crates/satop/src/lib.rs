@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod output;
 mod setup;
 
 use std::process::ExitCode;
@@ -17,12 +18,17 @@ pub use exit::Failure;
 
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn run() -> ExitCode {
+    output::exit_quietly_on_closed_pipe();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { exit::BAD_INPUT } else { 0 };
+        Err(e) if !e.use_stderr() => {
+            // --help, --version: clap's own text on stdout.
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("satop: {}", exit::usage_line(&e));
+            return ExitCode::from(exit::BAD_INPUT);
         }
     };
     setup::init_logging();
@@ -35,8 +41,10 @@ pub fn run() -> ExitCode {
     };
     match runtime.block_on(commands::dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(failure) if failure.code == 0 => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("satop: {}", failure.message);
+            // Messages can quote stored or typed text: escaped like every other output.
+            eprintln!("satop: {}", output::shown_message(&failure.message));
             ExitCode::from(failure.code)
         }
     }

@@ -13,7 +13,13 @@ use crate::exit::Failure;
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Colour codes only for a person at a terminal: a log file or a pipe gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .try_init();
 }
 
 /// `--data-dir`, else `$XDG_DATA_HOME/satmachine-operator`, else `~/.local/share/satmachine-operator`.
@@ -32,6 +38,13 @@ pub fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf, Failure> {
 
 /// Builds the secret store named by `--secret-store`.
 pub fn secret_store(spec: &str) -> Result<Secrets, Failure> {
+    secret_store_for(spec, false)
+}
+
+/// Builds the secret store; with `creating` (`satop init`), a passphrase that would encrypt a
+/// NEW key file must meet fleet-core's minimum ([`fleet_core::rules::passphrase`]). An existing
+/// file is opened with whatever passphrase it was made with.
+fn secret_store_for(spec: &str, creating: bool) -> Result<Secrets, Failure> {
     if spec == "keyring" {
         return Ok(Secrets::new(KeyringStore::new()));
     }
@@ -39,15 +52,21 @@ pub fn secret_store(spec: &str) -> Result<Secrets, Failure> {
         if path.is_empty() {
             return Err(Failure::input("--secret-store file: needs a path, e.g. file:/home/me/.satop-keys.json"));
         }
-        return Ok(Secrets::new(FileStore::new(PathBuf::from(path), passphrase()?)));
+        let passphrase = passphrase()?;
+        if creating && !std::path::Path::new(path).exists() {
+            fleet_core::rules::passphrase::check_new_passphrase(passphrase.expose())?;
+        }
+        return Ok(Secrets::new(FileStore::new(PathBuf::from(path), passphrase)));
     }
     Err(Failure::input(format!("unknown secret store {spec:?}: use `keyring` or `file:PATH`")))
 }
 
-/// Opens the fleet with the global options.
-pub fn open_fleet(data_dir_flag: Option<PathBuf>, store: &str) -> Result<Fleet, Failure> {
+/// Opens the fleet with the global options; `creating` when the command may create the console
+/// key (`satop init`).
+pub fn open_fleet(data_dir_flag: Option<PathBuf>, store: &str, creating: bool) -> Result<Fleet, Failure> {
     let dir = data_dir(data_dir_flag)?;
-    Ok(Fleet::open(&dir, secret_store(store)?)?)
+    let secrets = secret_store_for(store, creating)?;
+    Ok(Fleet::open(&dir, secrets)?)
 }
 
 /// The file store's passphrase: `SATOP_PASSPHRASE`, else asked for on the terminal.

@@ -4,7 +4,6 @@ use fleet_core::operator_events::{app_config_doc, parse_config_value};
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::commands::roster::operator_npub;
 use crate::dto::{DiffView, OutboxStep, PublishResult};
 use crate::{App, Failure};
 
@@ -31,14 +30,12 @@ pub async fn config_set(
 ) -> Result<PublishResult, Failure> {
     let value = parse_config_value(&value)?;
     let doc = app_config_doc(&name, &value)?;
-    let change = app.fleet().set_app_config(&name, &value, |e| {
+    let fleet = app.fleet();
+    let change = fleet.set_app_config(&name, &value, |e| {
         let _ = on_step.send(OutboxStep::from(e));
     });
     let change = change.await?;
     let published = app.fleet().last_published(&doc.d_tag).await?;
-    Ok(PublishResult::new(
-        change,
-        published,
-        operator_npub(&app).await?,
-    ))
+    let signer = app.fleet().published_signer(&doc.d_tag).await?;
+    Ok(PublishResult::new(change, published, signer))
 }

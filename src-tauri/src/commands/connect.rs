@@ -9,7 +9,8 @@ use tauri::State;
 use crate::dto::{CapabilitiesView, ConnectInput, ProbeEvent};
 use crate::{App, Failure};
 
-/// Probes the bunker; each step goes to `on_step` as it happens.
+/// Probes the bunker; each step goes to `on_step` as it happens. Once it checks out, the
+/// profile is stored and so is the timeout, used for every later bunker call.
 #[tauri::command]
 #[specta::specta]
 pub async fn connect(
@@ -27,8 +28,12 @@ pub async fn connect(
             .collect(),
         timeout: Duration::from_secs(u64::from(input.timeout_secs.clamp(1, 120))),
     };
-    let caps = app.fleet().connect(&req, |step| {
-        let _ = on_step.send(ProbeEvent::from(step));
-    });
-    Ok(caps.await?.into())
+    let fleet = app.fleet();
+    let caps = fleet
+        .connect(&req, |step| {
+            let _ = on_step.send(ProbeEvent::from(step));
+        })
+        .await?;
+    app.set_timeout(req.timeout).await?;
+    Ok(caps.into())
 }

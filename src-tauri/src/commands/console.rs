@@ -33,6 +33,7 @@ pub async fn console_export(app: State<'_, App>, passphrase: String) -> Result<S
     let console = app.fleet().console().await?;
     let out = console
         .export_ncryptsec(&Sensitive::new(passphrase))
+        .await
         .map_err(fleet_core::Error::from)?;
     Ok(out)
 }

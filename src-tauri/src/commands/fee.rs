@@ -16,8 +16,18 @@ const MAX_FIXED_FEE_SATS: u64 = 2_100_000_000_000_000;
 #[tauri::command]
 #[specta::specta]
 pub async fn fee_show(app: State<'_, App>) -> Result<FeeInfo, Failure> {
+    Ok(fee_info(&app).await?)
+}
+
+/// The published policy with who signed it (read from the verified event, not assumed to be
+/// the operator key), the operator key to compare with, and the changes waiting.
+///
+/// # Errors
+/// [`fleet_core::Error::Store`].
+pub async fn fee_info(app: &App) -> Result<FeeInfo, fleet_core::Error> {
     let view = app.fleet().fee().await?;
-    Ok(FeeInfo::new(view, operator_npub(&app).await?))
+    let signer = app.fleet().published_signer(FEE_D_TAG).await?;
+    Ok(FeeInfo::new(view, signer, operator_npub(app).await?))
 }
 
 /// What "Sign with bunker" would change, against the last published version. Offline.
@@ -37,16 +47,14 @@ pub async fn fee_set(
     input: FeeInput,
     on_step: Channel<OutboxStep>,
 ) -> Result<PublishResult, Failure> {
-    let change = app.fleet().set_fee(policy(&input)?, |e| {
+    let fleet = app.fleet();
+    let change = fleet.set_fee(policy(&input)?, |e| {
         let _ = on_step.send(OutboxStep::from(e));
     });
     let change = change.await?;
     let published = app.fleet().last_published(FEE_D_TAG).await?;
-    Ok(PublishResult::new(
-        change,
-        published,
-        operator_npub(&app).await?,
-    ))
+    let signer = app.fleet().published_signer(FEE_D_TAG).await?;
+    Ok(PublishResult::new(change, published, signer))
 }
 
 /// Reads the form: the percent rule is fleet-core's, the sats rule is here.

@@ -6,7 +6,7 @@ use fleet_core::machines::MachineSummary;
 use fleet_core::term;
 use tauri::State;
 
-use crate::dto::{FleetView, MachineView};
+use crate::dto::{FleetView, MachineView, StateOption};
 use crate::{App, Failure};
 
 /// Every machine, read from the local cache.
@@ -14,13 +14,14 @@ use crate::{App, Failure};
 #[specta::specta]
 pub async fn fleet_list(app: State<'_, App>) -> Result<FleetView, Failure> {
     let machines = app.fleet().machines().await?;
-    let as_of = app.fleet().profile().await?.and_then(|p| p.probed_at);
+    let as_of = app.fleet().reconciled_at().await?;
     let now = unix_now();
     Ok(FleetView {
         machines: machines
             .iter()
             .map(|m| MachineView::new(m.into(), &term::MachineView::at(m, now), m.updated_at))
             .collect(),
+        states: StateOption::all(),
         as_of,
     })
 }

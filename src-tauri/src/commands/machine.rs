@@ -32,7 +32,8 @@ pub async fn machine_revoke(
 ) -> Result<RevokeView, Failure> {
     let machine = app.fleet().machine(&name).await?;
     confirmed(&machine.name, &confirm_name)?;
-    let outcome = app.fleet().revoke(&machine.name, |step| {
+    let fleet = app.fleet();
+    let outcome = fleet.revoke(&machine.name, |step| {
         let _ = on_step.send(RevokeEvent::from(step));
     });
     Ok(outcome.await?.into())

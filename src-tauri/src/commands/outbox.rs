@@ -26,7 +26,8 @@ pub async fn outbox_retry(app: State<'_, App>, id: i64) -> Result<(), Failure> {
 #[tauri::command]
 #[specta::specta]
 pub async fn sync(app: State<'_, App>, on_step: Channel<OutboxStep>) -> Result<SyncView, Failure> {
-    let report = app.fleet().sync(|e| {
+    let fleet = app.fleet();
+    let report = fleet.sync(|e| {
         let _ = on_step.send(OutboxStep::from(e));
     });
     Ok(report.await?.into())

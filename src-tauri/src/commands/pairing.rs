@@ -22,7 +22,7 @@ pub async fn pair_begin(app: State<'_, App>, input: PairInput) -> Result<Pairing
     });
     req.redeem_window = Duration::from_secs(u64::from(input.redeem_window_minutes) * 60);
     req.access_term = Duration::from_secs(u64::from(input.access_term_days) * 86_400);
-    let on_screen = OnScreen::begin(app.fleet(), input.name.trim(), req).await?;
+    let on_screen = OnScreen::begin(&app.fleet(), input.name.trim(), req).await?;
     let pending = on_screen.pairing();
     let qr = pending.qr(&QrOptions::default())?;
     let (machine, redeem_expires_at) =
@@ -51,16 +51,10 @@ pub async fn pair_wait(
     pairing_id: u32,
     on_step: Channel<PairEvent>,
 ) -> Result<PairedView, Failure> {
-    let (pending, cancel) = app.watch_pairing(pairing_id).await?;
-    let cancelled = async {
-        let _ = cancel.await;
-    };
-    let outcome = pending.wait(cancelled, |step| {
+    let outcome = app.wait_pairing(pairing_id, |step| {
         let _ = on_step.send(PairEvent::from(step));
     });
-    let outcome = outcome.await;
-    app.forget_pairing(pairing_id).await;
-    Ok(outcome?)
+    Ok(outcome.await?)
 }
 
 /// The pairing URL as text, for "copy as text" behind a reveal.

@@ -27,16 +27,14 @@ pub async fn roster_publish(
     app: State<'_, App>,
     on_step: Channel<OutboxStep>,
 ) -> Result<PublishResult, Failure> {
-    let change = app.fleet().publish_roster(|e| {
+    let fleet = app.fleet();
+    let change = fleet.publish_roster(|e| {
         let _ = on_step.send(OutboxStep::from(e));
     });
     let change = change.await?;
     let published = app.fleet().last_published(ROSTER_D_TAG).await?;
-    Ok(PublishResult::new(
-        change,
-        published,
-        operator_npub(&app).await?,
-    ))
+    let signer = app.fleet().published_signer(ROSTER_D_TAG).await?;
+    Ok(PublishResult::new(change, published, signer))
 }
 
 /// The operator key (npub) every operator event must be signed by.

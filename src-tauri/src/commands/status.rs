@@ -11,6 +11,7 @@ use crate::{App, Failure};
 pub async fn status(app: State<'_, App>) -> Result<StatusView, Failure> {
     let mut view = StatusView::from(app.fleet().status().await?);
     view.sandbox = app.sandbox_info().await;
+    view.notices = app.notices().await;
     view.demo = std::env::var("SATOP_DEMO").is_ok_and(|v| v == "1");
     Ok(view)
 }

@@ -65,13 +65,16 @@ pub struct FeeInfo {
     pub published: Option<PublishedFeeView>,
     /// Changes waiting in the outbox, oldest first.
     pub queued: Vec<QueuedFeeView>,
+    /// Who signed the published policy: the npub read from the stored event, its signature
+    /// checked (absent when nothing is published or it does not verify).
+    pub signer_npub: Option<String>,
     /// The operator key (npub) every fee event must be signed by.
     pub operator_npub: Option<String>,
 }
 
 impl FeeInfo {
-    /// From the core view and the operator key.
-    pub fn new(view: FeeView, operator_npub: Option<String>) -> Self {
+    /// From the core view, the published event's verified signer and the operator key.
+    pub fn new(view: FeeView, signer_npub: Option<String>, operator_npub: Option<String>) -> Self {
         Self {
             published: view.published.map(|p| PublishedFeeView {
                 fee: p.policy.into(),
@@ -89,6 +92,7 @@ impl FeeInfo {
                     last_error: q.last_error,
                 })
                 .collect(),
+            signer_npub,
             operator_npub,
         }
     }

@@ -3,9 +3,65 @@
 use fleet_core::audit::AuditRecord;
 use fleet_core::machines::MachineSummary;
 use fleet_core::revoke::{RevokeOutcome, RevokeStep};
-use fleet_core::term;
+use fleet_core::term::{self, MachineState, PairingChoice};
 use serde::Serialize;
 use specta::Type;
+
+/// A machine's state with the clock applied, as the core computes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum MachineStateView {
+    /// Known, never paired through the bunker.
+    Unpaired,
+    /// A pairing code is out; not redeemed yet.
+    Pairing,
+    /// Paired; its access term is running.
+    Active,
+    /// Paired; its access term ends within 7 days.
+    Expiring,
+    /// Its access term is over.
+    Expired,
+    /// Revoke requested; waiting for the bunker.
+    RevokePending,
+    /// The bunker confirmed the revocation.
+    Revoked,
+    /// Paired the legacy way (operator nsec on the ATM): pair it through the bunker.
+    Legacy,
+}
+
+impl From<MachineState> for MachineStateView {
+    fn from(s: MachineState) -> Self {
+        match s {
+            MachineState::Unpaired => Self::Unpaired,
+            MachineState::Pairing => Self::Pairing,
+            MachineState::Active => Self::Active,
+            MachineState::Expiring => Self::Expiring,
+            MachineState::Expired => Self::Expired,
+            MachineState::RevokePending => Self::RevokePending,
+            MachineState::Revoked => Self::Revoked,
+            MachineState::Legacy => Self::Legacy,
+        }
+    }
+}
+
+/// What the machine's pair button does, as the core decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PairingChoiceView {
+    /// A pairing ("Pair").
+    Pair,
+    /// A renewal with a new ATM key ("Re-pair"); the old key is revoked once it is redeemed.
+    Renew,
+}
+
+impl From<PairingChoice> for PairingChoiceView {
+    fn from(c: PairingChoice) -> Self {
+        match c {
+            PairingChoice::Pair => Self::Pair,
+            PairingChoice::Renew => Self::Renew,
+        }
+    }
+}
 
 /// A machine in the fleet list.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -16,13 +72,14 @@ pub struct MachineView {
     pub name: String,
     /// Site.
     pub site: Option<String>,
-    /// Effective state, the clock applied: `unpaired`, `pairing`, `active`, `expiring`,
-    /// `revoke_pending`, …
-    pub state: String,
-    /// The state as the operator reads it (`revoke pending`).
+    /// Effective state, the clock applied.
+    pub state: MachineStateView,
+    /// The state as the operator reads it (`revoke pending`): the core's label, shown as is.
     pub label: String,
-    /// Whole days left in the access term (negative once over), while it counts.
+    /// Whole days left in the access term (negative once over), while it counts: the core's.
     pub days_left: Option<i64>,
+    /// Whether its pair button pairs or renews.
+    pub pairing: PairingChoiceView,
     /// The ATM client key's fingerprint, once paired.
     pub fingerprint: Option<String>,
     /// When it was paired (unix seconds).
@@ -40,9 +97,10 @@ impl MachineView {
             id: s.id,
             name: s.name,
             site: s.site,
-            state: view.state.as_str().to_string(),
+            state: view.state.into(),
             label: view.label.to_string(),
             days_left: view.days_left,
+            pairing: view.pairing.into(),
             fingerprint: s.fingerprint,
             paired_at: s.paired_at,
             access_expires_at: s.access_expires_at,
@@ -51,12 +109,37 @@ impl MachineView {
     }
 }
 
+/// A state the fleet filter offers, with the core's label.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct StateOption {
+    /// The state.
+    pub state: MachineStateView,
+    /// The core's label for it.
+    pub label: String,
+}
+
+impl StateOption {
+    /// Every state, in lifecycle order.
+    pub fn all() -> Vec<Self> {
+        MachineState::ALL
+            .into_iter()
+            .map(|s| Self {
+                state: s.into(),
+                label: fleet_core::lifecycle::label(s).to_string(),
+            })
+            .collect()
+    }
+}
+
 /// The fleet list, read offline.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct FleetView {
     /// Every machine, by name.
     pub machines: Vec<MachineView>,
-    /// When the bunker was last heard from (unix seconds): the list is "as of" then.
+    /// The states the filter offers.
+    pub states: Vec<StateOption>,
+    /// When the cache last matched the bunker (the last reconcile, unix seconds): the list is
+    /// "as of" then. `None` before the first sync.
     pub as_of: Option<i64>,
 }
 
@@ -95,8 +178,6 @@ pub enum RevokeEvent {
     Queued,
     /// Talking to the bunker.
     Running,
-    /// A step this version does not describe.
-    Other,
 }
 
 impl From<&RevokeStep> for RevokeEvent {
@@ -104,8 +185,6 @@ impl From<&RevokeStep> for RevokeEvent {
         match step {
             RevokeStep::Queued { .. } => Self::Queued,
             RevokeStep::Running => Self::Running,
-            // RevokeStep is #[non_exhaustive].
-            _ => Self::Other,
         }
     }
 }

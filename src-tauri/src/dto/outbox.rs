@@ -30,8 +30,6 @@ pub enum OutboxStep {
         /// Why.
         reason: String,
     },
-    /// A step this version does not describe.
-    Other,
 }
 
 impl From<&OutboxEvent> for OutboxStep {
@@ -49,8 +47,6 @@ impl From<&OutboxEvent> for OutboxStep {
             OutboxEvent::Failed { reason, .. } => Self::Failed {
                 reason: reason.clone(),
             },
-            // OutboxEvent is #[non_exhaustive].
-            _ => Self::Other,
         }
     }
 }

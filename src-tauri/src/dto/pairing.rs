@@ -41,6 +41,11 @@ pub struct PairingView {
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum PairEvent {
+    /// The code was minted (the QR the command returned).
+    TokenMinted {
+        /// End of the redeem window (unix seconds).
+        redeem_expires_at: i64,
+    },
     /// Watching for the ATM.
     WaitingForAtm,
     /// The ATM redeemed the code.
@@ -50,20 +55,21 @@ pub enum PairEvent {
     },
     /// The client is scoped to kind 21000 and recorded.
     Verified,
-    /// A step this version does not describe.
-    Other,
 }
 
 impl From<&PairStep> for PairEvent {
     fn from(step: &PairStep) -> Self {
         match step {
+            PairStep::TokenMinted {
+                redeem_expires_at, ..
+            } => Self::TokenMinted {
+                redeem_expires_at: *redeem_expires_at,
+            },
             PairStep::WaitingForAtm => Self::WaitingForAtm,
             PairStep::AtmConnected { fingerprint, .. } => Self::AtmConnected {
                 fingerprint: fingerprint.clone(),
             },
             PairStep::Verified { .. } => Self::Verified,
-            // TokenMinted is answered by the command's return value; PairStep is #[non_exhaustive].
-            _ => Self::Other,
         }
     }
 }

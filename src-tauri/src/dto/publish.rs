@@ -70,7 +70,7 @@ pub enum PublishResult {
         diff: DiffView,
         /// The published event's id (hex).
         event_id: Option<String>,
-        /// The operator key that signed it.
+        /// Who signed it: read from the verified, recorded event.
         signer_npub: Option<String>,
     },
     /// Not reachable: nothing is recorded as done; the change waits in the outbox.
@@ -90,7 +90,7 @@ pub enum PublishResult {
 }
 
 impl PublishResult {
-    /// From a change and, once published, the recorded version and the operator key.
+    /// From a change and, once published, the recorded version and its verified signer.
     pub fn new(
         change: OperatorChange,
         published: Option<PublishedDoc>,

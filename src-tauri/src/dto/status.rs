@@ -40,6 +40,8 @@ pub struct BunkerView {
     pub encryption: String,
     /// When the bunker was last probed (unix seconds).
     pub probed_at: Option<i64>,
+    /// Seconds the app waits for each bunker reply (stored at the last connect).
+    pub timeout_secs: u32,
 }
 
 /// What the app has stored, read offline.
@@ -58,6 +60,8 @@ pub struct StatusView {
     /// Demo mode (`SATOP_DEMO=1`, set by `scripts/run.sh`): with no bunker configured, the UI
     /// starts on the sandbox.
     pub demo: bool,
+    /// What the app has to tell the operator (e.g. a pairing code burned at start).
+    pub notices: Vec<String>,
 }
 
 impl From<fleet_core::status::Status> for StatusView {
@@ -67,6 +71,7 @@ impl From<fleet_core::status::Status> for StatusView {
             secret_store: s.secret_store,
             database: s.database,
             bunker: s.bunker.map(|b| BunkerView {
+                timeout_secs: u32::try_from(s.timeout_secs).unwrap_or(u32::MAX),
                 admin_relays: b.admin_relays,
                 key_name: b.key_name,
                 atm_relays: b.atm_relays,
@@ -75,6 +80,7 @@ impl From<fleet_core::status::Status> for StatusView {
             }),
             sandbox: None,
             demo: false,
+            notices: Vec::new(),
         }
     }
 }

@@ -350,7 +350,9 @@ async fn a_0_10_create_new_token_error_carrying_the_token_secret_reaches_no_log_
         assert!(!text.contains("/app/src"), "the daemon's path reached the error: {text}");
     }
 
-    let audit = fleet.db().interact(|c| fleet_store::audit::list(c, 1000)).await.unwrap();
+    let db = fleet_store::Db::open(data.path().join(fleet_core::DB_FILE)).unwrap();
+    let audit = db.interact(|c| fleet_store::audit::list(c, 1000)).await.unwrap();
+    drop(db);
     for e in &audit {
         assert!(!format!("{e:?}").contains(SECRET), "the token secret reached the audit log: {e:?}");
     }

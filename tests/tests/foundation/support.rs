@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bunker_client::{AdminClient, AdminConnection, BunkerUri, ClientOptions, KeyToken, NewPolicy, PolicyRule};
 use nostr::{Keys, PublicKey};
-use sandbox::{EncryptionMode, PingReply, Sandbox, SandboxConfig};
+use sandbox::{EncryptionMode, PingReply, Sandbox};
 use tempfile::TempDir;
 
 pub const KEY: &str = "operator";
@@ -29,7 +29,7 @@ impl Bunker {
     pub async fn start_with(mode: EncryptionMode, ping: PingReply) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let console = Keys::generate();
-        let mut cfg = SandboxConfig::new(dir.path().join("bunker.sqlite3"));
+        let mut cfg = acceptance::sandbox_config(dir.path().join("bunker.sqlite3"));
         cfg.admin_npubs = vec![console.public_key()];
         cfg.encryption = mode;
         cfg.ping_reply = ping;

@@ -9,7 +9,7 @@ use bunker_client::{BunkerUri, ClientOptions, EventTemplate, Sensitive, SignerCl
 use fleet_core::secrets::{FileStore, Secrets};
 use fleet_core::Fleet;
 use nostr::{Event, Keys, Kind, PublicKey, Timestamp};
-use sandbox::{Sandbox, SandboxBunker, SandboxConfig, SandboxRelay};
+use sandbox::{Sandbox, SandboxBunker, SandboxRelay};
 use tempfile::TempDir;
 
 pub const KEY: &str = "operator";
@@ -37,7 +37,7 @@ impl Env {
         let data_dir = tempfile::tempdir().unwrap();
         let bunker_dir = tempfile::tempdir().unwrap();
         let fleet = open_fleet(data_dir.path());
-        let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
+        let mut cfg = acceptance::sandbox_config(bunker_dir.path().join("bunker.sqlite3"));
         cfg.approval_timeout = Duration::from_millis(300);
         let Sandbox { relay, bunker } = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();
         Self {

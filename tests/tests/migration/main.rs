@@ -13,7 +13,7 @@ use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
 use fleet_store::MachineState;
 use rusqlite::Connection;
-use sandbox::{AtmSimulator, Sandbox, SandboxConfig};
+use sandbox::{AtmSimulator, Sandbox};
 
 const KEY: &str = "operator";
 const ALICE_PRVKEY: &str = "0b5e1f3c2d4a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -87,7 +87,7 @@ async fn start() -> (Sandbox, Fleet, tempfile::TempDir, tempfile::TempDir) {
     let data_dir = tempfile::tempdir().unwrap();
     let bunker_dir = tempfile::tempdir().unwrap();
     let fleet = Fleet::open_with(data_dir.path(), Secrets::memory(), options()).unwrap();
-    let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
+    let mut cfg = acceptance::sandbox_config(bunker_dir.path().join("bunker.sqlite3"));
     cfg.approval_timeout = Duration::from_millis(300);
     let sandbox = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();
     (sandbox, fleet, data_dir, bunker_dir)
@@ -255,4 +255,98 @@ async fn offline_console_reports_unknown_not_pass() {
         CheckStatus::Pass
     );
     assert!(!list.passed());
+}
+
+/// Issue 10's false positive: a second fee change replaces the first in `operator_events`, but
+/// the first event's id stays in the audit log. The scan must still explain it (the audit
+/// records the event's author and signature, and the signature verifies), and a real secret
+/// planted in the cache must still fail the check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaced_fee_event_ids_pass_the_secret_scan_but_a_planted_secret_fails_it() {
+    let (sandbox, fleet, data, _bunker) = start().await;
+    for bps in [250, 300] {
+        let change = fleet
+            .set_fee(
+                fleet_core::operator_events::FeePolicy {
+                    super_fee_bps: bps,
+                    fixed_fee_sats: 0,
+                },
+                |_| {},
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            change.delivery,
+            Some(fleet_core::outbox::Delivery::Done),
+            "fee {bps} is published"
+        );
+    }
+    let opts = CheckOptions {
+        lnbits: None,
+        test_signature: false,
+    };
+    let list = fleet.migration_check(&opts).await.unwrap();
+    assert_eq!(
+        status(&list, CheckId::ConsoleHoldsNoAccountKey),
+        CheckStatus::Pass,
+        "{list:#?}"
+    );
+
+    let planted = nostr::Keys::generate().secret_key().to_secret_hex();
+    let db = Connection::open(data.path().join(fleet_core::DB_FILE)).unwrap();
+    db.execute(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('backup', ?1, 0)",
+        [&planted],
+    )
+    .unwrap();
+    drop(db);
+    let list = fleet.migration_check(&opts).await.unwrap();
+    assert_eq!(
+        status(&list, CheckId::ConsoleHoldsNoAccountKey),
+        CheckStatus::Fail,
+        "{list:#?}"
+    );
+    let e = evidence(&list, CheckId::ConsoleHoldsNoAccountKey);
+    assert!(
+        e.contains(
+            "an unexplained 64-hex value (possibly a private key) is stored in settings.value"
+        ),
+        "{e}"
+    );
+    assert!(!e.contains(&planted), "never the value");
+    sandbox.shutdown().await;
+}
+
+/// The secret scan fails closed: when the bunker profile cannot be read, the console's keys
+/// cannot be compared with the operator key, so the check is `unknown` with the reason and the
+/// fix, never a pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_bunker_profile_makes_the_console_check_unknown_not_pass() {
+    let (sandbox, fleet, data, _bunker) = start().await;
+    let opts = CheckOptions {
+        lnbits: None,
+        test_signature: false,
+    };
+    let list = fleet.migration_check(&opts).await.unwrap();
+    assert_eq!(
+        status(&list, CheckId::ConsoleHoldsNoAccountKey),
+        CheckStatus::Pass,
+        "{list:#?}"
+    );
+    let db = Connection::open(data.path().join(fleet_core::DB_FILE)).unwrap();
+    db.execute_batch("UPDATE bunker_profile SET atm_relays = '{\"not\": \"a list\"}'")
+        .unwrap();
+    drop(db);
+    let list = fleet.migration_check(&opts).await.unwrap();
+    let check = list.get(CheckId::ConsoleHoldsNoAccountKey).unwrap();
+    assert_eq!(check.status, CheckStatus::Unknown, "{list:#?}");
+    assert!(
+        check
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("the bunker profile could not be read")),
+        "{check:#?}"
+    );
+    assert!(check.fix.is_some(), "says what to do");
+    sandbox.shutdown().await;
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use bunker_client::Refusal;
 use fleet_core::{Error, ErrorKind};
-use fleet_store::{audit, MachineState};
+use fleet_store::MachineState;
 use sandbox::EncryptionMode;
 
 use crate::support::{contains, request, secret_of, Atm, Env};
@@ -28,12 +28,7 @@ async fn assert_burned(env: &Env, url: &str) {
 }
 
 async fn last_pair_outcome(env: &Env) -> (String, String) {
-    let log = env
-        .fleet()
-        .db()
-        .interact(|c| audit::list(c, 1))
-        .await
-        .unwrap();
+    let log = env.fleet().audit(1).await.unwrap();
     (
         log[0].outcome.clone(),
         log[0].detail.clone().unwrap_or_default(),

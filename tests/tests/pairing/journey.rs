@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use bunker_client::{ErrorKind, Refusal};
 use fleet_core::pairing::PairStep;
 use fleet_core::qr::{decode_png, QrOptions};
-use fleet_store::{audit, MachineState};
+use fleet_store::MachineState;
 use nostr::JsonUtil;
 use sandbox::EncryptionMode;
 
@@ -59,7 +59,6 @@ async fn journey(mode: EncryptionMode) -> Env {
             PairStep::WaitingForAtm => "waiting",
             PairStep::AtmConnected { .. } => "connected",
             PairStep::Verified { .. } => "verified",
-            _ => "other",
         })
         .collect();
     assert_eq!(
@@ -115,7 +114,7 @@ async fn journey(mode: EncryptionMode) -> Env {
         !contains(&db, &secret_of(&url)),
         "the pairing secret must never reach SQLite"
     );
-    let log = fleet.db().interact(|c| audit::list(c, 10)).await.unwrap();
+    let log = fleet.audit(10).await.unwrap();
     assert!(
         log.iter().any(|e| e.action == "pair" && e.outcome == "ok"),
         "the pairing is audited: {log:?}"

@@ -9,7 +9,7 @@ use fleet_core::pairing::{MachineChoice, PairRequest};
 use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
 use nostr::{Event, Keys, Kind, PublicKey, Timestamp};
-use sandbox::{EncryptionMode, Sandbox, SandboxConfig};
+use sandbox::{EncryptionMode, Sandbox};
 use tempfile::TempDir;
 
 pub const KEY: &str = "operator";
@@ -34,7 +34,7 @@ impl Env {
         let data_dir = tempfile::tempdir().unwrap();
         let bunker_dir = tempfile::tempdir().unwrap();
         let fleet = Fleet::open_with(data_dir.path(), Secrets::memory(), options()).unwrap();
-        let mut cfg = SandboxConfig::new(bunker_dir.path().join("bunker.sqlite3"));
+        let mut cfg = acceptance::sandbox_config(bunker_dir.path().join("bunker.sqlite3"));
         cfg.encryption = mode;
         cfg.approval_timeout = Duration::from_millis(300);
         let sandbox = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();

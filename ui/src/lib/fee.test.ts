@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldLabel, fieldValue, percentText } from "./fee";
+import { fieldLabel, fieldValue, percentText, signerText } from "./fee";
 
 describe("percentText", () => {
   it("writes basis points as the shortest percent", () => {
@@ -19,5 +19,17 @@ describe("diff wording", () => {
     expect(fieldValue("fixed_fee_sats", null)).toBe("—");
     expect(fieldLabel("other")).toBe("other");
     expect(fieldValue("other", "\"x\"")).toBe("\"x\"");
+  });
+});
+
+describe("signerText (the signer read from the verified event)", () => {
+  it("says operator key only when the event's signer is the operator key", () => {
+    expect(signerText("npub1op", "npub1op")).toBe("npub1op (operator key, verified)");
+  });
+  it("names another signer as not the operator key", () => {
+    expect(signerText("npub1other", "npub1op")).toBe("npub1other (verified, but NOT the operator key npub1op)");
+  });
+  it("claims nothing when the stored event does not verify", () => {
+    expect(signerText(null, "npub1op")).not.toContain("npub1op");
   });
 });

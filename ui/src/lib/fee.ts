@@ -36,3 +36,13 @@ export function fieldValue(field: string, json: string | null): string {
       return json;
   }
 }
+
+/**
+ * Who signed the published event, as read from the verified event: "npub… (operator key,
+ * verified)" only when it is the operator key.
+ */
+export function signerText(signer: string | null, operator: string | null): string {
+  if (signer === null) return "not verifiable: the stored event does not check out";
+  if (signer === operator) return `${signer} (operator key, verified)`;
+  return `${signer} (verified, but NOT the operator key${operator ? ` ${operator}` : ""})`;
+}

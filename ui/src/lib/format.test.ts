@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, countdown, filterMachines, qrScale, scopeSentence, splitRelays, stateLabel, termLeft } from "./format";
+import { ago, countdown, daysLeftText, filterMachines, pairButtonText, qrScale, scopeSentence, splitRelays } from "./format";
 
 describe("countdown", () => {
   it("shows minutes and seconds under an hour", () => expect(countdown(3599)).toBe("59:59"));
@@ -7,11 +7,17 @@ describe("countdown", () => {
   it("says expired at zero", () => expect(countdown(0)).toBe("expired"));
 });
 
-describe("termLeft", () => {
-  it("counts days while more than two remain", () => expect(termLeft(1000 + 30 * 86400, 1000)).toBe("30 days left"));
-  it("counts hours near the end", () => expect(termLeft(1000 + 5 * 3600, 1000)).toBe("5 hours left"));
-  it("says ended after the end", () => expect(termLeft(1000, 2000)).toBe("ended"));
-  it("shows a dash for unpaired machines", () => expect(termLeft(null, 0)).toBe("—"));
+describe("daysLeftText (the core's days_left in words)", () => {
+  it("counts the core's days", () => expect(daysLeftText(30)).toBe("30 days left"));
+  it("is singular for one day", () => expect(daysLeftText(1)).toBe("1 day left"));
+  it("says less than a day on the last day", () => expect(daysLeftText(0)).toBe("less than a day left"));
+  it("says ended after the end", () => expect(daysLeftText(-1)).toBe("ended"));
+  it("shows a dash when no term counts", () => expect(daysLeftText(null)).toBe("—"));
+});
+
+describe("pairButtonText (the core's pairing choice)", () => {
+  it("offers a re-pair when the core says renew (active, expiring or expired)", () => expect(pairButtonText("renew")).toBe("Re-pair"));
+  it("offers a pairing otherwise", () => expect(pairButtonText("pair")).toBe("Pair"));
 });
 
 describe("ago", () => {
@@ -39,6 +45,4 @@ describe("filterMachines", () => {
 describe("relays and QR", () => {
   it("splits relays on commas and spaces", () => expect(splitRelays("wss://a, wss://b\n")).toEqual(["wss://a", "wss://b"]));
   it("never scales a QR below 5 px per module", () => expect(qrScale(65, 100)).toBe(5));
-  it("labels an active machine as paired", () => expect(stateLabel("active")).toBe("Paired"));
-  it("labels a legacy machine as needing a re-pair", () => expect(stateLabel("legacy")).toBe("Legacy: re-pair"));
 });

@@ -26,16 +26,20 @@ export function countdown(secondsLeft: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
-/** The access term left, in words: "29 days left", "5 hours left", "ended". */
-export function termLeft(expiresAt: number | null, now: number): string {
-  if (expiresAt === null) return "—";
-  const left = expiresAt - now;
-  if (left <= 0) return "ended";
-  const days = Math.floor(left / 86400);
-  if (days >= 2) return `${days} days left`;
-  const hours = Math.floor(left / 3600);
-  if (hours >= 2) return `${hours} hours left`;
-  return `${Math.max(1, Math.floor(left / 60))} minutes left`;
+/**
+ * The access term left, in words, from the core's whole days left (`days_left`, null while no
+ * term counts): "29 days left", "1 day left", "less than a day left", "ended", "—".
+ */
+export function daysLeftText(daysLeft: number | null): string {
+  if (daysLeft === null) return "—";
+  if (daysLeft < 0) return "ended";
+  if (daysLeft === 0) return "less than a day left";
+  return plural(daysLeft, "day") + " left";
+}
+
+/** The words of a machine's pair button, from the core's choice. */
+export function pairButtonText(choice: "pair" | "renew"): string {
+  return choice === "renew" ? "Re-pair" : "Pair";
 }
 
 /** How old something is: "just now", "5 minutes ago", "3 days ago". */
@@ -71,30 +75,6 @@ export function filterMachines<T extends Filterable>(machines: T[], text: string
       (state === "all" || m.state === state) &&
       (needle === "" || m.name.toLowerCase().includes(needle) || (m.site ?? "").toLowerCase().includes(needle)),
   );
-}
-
-/** Badge words for a machine state. */
-export function stateLabel(state: string): string {
-  switch (state) {
-    case "unpaired":
-      return "Not paired";
-    case "pairing":
-      return "Pairing";
-    case "active":
-      return "Paired";
-    case "expiring":
-      return "Expiring";
-    case "expired":
-      return "Expired";
-    case "legacy":
-      return "Legacy: re-pair";
-    case "revoke_pending":
-      return "Revoke pending";
-    case "revoked":
-      return "Revoked";
-    default:
-      return state.replace(/_/g, " ");
-  }
 }
 
 /** Splits the ATM relays field (comma, space or newline separated). */

@@ -6,11 +6,14 @@
 //! have used; the evidence says which names were checked.
 
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use fleet_store::checks::{self, TextCell};
 use nostr::nips::nip19::ToBech32;
-use nostr::{Keys, SecretKey};
+use nostr::secp256k1::schnorr::Signature;
+use nostr::secp256k1::Message;
+use nostr::{EventId, Keys, SecretKey, SECP256K1};
 
 use super::{Check, CheckId};
 use crate::secrets::{CONSOLE, CONSOLE_SESSION};
@@ -33,13 +36,7 @@ pub(super) async fn no_account_key(fleet: &Fleet) -> Check {
         CheckId::ConsoleHoldsNoAccountKey,
         "The console holds no account key",
     );
-    let operator = fleet
-        .profile()
-        .await
-        .ok()
-        .flatten()
-        .and_then(|p| p.key_pubkey)
-        .and_then(|h| nostr::PublicKey::from_hex(&h).ok());
+    let operator = operator_key(fleet, &mut check).await;
     let mut own: Vec<SecretKey> = Vec::new();
     let secrets = fleet.secrets();
     check.note(format!("secret store: {}", secrets.describe()));
@@ -52,8 +49,10 @@ pub(super) async fn no_account_key(fleet: &Fleet) -> Check {
                         format!("the secret store's \"{name}\" key IS the operator key"),
                         "move the operator key into the bunker and give the console its own key (`satop init` on a fresh store)",
                     );
-                } else {
+                } else if operator.is_some() {
                     check.note(format!("\"{name}\": present, not the operator key"));
+                } else {
+                    check.note(format!("\"{name}\": present"));
                 }
                 own.push(sk);
             }
@@ -100,18 +99,57 @@ pub(super) async fn no_account_key(fleet: &Fleet) -> Check {
     public.extend(operator.map(|pk| pk.to_hex()));
     let own_hex: Vec<String> = own.iter().map(SecretKey::to_secret_hex).collect();
     let findings = scan_cells(&cells, &public, &own_hex);
-    let raw = raw_scan(fleet.data_dir(), &own).await;
+    let raw = raw_scan(db_files(fleet.data_dir()), &own).await;
     check.note(format!(
         "scanned {} text values in the cache and the database file's bytes",
         cells.len()
     ));
-    for finding in findings.into_iter().chain(raw) {
+    for finding in findings.into_iter().chain(raw.findings) {
         check.fail(
             finding,
             "remove the secret from the cache (delete the row, then VACUUM) and rotate that key",
         );
     }
+    for reason in raw.unread {
+        check.unknown(
+            reason,
+            "make the data directory's files readable by this user, then run the check again",
+        );
+    }
     check
+}
+
+/// The operator's public key from the stored profile. Without it no console key can be compared
+/// with it, so the check cannot pass: a read error, a damaged value or no profile at all makes
+/// it `unknown`.
+async fn operator_key(fleet: &Fleet, check: &mut Check) -> Option<nostr::PublicKey> {
+    let profile = match fleet.profile().await {
+        Ok(p) => p,
+        Err(e) => {
+            check.unknown(
+                format!("the bunker profile could not be read: {e}"),
+                "check the data directory, then run the check again",
+            );
+            return None;
+        }
+    };
+    let Some(hex) = profile.and_then(|p| p.key_pubkey) else {
+        check.unknown(
+            "no operator key is known yet: the console's keys cannot be compared with it",
+            "connect to the bunker (`satop connect`), then run the check again",
+        );
+        return None;
+    };
+    match nostr::PublicKey::from_hex(&hex) {
+        Ok(pk) => Some(pk),
+        Err(_) => {
+            check.unknown(
+                "the stored operator pubkey is damaged: the console's keys cannot be compared with it",
+                "run `satop connect` again, then run the check again",
+            );
+            None
+        }
+    }
 }
 
 fn is_hex64(s: &str) -> bool {
@@ -123,6 +161,50 @@ fn hex64_tokens(s: &str) -> Vec<&str> {
     s.split(|c: char| !c.is_ascii_hexdigit())
         .filter(|t| is_hex64(t))
         .collect()
+}
+
+/// Maximal runs of hex digits of exactly 128 characters (Schnorr signatures).
+fn hex128_tokens(s: &str) -> Vec<&str> {
+    s.split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|t| t.len() == 128)
+        .collect()
+}
+
+/// 64-hex values that a signature in the same text proves public: an event id and its author,
+/// with a Schnorr signature by that author over that id (how the audit records a published
+/// event, see `operator_events::completion`). Only the holder of the author's key can make such
+/// a triple, and a signed id is a hash of the event, so neither value can be a stray private key.
+/// A value is explained only when the signature verifies.
+fn signed_tokens(s: &str) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let sigs: Vec<Signature> = hex128_tokens(s)
+        .into_iter()
+        .filter_map(|t| Signature::from_str(t).ok())
+        .collect();
+    if sigs.is_empty() {
+        return out;
+    }
+    let candidates = hex64_tokens(s);
+    for id in &candidates {
+        let Ok(event_id) = EventId::from_hex(id) else {
+            continue;
+        };
+        let message = Message::from_digest(event_id.to_bytes());
+        for author in &candidates {
+            let Ok(key) = nostr::PublicKey::from_hex(author).and_then(|pk| pk.xonly()) else {
+                continue;
+            };
+            if id != author
+                && sigs
+                    .iter()
+                    .any(|sig| SECP256K1.verify_schnorr(sig, &message, &key).is_ok())
+            {
+                out.insert(id.to_ascii_lowercase());
+                out.insert(author.to_ascii_lowercase());
+            }
+        }
+    }
+    out
 }
 
 /// `nsec1` followed by 58 bech32 characters.
@@ -207,9 +289,10 @@ fn scan_cells(
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(&c.value) {
             json_public_tokens(&v, None, &mut json_public);
         }
+        let signed = signed_tokens(&c.value);
         let unexplained = hex64_tokens(&c.value).into_iter().any(|t| {
             let t = t.to_ascii_lowercase();
-            !public.contains(&t) && !json_public.contains(&t)
+            !public.contains(&t) && !json_public.contains(&t) && !signed.contains(&t)
         });
         if unexplained {
             out.push(format!(
@@ -222,12 +305,27 @@ fn scan_cells(
     out
 }
 
-/// The database file and its WAL, byte for byte: deleted rows linger in free pages until VACUUM.
-async fn raw_scan(data_dir: &Path, own: &[SecretKey]) -> Vec<String> {
-    let files = [
+/// The database file and its WAL: the files the raw scan reads.
+fn db_files(data_dir: &Path) -> Vec<PathBuf> {
+    vec![
         data_dir.join(DB_FILE),
         data_dir.join(format!("{DB_FILE}-wal")),
-    ];
+    ]
+}
+
+/// What the raw scan found, and what it could not read.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct RawScan {
+    /// Secrets found, naming the file, never the value.
+    findings: Vec<String>,
+    /// Why a file (or the whole scan) could not be read: the check cannot pass then.
+    unread: Vec<String>,
+}
+
+/// The database file and its WAL, byte for byte: deleted rows linger in free pages until VACUUM.
+/// A missing WAL is normal (checkpointed); any other file that cannot be read is reported, never
+/// skipped.
+async fn raw_scan(files: Vec<PathBuf>, own: &[SecretKey]) -> RawScan {
     let needles: Vec<Vec<u8>> = own
         .iter()
         .flat_map(|sk| {
@@ -239,18 +337,23 @@ async fn raw_scan(data_dir: &Path, own: &[SecretKey]) -> Vec<String> {
         .filter(|n| !n.is_empty())
         .collect();
     let scan = move || {
-        let mut out = Vec::new();
-        for file in &files {
-            let Ok(bytes) = std::fs::read(file) else {
-                continue;
-            };
+        let mut out = RawScan::default();
+        for (i, file) in files.iter().enumerate() {
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            let bytes = match std::fs::read(file) {
+                Ok(b) => b,
+                Err(e) if i > 0 && e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    out.unread.push(format!("{name} could not be read: {e}"));
+                    continue;
+                }
+            };
             let text = String::from_utf8_lossy(&bytes);
             if contains_nsec(&text) {
-                out.push(format!(
+                out.findings.push(format!(
                     "an nsec is in the bytes of {name} (perhaps a deleted row)"
                 ));
             }
@@ -258,12 +361,20 @@ async fn raw_scan(data_dir: &Path, own: &[SecretKey]) -> Vec<String> {
                 .iter()
                 .any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
             {
-                out.push(format!("a console secret key is in the bytes of {name}"));
+                out.findings
+                    .push(format!("a console secret key is in the bytes of {name}"));
             }
         }
         out
     };
-    tokio::task::spawn_blocking(scan).await.unwrap_or_default()
+    tokio::task::spawn_blocking(scan)
+        .await
+        .unwrap_or_else(|e| RawScan {
+            findings: Vec::new(),
+            unread: vec![format!(
+                "the scan of the database files did not finish: {e}"
+            )],
+        })
 }
 
 #[cfg(test)]
@@ -321,6 +432,71 @@ mod tests {
         assert_eq!(
             found,
             ["a console secret key is stored in machines.atm_client_pubkey"]
+        );
+    }
+
+    #[test]
+    fn an_event_id_signed_by_its_author_is_explained_but_not_a_bad_signature() {
+        let author = Keys::generate();
+        let event = nostr::EventBuilder::text_note("fee")
+            .sign_with_keys(&author)
+            .unwrap();
+        let detail = format!(
+            "satmachine:super-fee event {} published; author {}, signature {}",
+            event.id.to_hex(),
+            author.public_key().to_hex(),
+            event.sig
+        );
+        assert!(
+            scan_cells(
+                &[cell("audit_log", "detail", &detail)],
+                &HashSet::new(),
+                &[]
+            )
+            .is_empty(),
+            "a verified signature proves the id and the author public"
+        );
+        let other = nostr::EventBuilder::text_note("other")
+            .sign_with_keys(&author)
+            .unwrap();
+        let stray = Keys::generate().secret_key().to_secret_hex();
+        for forged in [
+            detail.replace(&event.sig.to_string(), &other.sig.to_string()),
+            format!(
+                "event {stray}; author {}, signature {}",
+                author.public_key().to_hex(),
+                event.sig
+            ),
+        ] {
+            assert_eq!(
+                scan_cells(&[cell("audit_log", "detail", &forged)], &HashSet::new(), &[]),
+                ["an unexplained 64-hex value (possibly a private key) is stored in audit_log.detail"],
+                "a signature that does not verify explains nothing: {forged}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_file_that_cannot_be_read_is_reported_not_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join(DB_FILE);
+        std::fs::write(&db, b"SQLite format 3").unwrap();
+        let wal = dir.path().join(format!("{DB_FILE}-wal"));
+
+        let clean = raw_scan(vec![db.clone(), wal.clone()], &[]).await;
+        assert_eq!(clean, RawScan::default(), "a missing WAL is normal");
+
+        std::fs::create_dir(&wal).unwrap();
+        let scan = raw_scan(vec![db.clone(), wal], &[]).await;
+        assert!(scan.findings.is_empty());
+        assert_eq!(scan.unread.len(), 1, "{scan:?}");
+        assert!(scan.unread[0].starts_with(&format!("{DB_FILE}-wal could not be read")));
+
+        let missing = raw_scan(vec![dir.path().join("gone.sqlite3")], &[]).await;
+        assert_eq!(
+            missing.unread.len(),
+            1,
+            "a missing database is not clean: {missing:?}"
         );
     }
 }

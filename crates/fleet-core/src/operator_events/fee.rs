@@ -22,6 +22,54 @@ impl FeePolicy {
     /// Highest accepted fee: 100 %.
     pub const MAX_BPS: u32 = 10_000;
 
+    /// Highest accepted fixed fee per transaction: 1 BTC (100,000,000 sats). A fixed fee that
+    /// high is already absurd for one ATM transaction, so anything above it is a typing
+    /// mistake; and it stays far below 2^53, so JavaScript readers of the published event
+    /// (which parse numbers as doubles) read the exact amount.
+    pub const MAX_FIXED_SATS: u64 = 100_000_000;
+
+    /// Checks both parts of the policy.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a fee over 100 % or a fixed fee over [`Self::MAX_FIXED_SATS`].
+    pub fn check(&self) -> Result<()> {
+        if self.super_fee_bps > Self::MAX_BPS {
+            return Err(Error::InvalidInput(
+                "the super fee can be at most 100 %".into(),
+            ));
+        }
+        if self.fixed_fee_sats > Self::MAX_FIXED_SATS {
+            return Err(Error::InvalidInput(format!(
+                "a fixed fee of {} sats is more than the {} sats (1 BTC) allowed per transaction: check the amount",
+                self.fixed_fee_sats,
+                Self::MAX_FIXED_SATS
+            )));
+        }
+        Ok(())
+    }
+
+    /// Parses a fixed fee typed as a whole number of sats (`0`, `500`, `1_000` is refused),
+    /// at most [`Self::MAX_FIXED_SATS`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] saying what to type.
+    pub fn parse_fixed_sats(text: &str) -> Result<u64> {
+        let t = text.trim();
+        if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Error::InvalidInput(format!(
+                "{} is not a fixed fee: write a whole number of sats, such as 0 or 500",
+                crate::rules::text::quoted_for_message(t)
+            )));
+        }
+        let sats = t.parse::<u64>().unwrap_or(u64::MAX);
+        Self {
+            super_fee_bps: 0,
+            fixed_fee_sats: sats,
+        }
+        .check()?;
+        Ok(sats)
+    }
+
     /// The document: `{"v":1,"super_fee_bps":250,"fixed_fee_sats":0}`.
     pub fn doc(&self) -> OperatorDoc {
         let content = serde_json::json!({"v": 1, "super_fee_bps": self.super_fee_bps, "fixed_fee_sats": self.fixed_fee_sats});
@@ -147,17 +195,14 @@ impl Fleet {
     /// Changes the super-fee policy (see [`Fleet::publish_operator_event`]).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a fee over 100 %; as [`Fleet::publish_operator_event`].
+    /// [`Error::InvalidInput`] for a fee over 100 % or a fixed fee over
+    /// [`FeePolicy::MAX_FIXED_SATS`]; as [`Fleet::publish_operator_event`].
     pub async fn set_fee(
         &self,
         policy: FeePolicy,
         on_event: impl Fn(&OutboxEvent),
     ) -> Result<OperatorChange> {
-        if policy.super_fee_bps > FeePolicy::MAX_BPS {
-            return Err(Error::InvalidInput(
-                "the super fee can be at most 100 %".into(),
-            ));
-        }
+        policy.check()?;
         self.publish_operator_event(policy.doc(), on_event).await
     }
 }
@@ -178,6 +223,25 @@ mod tests {
                 "{bad:?} must be refused"
             );
         }
+    }
+
+    #[test]
+    fn the_fixed_fee_is_bounded_below_two_to_the_53() {
+        const { assert!(FeePolicy::MAX_FIXED_SATS < 1 << 53) };
+        assert_eq!(FeePolicy::parse_fixed_sats(" 500 ").unwrap(), 500);
+        assert_eq!(
+            FeePolicy::parse_fixed_sats("100000000").unwrap(),
+            FeePolicy::MAX_FIXED_SATS
+        );
+        for bad in ["100000001", "18446744073709551616", "-1", "1.5", "", "1e3"] {
+            let err = FeePolicy::parse_fixed_sats(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{bad:?}");
+        }
+        let too_big = FeePolicy {
+            super_fee_bps: 0,
+            fixed_fee_sats: 9_007_199_254_740_993,
+        };
+        assert!(too_big.check().is_err());
     }
 
     #[test]

@@ -261,11 +261,16 @@ fn completion(
     relays: Vec<String>,
     how: &str,
 ) -> Completion {
+    // The author and signature let the migration check's secret scan prove the id is an event
+    // id (a signature by that author over it verifies) long after a newer version replaced
+    // this one in `operator_events`; without them the old id reads as a stray 64-hex value.
     let detail = format!(
-        "{} event {} {how} to {}",
+        "{} event {} {how} to {}; author {}, signature {}",
         action.d_tag,
         event.id.to_hex(),
-        relays.join(", ")
+        relays.join(", "),
+        event.pubkey.to_hex(),
+        event.sig
     );
     Completion {
         machine_state: None,

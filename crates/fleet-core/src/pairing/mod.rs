@@ -19,6 +19,8 @@
 //! written to the database, a log line, an error or the audit log (DESIGN.md §1).
 
 mod burn;
+mod claim;
+mod leftover;
 mod policy;
 mod redeemer;
 pub(crate) mod token;
@@ -28,7 +30,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use bunker_client::{AdminClient, BunkerUri, Refusal, Sensitive};
-use fleet_store::{audit, machines, Machine, MachineState, NewAuditEntry, Pairing};
+use fleet_store::{audit, machines, pairing_terms, Machine, MachineState, NewAuditEntry, Pairing};
 use nostr::PublicKey;
 use serde::Serialize;
 use tokio::time::Instant;
@@ -39,6 +41,7 @@ use crate::qr::{self, PairingQr, QrOptions};
 use crate::{Error, Fleet, Result};
 use burn::Burn;
 
+pub use leftover::{LeftoverBurn, LeftoverOutcome, UnburnedCode, UNBURNED_SETTING};
 pub use policy::{ATM_EVENT_KIND, ATM_POLICY_NAME};
 pub use token::client_name;
 pub use window::{
@@ -69,7 +72,8 @@ pub struct PairRequest {
     /// the exact end; the bunker's own expiry, in whole hours rounded up, is the backstop.
     pub redeem_window: Duration,
     /// How long the paired ATM may sign before renewal (default 30 days); stored as
-    /// `bunker_token_expires_at`, enforced by the app, not the bunker (§3.4).
+    /// `bunker_token_expires_at`, enforced by the app, not the bunker (§3.4). Kept with the
+    /// pairing in progress, so a redemption seen later by reconcile gets this term too.
     pub access_term: Duration,
     /// How often [`PendingPairing::wait`] asks the bunker whether the token was redeemed.
     pub poll_every: Duration,
@@ -90,7 +94,6 @@ impl PairRequest {
 /// Progress of a pairing, reported as it happens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum PairStep {
     /// The bunker minted the token; the pairing URL and QR can be shown.
     TokenMinted {
@@ -169,6 +172,8 @@ impl Fleet {
                 other => other?,
             },
         };
+        // Before anything is minted: one pairing of a machine at a time, across processes.
+        let claim = claim::take(self.data_dir(), machine.id, &machine.name)?;
         let (admin, profile) = self.admin_session().await?;
         let started = mint(self, &admin, &profile, &machine, redeem_window).await;
         let (token_id, uri) = match started {
@@ -194,6 +199,7 @@ impl Fleet {
             redeem_expires_at: unix_now().saturating_add(secs(redeem_window)),
             access_term: req.access_term,
             poll_every: req.poll_every.max(Duration::from_millis(10)),
+            _claim: claim,
         };
         if let Err(e) = pending.record_start().await {
             return Err(pending.abandon(e).await);
@@ -279,6 +285,8 @@ pub struct PendingPairing {
     redeem_expires_at: i64,
     access_term: Duration,
     poll_every: Duration,
+    /// Held until the pairing ends: no other process pairs this machine meanwhile.
+    _claim: claim::Claim,
 }
 
 impl std::fmt::Debug for PendingPairing {
@@ -367,6 +375,32 @@ impl PendingPairing {
         };
         self.admin.shutdown().await;
         outcome
+    }
+
+    /// Gives up a pairing that failed on the caller's side after the code was minted (the QR
+    /// could not be shown or written, say): burns the code, puts the machine back as it was
+    /// and records `failed` with `reason` in the audit log.
+    ///
+    /// # Errors
+    /// [`Error::Bunker`] when the code could not be burned (the failure is recorded all the
+    /// same; the code then expires with the bunker's redeem window); [`Error::Store`].
+    pub async fn abort(self, reason: &str) -> Result<()> {
+        let opts = *self.fleet.client_options();
+        let burned = burn::burn(&self.admin, &self.key_name, &self.uri, opts).await;
+        let (detail, outcome) = match burned {
+            Ok(Burn::Burned(_) | Burn::Expired) => (format!("{reason}; pairing code burned"), Ok(())),
+            Ok(Burn::AlreadyRedeemed) => (
+                format!("{reason}; the pairing code had been redeemed meanwhile: check `satop sync` for an unknown client"),
+                Ok(()),
+            ),
+            Err(e) => (
+                format!("{reason}; {}", not_burned(&e)),
+                Err(e),
+            ),
+        };
+        let recorded = self.record_end("failed", detail).await;
+        self.admin.shutdown().await;
+        outcome.and(recorded)
     }
 
     async fn watch(
@@ -460,6 +494,7 @@ impl PendingPairing {
                         bunker_token_expires_at: record.access_expires_at,
                     },
                 )?;
+                pairing_terms::clear(&tx, record.machine_id)?;
                 audit::append(
                     &tx,
                     &NewAuditEntry {
@@ -487,7 +522,20 @@ impl PendingPairing {
     /// cancel (the operator said no).
     async fn end(&self, ending: Ending, on_step: &impl Fn(&PairStep)) -> Result<Paired> {
         let opts = *self.fleet.client_options();
-        let burned = burn::burn(&self.admin, &self.key_name, &self.uri, opts).await?;
+        let burned = match burn::burn(&self.admin, &self.key_name, &self.uri, opts).await {
+            Ok(burned) => burned,
+            Err(e) => {
+                let what = match ending {
+                    Ending::Cancelled => "cancelled",
+                    Ending::TimedOut => "timed out",
+                };
+                let detail = format!("pairing {what}; {}", not_burned(&e));
+                if let Err(store) = self.record_end("failed", detail).await {
+                    warn!(error = %store, "could not record the unburned pairing code");
+                }
+                return Err(e);
+            }
+        };
         let machine = self.machine.name.clone();
         let (outcome, detail) = match (ending, burned) {
             (Ending::TimedOut, Burn::AlreadyRedeemed) => return self.complete(on_step).await,
@@ -521,14 +569,16 @@ impl PendingPairing {
         })
     }
 
-    /// Marks the machine as pairing and audits the start.
+    /// Marks the machine as pairing, remembers the access term asked for, audits the start.
     async fn record_start(&self) -> Result<()> {
         let (id, token_id, until) = (self.machine.id, self.token_id, self.redeem_expires_at);
+        let term = secs(self.access_term);
         self.fleet
             .db()
             .interact(move |conn| {
                 let tx = conn.transaction()?;
                 machines::update_state(&tx, id, MachineState::Pairing)?;
+                pairing_terms::set(&tx, id, term)?;
                 audit::append(
                     &tx,
                     &NewAuditEntry {
@@ -555,6 +605,7 @@ impl PendingPairing {
             .interact(move |conn| {
                 let tx = conn.transaction()?;
                 machines::update_state(&tx, id, state)?;
+                pairing_terms::clear(&tx, id)?;
                 audit::append(
                     &tx,
                     &NewAuditEntry {
@@ -583,9 +634,7 @@ impl PendingPairing {
         let burned = match burn::burn(&self.admin, &self.key_name, &self.uri, opts).await {
             Ok(Burn::Burned(_) | Burn::Expired) => "pairing code burned",
             Ok(Burn::AlreadyRedeemed) => "pairing code had been redeemed",
-            Err(_) => {
-                "pairing code could NOT be burned; it expires with the bunker's redeem window"
-            }
+            Err(e) => &not_burned(&e),
         };
         // The error's text never holds a secret (see crate::Error), so it may go in the log.
         let detail = format!("{error}; {burned}");
@@ -600,6 +649,11 @@ impl PendingPairing {
 enum Watch {
     End(Ending),
     Failed(Error),
+}
+
+/// The audit words for a code that could not be burned.
+fn not_burned(e: &Error) -> String {
+    format!("pairing code could NOT be burned ({e}); it stays redeemable until the bunker's redeem window ends")
 }
 
 fn secs(d: Duration) -> i64 {

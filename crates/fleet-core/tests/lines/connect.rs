@@ -92,8 +92,7 @@ async fn a_profile_that_names_no_line_is_refused_with_what_to_do() {
     let mut stored = c.fleet.profile().await.unwrap().unwrap();
     // `pong` on kind 24134 fits neither line.
     stored.ping_reply = Some("pong".into());
-    c.fleet
-        .db()
+    crate::support::db_of(&c.fleet)
         .interact(move |conn| profile::save(conn, &stored))
         .await
         .unwrap();

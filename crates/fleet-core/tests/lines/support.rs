@@ -46,6 +46,11 @@ pub async fn connected(configure: impl FnOnce(&mut SandboxConfig)) -> Connected 
     }
 }
 
+/// A second handle on the fleet's cache file (the fleet keeps its own private).
+pub fn db_of(fleet: &Fleet) -> fleet_store::Db {
+    fleet_store::Db::open(fleet.data_dir().join(fleet_core::DB_FILE)).unwrap()
+}
+
 /// A fleet with no bunker, for reconcile-only tests.
 pub fn offline() -> (Fleet, TempDir) {
     let dir = tempfile::tempdir().unwrap();

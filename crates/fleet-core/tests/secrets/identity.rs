@@ -56,7 +56,7 @@ async fn debug_shows_only_the_npub() {
 async fn export_and_import_round_trip() {
     let here = Secrets::memory();
     let id = ConsoleIdentity::create(&here).await.unwrap();
-    let ncryptsec = id.export_ncryptsec(&passphrase("backup pw")).unwrap();
+    let ncryptsec = id.export_ncryptsec(&passphrase("backup pw")).await.unwrap();
     assert!(ncryptsec.starts_with("ncryptsec1"));
 
     let there = Secrets::memory();
@@ -100,7 +100,7 @@ async fn import_refuses_to_replace_a_different_identity_unless_asked() {
     let secrets = Secrets::memory();
     let original = ConsoleIdentity::create(&secrets).await.unwrap();
     let other = ConsoleIdentity::create(&Secrets::memory()).await.unwrap();
-    let ncryptsec = other.export_ncryptsec(&passphrase("pw")).unwrap();
+    let ncryptsec = other.export_ncryptsec(&passphrase("pw")).await.unwrap();
 
     let err = ConsoleIdentity::import_ncryptsec(&secrets, &ncryptsec, &passphrase("pw"), false)
         .await

@@ -23,6 +23,22 @@ fn sorted(names: &[&str]) -> Vec<String> {
     v
 }
 
+/// Asserts that `fields` appear in this order in the raw JSON text (serde_json's `Value` does
+/// not keep the daemon's key order).
+fn assert_key_order(raw: &str, fields: &[&str]) {
+    let positions: Vec<usize> = fields
+        .iter()
+        .map(|f| {
+            raw.find(&format!("\"{f}\":"))
+                .unwrap_or_else(|| panic!("{f} missing in {raw}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "key order {fields:?} not kept in {raw}"
+    );
+}
+
 fn is_signed(r: &Received) -> bool {
     r.error().is_none() && r.parsed().get("sig").is_some()
 }
@@ -465,6 +481,25 @@ async fn v28_key_tokens_carry_key_npub_and_revoked() {
         npub
     );
     assert_eq!(t["revoked"], false);
+    let raw = h.admin_ok("get_key_tokens", json!(["operator"])).await;
+    assert_key_order(
+        &raw,
+        &[
+            "id",
+            "key_name",
+            "key_npub",
+            "client_name",
+            "token",
+            "policy_id",
+            "policy_name",
+            "created_at",
+            "updated_at",
+            "expires_at",
+            "redeemed_at",
+            "time_until_expiration",
+            "revoked",
+        ],
+    );
     h.shutdown().await;
 }
 
@@ -639,6 +674,23 @@ async fn v37_key_users_carry_active_and_omit_unset_revoked_at() {
         .unwrap();
     assert_eq!(c["active"], true);
     assert!(c.get("revokedAt").is_none(), "{c}");
+    let id = c["id"].clone();
+    h.admin_ok("revoke_user", json!([id])).await;
+    let raw = h.admin_ok("get_key_users", json!(["operator"])).await;
+    assert_key_order(
+        &raw,
+        &[
+            "id",
+            "name",
+            "pubkey",
+            "description",
+            "createdAt",
+            "revokedAt",
+            "active",
+            "signingConditions",
+        ],
+    );
+    assert!(raw.contains(r#""active":false"#), "{raw}");
     h.shutdown().await;
 }
 

@@ -5,11 +5,17 @@ use fleet_core::Fleet;
 use crate::cli::AuditArgs;
 use crate::commands::print_json;
 use crate::exit::Failure;
+use crate::output::shown;
 
 pub async fn run(fleet: &Fleet, args: AuditArgs) -> Result<(), Failure> {
     if let Some(path) = &args.export {
         let written = if path.as_os_str() == "-" {
-            fleet.export_audit(&mut std::io::stdout().lock()).await?
+            // Through a buffer, so that a reader that goes away (`| head`) is an io error
+            // satop ends quietly on, not an export failure.
+            let mut buf = Vec::new();
+            let written = fleet.export_audit(&mut buf).await?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &buf)?;
+            written
         } else {
             let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
             fleet.export_audit(&mut file).await?
@@ -31,7 +37,7 @@ pub async fn run(fleet: &Fleet, args: AuditArgs) -> Result<(), Failure> {
             e.time,
             e.action,
             e.outcome,
-            e.detail.as_deref().unwrap_or("")
+            shown(e.detail.as_deref().unwrap_or(""))
         );
     }
     Ok(())

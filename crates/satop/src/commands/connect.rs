@@ -30,7 +30,6 @@ fn print_step(step: &ProbeStep) {
         ProbeStep::Encryption(e) => eprintln!("  encryption: {e}"),
         ProbeStep::Keys(n) => eprintln!("  keys listed: {n}"),
         ProbeStep::Policies(n) => eprintln!("  policies listed: {n}"),
-        _ => {}
     }
 }
 
@@ -47,9 +46,9 @@ fn print_capabilities(caps: &Capabilities) {
         match &k.npub {
             Some(npub) => println!(
                 "    {:<12} unlocked  {npub}  users {}  tokens {}",
-                k.name, k.user_count, k.token_count
+                crate::output::shown(&k.name), k.user_count, k.token_count
             ),
-            None => println!("    {:<12} locked", k.name),
+            None => println!("    {:<12} locked", crate::output::shown(&k.name)),
         }
     }
     if caps.policies.is_empty() {
@@ -57,7 +56,7 @@ fn print_capabilities(caps: &Capabilities) {
     } else {
         println!("  policies:");
         for p in &caps.policies {
-            println!("    #{:<4} {:<20} {}", p.id, p.name, p.rules.join(", "));
+            println!("    #{:<4} {:<20} {}", p.id, crate::output::shown(&p.name), crate::output::shown(&p.rules.join(", ")));
         }
     }
     println!("  ATM relays:    {}", caps.atm_relays.join(", "));

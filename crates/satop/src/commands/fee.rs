@@ -35,7 +35,7 @@ pub async fn run(fleet: &Fleet, cmd: FeeCommand) -> Result<(), Failure> {
                     q.status,
                     q.last_error
                         .as_deref()
-                        .map(|e| format!(" — {e}"))
+                        .map(|e| format!(" — {}", crate::output::shown(e)))
                         .unwrap_or_default()
                 );
             }
@@ -48,7 +48,7 @@ pub async fn run(fleet: &Fleet, cmd: FeeCommand) -> Result<(), Failure> {
         } => {
             let policy = FeePolicy {
                 super_fee_bps: FeePolicy::parse_percent(&text)?,
-                fixed_fee_sats: fixed_sats,
+                fixed_fee_sats: FeePolicy::parse_fixed_sats(&fixed_sats)?,
             };
             let change = fleet.set_fee(policy, |e| sync::event(json, e)).await?;
             super::publish::report(&change, json, "fee policy")

@@ -7,6 +7,7 @@ use fleet_core::Fleet;
 use crate::cli::MachineCommand;
 use crate::commands::print_json;
 use crate::exit::Failure;
+use crate::output::shown;
 
 pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
     match cmd {
@@ -47,9 +48,9 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
                 println!(
                     "#{:<4} {:<24} {:<15} client {fp}  term {term}  {}",
                     m.id,
-                    m.name,
+                    shown(&m.name),
                     m.state,
-                    m.site.as_deref().unwrap_or("")
+                    shown(m.site.as_deref().unwrap_or(""))
                 );
             }
             Ok(())

@@ -6,6 +6,7 @@ use fleet_core::Fleet;
 use crate::cli::MigrationCommand;
 use crate::commands::print_json;
 use crate::exit::Failure;
+use crate::output::shown;
 
 /// Exit code when the checklist ran but not every check passed.
 pub const INCOMPLETE: u8 = 4;
@@ -39,7 +40,10 @@ pub async fn run(fleet: &Fleet, cmd: MigrationCommand) -> Result<(), Failure> {
 }
 
 fn print_text(list: &Checklist) {
-    println!("migration checklist, run at {} (unix seconds)", list.run_at);
+    println!(
+        "migration checklist, run at {}",
+        fleet_core::audit::iso(list.run_at)
+    );
     for c in &list.checks {
         println!("[{:<7}] {} ({})", c.status.as_str(), c.title, c.id.as_str());
         for e in &c.evidence {
@@ -83,7 +87,9 @@ pub async fn import(fleet: &Fleet, lnbits_db: &str, json: bool) -> Result<(), Fa
     for s in &report.skipped {
         println!(
             "skipped LNbits machine {} ({:?}): {}",
-            s.lnbits_id, s.name, s.reason
+            s.lnbits_id,
+            s.name,
+            shown(&s.reason)
         );
     }
     println!(

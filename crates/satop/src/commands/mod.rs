@@ -25,7 +25,8 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Sandbox(args) => sandbox::run(cli.data_dir, &cli.secret_store, args).await,
         command => {
-            let fleet = open_fleet(cli.data_dir, &cli.secret_store)?;
+            let creating = matches!(command, Command::Init);
+            let fleet = open_fleet(cli.data_dir, &cli.secret_store, creating)?;
             match command {
                 Command::Init => identity::init(&fleet).await,
                 Command::Whoami => identity::whoami(&fleet).await,
@@ -52,6 +53,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure::new(crate::exit::OTHER, e.to_string()))?;
-    println!("{text}");
+    // JSON escapes control characters itself; bidi and invisible ones too, for a terminal.
+    println!("{}", crate::output::shown_json(&text));
     Ok(())
 }

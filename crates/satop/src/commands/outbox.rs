@@ -7,6 +7,7 @@ use fleet_core::Fleet;
 use crate::cli::OutboxCommand;
 use crate::commands::{print_json, sync};
 use crate::exit::Failure;
+use crate::output::shown;
 
 pub async fn run(fleet: &Fleet, cmd: OutboxCommand) -> Result<(), Failure> {
     match cmd {
@@ -22,13 +23,13 @@ pub async fn run(fleet: &Fleet, cmd: OutboxCommand) -> Result<(), Failure> {
                 let why = r
                     .last_error
                     .as_deref()
-                    .map(|e| format!(" — {e}"))
+                    .map(|e| format!(" — {}", shown(e)))
                     .unwrap_or_default();
                 println!(
                     "#{:<5} {:<8} {} (attempts {}, next {}){why}",
                     r.id,
                     r.status,
-                    r.summary,
+                    shown(&r.summary),
                     r.attempts,
                     iso(r.next_attempt_at)
                 );

@@ -33,8 +33,21 @@ pub async fn run(fleet: &Fleet, args: PairArgs) -> Result<(), Failure> {
     let out = match show(&pending, &args) {
         Ok(out) => out,
         Err(e) => {
-            let _ = pending.cancel().await;
-            return Err(e);
+            // Burn the code, put the machine back, record the failure; a code that could not
+            // be burned is reported, never dropped.
+            return Err(match pending.abort(&e.message).await {
+                Ok(()) => Failure::new(
+                    e.code,
+                    format!("{}; the pairing code was burned", e.message),
+                ),
+                Err(burn) => Failure::new(
+                    e.code.max(crate::exit::code_for(burn.kind())),
+                    format!(
+                        "{}; and the pairing code could NOT be burned: {burn}",
+                        e.message
+                    ),
+                ),
+            });
         }
     };
     let paired = if args.wait {
@@ -54,7 +67,20 @@ pub async fn run(fleet: &Fleet, args: PairArgs) -> Result<(), Failure> {
 fn show(pending: &PendingPairing, args: &PairArgs) -> Result<PairOutput, Failure> {
     let qr = pending.qr(&QrOptions::default())?;
     if let Some(path) = &args.qr_png {
-        std::fs::write(path, qr.png())?;
+        crate::output::write_secret_file(path, qr.png()).map_err(|e| {
+            Failure::new(
+                crate::exit::OTHER,
+                format!("cannot write the QR to {}: {e}", path.display()),
+            )
+        })?;
+        if !args.json {
+            // Now, not when the pairing ends: the operator shows this file to the ATM meanwhile.
+            println!(
+                "QR written to {} (version {}; it holds the pairing secret: delete it after use)",
+                path.display(),
+                qr.version()
+            );
+        }
     }
     if args.qr_terminal {
         println!("{}", pending.qr_terminal()?);
@@ -87,7 +113,8 @@ fn progress(quiet: bool, step: &PairStep) {
             ..
         } => {
             eprintln!(
-                "pairing code minted for {machine:?}; redeemable until {redeem_expires_at} (unix)"
+                "pairing code minted for {machine:?}; redeemable until {}",
+                fleet_core::audit::iso(*redeem_expires_at)
             );
         }
         PairStep::WaitingForAtm => {
@@ -112,12 +139,6 @@ fn progress(quiet: bool, step: &PairStep) {
 fn finish(out: PairOutput, json: bool) -> Result<(), Failure> {
     if json {
         return print_json(&out);
-    }
-    if let Some(path) = &out.qr_png {
-        println!(
-            "QR written to {path} (version {}; it holds the pairing secret: delete it after use)",
-            out.qr_version
-        );
     }
     if let Some(p) = &out.paired {
         println!(

@@ -19,18 +19,21 @@ pub async fn run(fleet: &Fleet, args: RepairArgs) -> Result<(), Failure> {
     let pending = fleet
         .begin_repair(&args.machine, req, |s| progress(quiet, s))
         .await?;
-    if let Some(path) = &args.qr_png {
-        std::fs::write(path, pending.pairing().qr(&QrOptions::default())?.png())?;
-        eprintln!(
-            "QR written to {} (it holds the pairing secret: delete it after use)",
-            path.display()
-        );
-    }
-    if args.qr_terminal {
-        println!("{}", pending.pairing().qr_terminal()?);
-    }
-    if args.show_secret {
-        println!("{}", pending.pairing().pairing_url().expose());
+    if let Err(e) = show(&pending, &args) {
+        // The renewal code is burned (the old key keeps working); a failed burn is reported.
+        return Err(match pending.cancel().await {
+            Ok(()) => Failure::new(
+                e.code,
+                format!("{}; the renewal code was burned", e.message),
+            ),
+            Err(burn) => Failure::new(
+                e.code.max(crate::exit::code_for(burn.kind())),
+                format!(
+                    "{}; and the renewal code could NOT be burned: {burn}",
+                    e.message
+                ),
+            ),
+        });
     }
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -55,6 +58,30 @@ pub async fn run(fleet: &Fleet, args: RepairArgs) -> Result<(), Failure> {
             "old client KeyUser #{} revoke FAILED: {reason}",
             repaired.old_key_user_id
         ),
+    }
+    Ok(())
+}
+
+/// Shows the renewal code: QR file (0600), terminal QR, URL.
+fn show(pending: &fleet_core::term::PendingRepair, args: &RepairArgs) -> Result<(), Failure> {
+    if let Some(path) = &args.qr_png {
+        let qr = pending.pairing().qr(&QrOptions::default())?;
+        crate::output::write_secret_file(path, qr.png()).map_err(|e| {
+            Failure::new(
+                crate::exit::OTHER,
+                format!("cannot write the QR to {}: {e}", path.display()),
+            )
+        })?;
+        eprintln!(
+            "QR written to {} (it holds the pairing secret: delete it after use)",
+            path.display()
+        );
+    }
+    if args.qr_terminal {
+        println!("{}", pending.pairing().qr_terminal()?);
+    }
+    if args.show_secret {
+        println!("{}", pending.pairing().pairing_url().expose());
     }
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use fleet_core::connect::npub;
 use nostr::PublicKey;
-use sandbox::{EncryptionMode, Sandbox, SandboxConfig};
+use sandbox::{EncryptionMode, Flavour, Sandbox, SandboxConfig};
 
 use crate::cli::SandboxArgs;
 use crate::exit::Failure;
@@ -21,6 +21,7 @@ pub async fn run(data_dir_flag: Option<PathBuf>, store: &str, args: SandboxArgs)
     config.port = port;
     config.admin_npubs = admins.clone();
     config.encryption = if args.auto_encryption { EncryptionMode::Auto } else { EncryptionMode::Nip04Only };
+    config.flavour = args.flavour;
     let sandbox = match Sandbox::start(config.clone()).await {
         Ok(s) => s,
         // The remembered port may be taken now; a fresh one is better than no sandbox.
@@ -35,7 +36,11 @@ pub async fn run(data_dir_flag: Option<PathBuf>, store: &str, args: SandboxArgs)
         let _ = std::fs::write(&port_file, p);
     }
     let key = sandbox.bunker.key_pubkey("operator").as_ref().map(npub).unwrap_or_default();
-    println!("SANDBOX bunker (behaves like stock nsecbunkerd 0.10.5; test keys only, never real funds)");
+    let behaves_like = match args.flavour {
+        Flavour::V0_10 => "stock nsecbunkerd 0.10.5",
+        Flavour::V0_11 => "nsecbunkerd 0.11.2, the 398ja fork",
+    };
+    println!("SANDBOX bunker, flavour {} (behaves like {behaves_like}; test keys only, never real funds)", args.flavour);
     println!("  admin connection string: {}", sandbox.bunker.admin_connection_string());
     println!("  operator key name:       operator ({key})");
     println!("  relay (ATM relay too):   {relay}");

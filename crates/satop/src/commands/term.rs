@@ -5,6 +5,7 @@ use fleet_core::Fleet;
 use crate::cli::TermArgs;
 use crate::commands::print_json;
 use crate::exit::Failure;
+use crate::output::shown;
 
 pub async fn run(fleet: &Fleet, args: TermArgs) -> Result<(), Failure> {
     match args.auto_revoke.as_deref() {
@@ -35,7 +36,10 @@ pub async fn run(fleet: &Fleet, args: TermArgs) -> Result<(), Failure> {
             .map_or_else(|| "-".to_string(), |d| d.to_string());
         println!(
             "#{:<4} {:<24} {:<10} {days} days left — renew with `satop repair {:?}`",
-            m.id, m.name, m.label, m.name
+            m.id,
+            shown(&m.name),
+            m.label,
+            m.name
         );
     }
     Ok(())
