@@ -16,7 +16,7 @@ async fn revoked_machine(fleet: &Fleet, name: &str) -> (i64, String, i64) {
     let pk = Keys::generate().public_key().to_hex();
     let name = name.to_owned();
     let client = pk.clone();
-    let id = crate::support::db_of(&fleet)
+    let id = crate::support::db_of(fleet)
         .interact(move |c| {
             let m = machines::insert(c, &NewMachine::new(name))?;
             machines::set_pairing(
@@ -52,14 +52,14 @@ fn revived_user(machine_id: i64, pubkey: &str, key_user_id: i64) -> KeyUser {
 }
 
 async fn set_auto_revoke(fleet: &Fleet, on: bool) {
-    crate::support::db_of(&fleet)
+    crate::support::db_of(fleet)
         .interact(move |c| settings::set(c, AUTO_REVOKE_SETTING, if on { "true" } else { "false" }))
         .await
         .unwrap();
 }
 
 async fn revoke_rows(fleet: &Fleet) -> usize {
-    crate::support::db_of(&fleet)
+    crate::support::db_of(fleet)
         .interact(|c| outbox::unfinished(c))
         .await
         .unwrap()
@@ -69,7 +69,7 @@ async fn revoke_rows(fleet: &Fleet) -> usize {
 }
 
 async fn audit_outcomes(fleet: &Fleet) -> Vec<(String, String)> {
-    crate::support::db_of(&fleet)
+    crate::support::db_of(fleet)
         .interact(|c| audit::list(c, 100))
         .await
         .unwrap()
