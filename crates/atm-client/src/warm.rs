@@ -4,12 +4,15 @@
 //! How it stays usable:
 //! - it connects once (a [`SignerClient`], which subscribes before it is returned, so nothing is
 //!   ever sent before the reply subscription is in place);
-//! - when a relay drops, the link's own re-subscription covers a relay that comes back by itself
-//!   (bunker-client re-sends its REQ on every reconnect); a request that finds the relay gone
-//!   (`Unreachable`/`Closed`) replaces the connection instead, with exponential backoff shared
-//!   by all requests (so a dead relay is not hammered), and is sent again on the new one within
-//!   its own deadline. Replacing the connection ends the other requests still waiting on the old
-//!   one, and they are sent again the same way. Each request is answered exactly once;
+//! - when a relay drops, the connection is replaced rather than left to heal: nostr-sdk queues
+//!   what is sent to a disconnected relay and delivers it on reconnect (10 s later by default)
+//!   possibly before bunker-client's link has re-sent its subscription (it re-sends the REQ on
+//!   every reconnect, but after the queued EVENT), so the reply could be missed. A watcher with
+//!   its own connection to the same relays sees the drop and retires the live connection; the
+//!   requests waiting on it end as closed and are sent again on a new one, which subscribes
+//!   before anything is sent. New connections are made with exponential backoff shared by all
+//!   requests (a dead relay is not hammered), each request within its own deadline, and each
+//!   is answered exactly once;
 //! - each request has its own deadline and ends with a typed [`Error`];
 //! - a refusal of kind [`ATM_KIND`] (revoked, or never granted) is remembered: later requests
 //!   get the same refusal at once, without a round trip, until [`WarmOptions::refusal_hold`]
@@ -19,11 +22,15 @@
 //! content and tags may differ from the request (§1.4): use the returned event.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use bunker_client::{ClientOptions, EventTemplate, SignerClient};
 use nostr::{Event, Keys, Kind, Tag, Timestamp};
+use nostr_sdk::prelude::{RelayNotification, RelayOptions, RelayStatus};
+use nostr_sdk::Client;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, timeout_at, Instant};
 
 use crate::error::{Error, Result};
@@ -41,6 +48,13 @@ pub struct WarmOptions {
     pub backoff_max: Duration,
     /// How long a refusal is repeated without asking the bunker again.
     pub refusal_hold: Duration,
+    /// A connection this young may have reached the relay before the bunker did (after a
+    /// relay restart both reconnect, and a request published before the bunker re-subscribed
+    /// is lost: kind 24133 is never stored)...
+    pub fresh_link: Duration,
+    /// ...so a request on it that has no reply after this long is sent again (the bunker may
+    /// then sign the same template twice; the caller still gets exactly one answer).
+    pub fresh_resend_after: Duration,
 }
 
 impl Default for WarmOptions {
@@ -50,13 +64,16 @@ impl Default for WarmOptions {
 }
 
 impl WarmOptions {
-    /// Defaults around the given link timing: backoff 100 ms doubling to 5 s, refusals held 60 s.
+    /// Defaults around the given link timing: backoff 100 ms doubling to 5 s, refusals held
+    /// 60 s, requests on a link younger than 3 s re-sent after 1.5 s without a reply.
     pub fn with_client(client: ClientOptions) -> Self {
         Self {
             client,
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
             refusal_hold: Duration::from_secs(60),
+            fresh_link: Duration::from_secs(3),
+            fresh_resend_after: Duration::from_millis(1500),
         }
     }
 }
@@ -89,12 +106,24 @@ struct Inner {
     health: Mutex<SignerHealth>,
     generation: Mutex<u64>,
     closed: Mutex<bool>,
+    watcher: Mutex<Option<Watcher>>,
 }
+
+/// A connection of its own to the pairing's relays that retires the live session when a relay
+/// drops (see the module notes).
+struct Watcher {
+    client: Client,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// How soon the watcher itself reconnects after a drop (to see the next one).
+const WATCHER_RETRY: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 struct Session {
     client: Arc<SignerClient>,
     generation: u64,
+    opened: Instant,
 }
 
 struct Backoff {
@@ -139,6 +168,7 @@ impl WarmSigner {
                 health: Mutex::new(SignerHealth::Ok),
                 generation: Mutex::new(0),
                 closed: Mutex::new(false),
+                watcher: Mutex::new(None),
             }),
         }
     }
@@ -188,9 +218,76 @@ impl WarmSigner {
     /// Disconnects; later requests fail as closed.
     pub async fn shutdown(&self) {
         *lock(&self.inner.closed) = true;
+        let watcher = lock(&self.inner.watcher).take();
+        if let Some(watcher) = watcher {
+            for task in &watcher.tasks {
+                task.abort();
+            }
+            watcher.client.shutdown().await;
+        }
         let session = lock(&self.inner.session).take();
         if let Some(session) = session {
             session.client.shutdown().await;
+        }
+    }
+
+    /// Starts the relay watcher once.
+    async fn watch_relays(&self) {
+        if lock(&self.inner.watcher).is_some() {
+            return;
+        }
+        let client = Client::default();
+        let opts = RelayOptions::new()
+            .retry_interval(WATCHER_RETRY)
+            .adjust_retry_interval(false);
+        for relay in &self.inner.state.bunker_uri().relays {
+            if client
+                .pool()
+                .add_relay(relay.clone(), opts.clone())
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let tasks = client
+            .relays()
+            .await
+            .into_values()
+            .map(|relay| {
+                let inner = Arc::downgrade(&self.inner);
+                let mut notifications = relay.notifications();
+                tokio::spawn(async move {
+                    loop {
+                        match notifications.recv().await {
+                            Ok(RelayNotification::RelayStatus {
+                                status: RelayStatus::Disconnected | RelayStatus::Terminated,
+                            }) => {
+                                tracing::debug!(relay = %relay.url(), "relay dropped");
+                                retire_live(&inner).await;
+                            }
+                            Ok(RelayNotification::Shutdown) | Err(RecvError::Closed) => break,
+                            Ok(_) | Err(RecvError::Lagged(_)) => {}
+                        }
+                    }
+                })
+            })
+            .collect();
+        client.connect().await;
+        let extra = {
+            let mut slot = lock(&self.inner.watcher);
+            if slot.is_none() && !*lock(&self.inner.closed) {
+                *slot = Some(Watcher { client, tasks });
+                None
+            } else {
+                Some(Watcher { client, tasks })
+            }
+        };
+        if let Some(extra) = extra {
+            for task in &extra.tasks {
+                task.abort();
+            }
+            extra.client.shutdown().await;
         }
     }
 
@@ -198,8 +295,22 @@ impl WarmSigner {
         let kind = template.kind.as_u16();
         loop {
             let session = self.session(deadline).await?;
-            let attempt = timeout_at(deadline, session.client.sign_event(template.clone())).await;
+            let opts = &self.inner.opts;
+            let attempt_deadline = if session.opened.elapsed() < opts.fresh_link {
+                deadline.min(Instant::now() + opts.fresh_resend_after)
+            } else {
+                deadline
+            };
+            let attempt = timeout_at(
+                attempt_deadline,
+                session.client.sign_event(template.clone()),
+            )
+            .await;
             let err = match attempt {
+                Err(_) if attempt_deadline < deadline => {
+                    tracing::debug!("no reply on a fresh link; sending again");
+                    continue;
+                }
                 Err(_) => return Err(self.timeout_error()),
                 Ok(Ok(event)) => return Ok(event),
                 Ok(Err(err)) => err,
@@ -212,9 +323,11 @@ impl WarmSigner {
                     tracing::debug!("bunker link lost; reconnecting before sending again");
                     self.retire(&session).await;
                     if Instant::now() >= deadline {
-                        return Err(Error::Bunker(err));
+                        return Err(self.timeout_error());
                     }
                 }
+                // The link's own deadline (from when it was sent) is this request's too.
+                bunker_client::ErrorKind::Timeout => return Err(self.timeout_error()),
                 _ => return Err(Error::from_sign(err, kind)),
             }
         }
@@ -262,9 +375,12 @@ impl WarmSigner {
                     let session = Session {
                         client: Arc::new(client),
                         generation,
+                        opened: Instant::now(),
                     };
                     *lock(&self.inner.session) = Some(session.clone());
                     tracing::debug!(generation, "bunker link open");
+                    drop(backoff);
+                    self.watch_relays().await;
                     return Ok(session);
                 }
                 Ok(Err(err)) => {
@@ -293,7 +409,20 @@ impl WarmSigner {
             old.client.shutdown().await;
         }
     }
+}
 
+/// Retires whatever session is live (the watcher saw a relay drop).
+async fn retire_live(inner: &Weak<Inner>) {
+    let Some(inner) = inner.upgrade() else {
+        return;
+    };
+    let retired = lock(&inner.session).take();
+    if let Some(old) = retired {
+        old.client.shutdown().await;
+    }
+}
+
+impl WarmSigner {
     fn held_refusal(&self, kind: u16) -> Option<Error> {
         let mut refused = lock(&self.inner.refused_at);
         match *refused {

@@ -9,3 +9,4 @@ mod pairing;
 mod signing;
 mod simulator;
 mod support;
+mod warm;
