@@ -6,6 +6,7 @@
 
 mod cli;
 mod pairing;
+mod serve;
 mod signing;
 mod simulator;
 mod support;
