@@ -127,6 +127,28 @@ async fn run() -> Result<()> {
         one_shot.push(ms(started));
     }
 
+    // 3b. The one-shot CLI, a process per signature, when it is built next to this bench.
+    let cli = cli_binary();
+    let mut cli_samples = Vec::new();
+    if let Some(bin) = &cli {
+        for i in 0..ONE_SHOT {
+            let started = Instant::now();
+            let out = tokio::process::Command::new(bin)
+                .arg("--state-dir")
+                .arg(&atm_dir)
+                .args(["sign", "--kind", "21000", "--content", &format!("cli {i}")])
+                .output()
+                .await?;
+            cli_samples.push(ms(started));
+            if !out.status.success() {
+                bail!(
+                    "satmachine-atm sign failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+
     // 4. NDK and 5. nostr-tools, each with its own pairing, same sandbox and relay.
     let ndk = node_samples(&fleet, &interop, "ndk-sign-timed.mjs", "ndk-atm", signs).await?;
     let nostr_tools = node_samples(&fleet, &interop, "sign-timed.mjs", "nt-atm", signs).await?;
@@ -162,6 +184,15 @@ async fn run() -> Result<()> {
         "  one-shot atm_client::sign (reference): {}",
         median_p95(&one_shot)
     );
+    match &cli {
+        Some(_) => println!(
+            "  one-shot satmachine-atm sign (process): {}",
+            median_p95(&cli_samples)
+        ),
+        None => println!(
+            "  one-shot satmachine-atm sign (process): not built in this profile (cargo build -p atm-client)"
+        ),
+    }
     println!("  ratio WarmSigner / NDK:                {}", ratio(&warm));
     println!(
         "  ratio serve socket / NDK:              {}",
@@ -169,6 +200,14 @@ async fn run() -> Result<()> {
     );
     println!("  bunker alive at the end: {bunker_alive}");
     Ok(())
+}
+
+/// `satmachine-atm` in the same target profile directory as this bench, if built.
+fn cli_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?;
+    let bin = profile_dir.join("satmachine-atm");
+    bin.is_file().then_some(bin)
 }
 
 /// Sequential requests on one socket connection; returns the timed samples.
