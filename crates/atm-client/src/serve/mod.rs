@@ -205,3 +205,30 @@ async fn connection(stream: UnixStream, signer: WarmSigner) {
     drop(tx);
     let _ = writer.await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeat_interval_takes_units_or_off_and_refuses_the_rest() {
+        assert_eq!(
+            parse_interval("5m").unwrap(),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            parse_interval("30s").unwrap(),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_interval("1h").unwrap(),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(parse_interval("90").unwrap(), Some(Duration::from_secs(90)));
+        assert_eq!(parse_interval("off").unwrap(), None);
+        for bad in ["", "5x", "m", "0s", "5s", "-1m", "1.5m"] {
+            let err = parse_interval(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{bad}");
+        }
+    }
+}
