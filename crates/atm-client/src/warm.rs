@@ -258,11 +258,18 @@ impl WarmSigner {
                 let inner = Arc::downgrade(&self.inner);
                 let mut notifications = relay.notifications();
                 tokio::spawn(async move {
+                    // Only a drop of a connection the watcher had counts: a watcher that cannot
+                    // connect at all (a relay refusing a second connection) retires nothing.
+                    let mut was_connected = false;
                     loop {
                         match notifications.recv().await {
                             Ok(RelayNotification::RelayStatus {
+                                status: RelayStatus::Connected,
+                            }) => was_connected = true,
+                            Ok(RelayNotification::RelayStatus {
                                 status: RelayStatus::Disconnected | RelayStatus::Terminated,
-                            }) => {
+                            }) if was_connected => {
+                                was_connected = false;
                                 tracing::debug!(relay = %relay.url(), "relay dropped");
                                 retire_live(&inner).await;
                             }
