@@ -39,6 +39,7 @@ pub mod admin;
 pub mod crypto;
 pub mod error;
 pub mod fingerprint;
+pub mod heartbeat;
 mod link;
 pub mod options;
 pub mod sensitive;
