@@ -29,7 +29,6 @@ fn print_step(step: &ProbeStep) {
         ProbeStep::Encryption(e) => eprintln!("  encryption: {e}"),
         ProbeStep::Keys(n) => eprintln!("  keys listed: {n}"),
         ProbeStep::Policies(n) => eprintln!("  policies listed: {n}"),
-        _ => {}
     }
 }
 
