@@ -74,7 +74,7 @@ export async function parseUrl(url) {
   return parseBunkerInput(url)
 }
 
-function isLoopback(relay) {
+export function isLoopback(relay) {
   try {
     const host = new URL(relay).hostname
     return host === '127.0.0.1' || host === 'localhost' || host === '[::1]'

@@ -32,6 +32,45 @@ pub enum ErrorKind {
     NotAuthorized,
     /// The bunker answered with something unusable (wrong key, bad signature, odd reply).
     Protocol,
+    /// Another `satmachine-atm serve` already runs on this state directory.
+    AlreadyRunning,
+}
+
+impl ErrorKind {
+    /// Every kind, for the wire mapping.
+    const ALL: [Self; 10] = [
+        Self::InvalidInput,
+        Self::AlreadyPaired,
+        Self::NotPaired,
+        Self::Storage,
+        Self::Timeout,
+        Self::Unreachable,
+        Self::SeedRefused,
+        Self::NotAuthorized,
+        Self::Protocol,
+        Self::AlreadyRunning,
+    ];
+
+    /// The stable name used in `serve`'s error lines (`{"error":{"kind":…}}`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid_input",
+            Self::AlreadyPaired => "already_paired",
+            Self::NotPaired => "not_paired",
+            Self::Storage => "storage",
+            Self::Timeout => "timeout",
+            Self::Unreachable => "unreachable",
+            Self::SeedRefused => "seed_refused",
+            Self::NotAuthorized => "refused",
+            Self::Protocol => "protocol",
+            Self::AlreadyRunning => "already_running",
+        }
+    }
+
+    /// The kind named by [`ErrorKind::code`].
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
 }
 
 /// Errors of the ATM client.
@@ -56,6 +95,12 @@ pub enum Error {
          Satmachine Operator"
     )]
     MissingSecret,
+    /// The URL's `secret` is not 64 hex characters, so it cannot be a pairing code.
+    #[error(
+        "the pairing code in this URL is damaged (its secret is not 64 hex characters): scan the \
+         QR again or ask the operator for a new one"
+    )]
+    MalformedSecret,
     /// `pair` was given neither a URL nor a QR image.
     #[error("no pairing URL: give --seed-url, set SATMACHINE_SEED_URL, or give --qr-image")]
     MissingSeed,
@@ -126,6 +171,50 @@ pub enum Error {
     /// Any other bunker or relay problem (timeouts, unreachable relays, odd replies).
     #[error("{0}")]
     Bunker(bunker_client::Error),
+    /// No `--state-dir` was given.
+    #[error("no state directory: give --state-dir DIR (before or after the subcommand)")]
+    MissingStateDir,
+    /// A request line sent to `serve` is unusable.
+    #[error("invalid request: {0}")]
+    InvalidRequest(&'static str),
+    /// Another `serve` holds the state directory's lock.
+    #[error(
+        "another `satmachine-atm serve` is already running on {}: use it (sign sends through its \
+         socket), or stop it first",
+        dir.display()
+    )]
+    AlreadyServing {
+        /// The state directory.
+        dir: PathBuf,
+    },
+    /// The socket could not be created or used.
+    #[error("socket {}: {reason}", path.display())]
+    Socket {
+        /// The socket path.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// An error reported by a running `serve`, as it reported it.
+    #[error("{message}")]
+    Daemon {
+        /// The kind the daemon named.
+        kind: ErrorKind,
+        /// The daemon's one-line message.
+        message: String,
+    },
+    /// A heartbeat could not be built.
+    #[error("{0}")]
+    Heartbeat(bunker_client::heartbeat::HeartbeatProblem),
+    /// No relay accepted the heartbeat.
+    #[error(
+        "no relay accepted the heartbeat ({relays}): check that the relays are running and \
+         reachable"
+    )]
+    HeartbeatNotPublished {
+        /// The relays tried.
+        relays: String,
+    },
 }
 
 fn not_authorized_message(kind: u16) -> String {
@@ -149,11 +238,19 @@ impl Error {
             Self::OperatorPrivateKey
             | Self::LegacySeed
             | Self::MissingSecret
+            | Self::MalformedSecret
             | Self::MissingSeed
             | Self::InvalidArgument(_)
             | Self::InvalidSeed(_)
             | Self::Qr(_)
-            | Self::InvalidTags(_) => ErrorKind::InvalidInput,
+            | Self::InvalidTags(_)
+            | Self::MissingStateDir
+            | Self::InvalidRequest(_) => ErrorKind::InvalidInput,
+            Self::AlreadyServing { .. } => ErrorKind::AlreadyRunning,
+            Self::Socket { .. } => ErrorKind::Storage,
+            Self::Daemon { kind, .. } => *kind,
+            Self::Heartbeat(_) => ErrorKind::Protocol,
+            Self::HeartbeatNotPublished { .. } => ErrorKind::Unreachable,
             Self::AlreadyPaired { .. } => ErrorKind::AlreadyPaired,
             Self::NotPaired { .. } => ErrorKind::NotPaired,
             Self::Storage { .. } | Self::CorruptState { .. } => ErrorKind::Storage,
@@ -176,6 +273,13 @@ impl Error {
     /// reachable); a pairing interrupted this way can be resumed with the same QR.
     pub fn is_transient(&self) -> bool {
         matches!(self.kind(), ErrorKind::Timeout | ErrorKind::Unreachable)
+    }
+
+    pub(crate) fn socket(path: impl Into<PathBuf>, err: &std::io::Error) -> Self {
+        Self::Socket {
+            path: path.into(),
+            reason: err.to_string(),
+        }
     }
 
     pub(crate) fn storage(path: impl Into<PathBuf>, err: &std::io::Error) -> Self {

@@ -21,7 +21,10 @@
 //!
 //! Modules:
 //! - [`pairing`] — [`pair`], [`pair_from_qr`], [`parse_seed`];
-//! - [`signing`] — [`sign`], [`parse_tags`];
+//! - [`signing`] — [`sign`], [`parse_tags`] (one connection per signature);
+//! - [`warm`] — [`WarmSigner`], one long-lived connection for many signatures;
+//! - [`serve`] — [`serve()`], the `satmachine-atm serve` daemon (Unix socket, heartbeat timer);
+//! - [`heartbeat`] — [`publish_heartbeat`], the ATM's liveness event;
 //! - [`status`] — [`status()`], [`check`];
 //! - [`state`] — [`AtmState`], the files of the state directory;
 //! - [`camera`] — reading the pairing QR from an image;
@@ -32,14 +35,20 @@
 pub mod camera;
 pub mod cli;
 pub mod error;
+pub mod heartbeat;
 pub mod pairing;
+pub mod serve;
 pub mod signing;
 pub mod state;
 pub mod status;
+pub mod warm;
 
 pub use bunker_client::fingerprint;
 pub use error::{Error, ErrorKind, Result};
+pub use heartbeat::publish_heartbeat;
 pub use pairing::{pair, pair_from_qr, parse_seed, PairOptions, Paired};
+pub use serve::{serve, sign_via_daemon, ServeOptions};
 pub use signing::{parse_tags, sign, ATM_KIND};
 pub use state::{AtmState, Pairing};
 pub use status::{check, status, Reachability, Status};
+pub use warm::{SignerHealth, WarmOptions, WarmSigner};

@@ -6,6 +6,7 @@ use std::path::Path;
 use bunker_client::{
     BunkerUri, ClientOptions, Error as BunkerError, Redemption, Refusal, Sensitive, SignerClient,
 };
+use nostr::hashes::{sha256, Hash};
 use nostr::{Keys, Timestamp};
 
 use crate::camera;
@@ -50,19 +51,33 @@ pub fn parse_seed(seed: &str) -> Result<BunkerUri> {
         return Err(Error::LegacySeed);
     }
     let uri = BunkerUri::parse(seed).map_err(Error::from_seed)?;
-    if uri.secret.is_none() {
+    let Some(secret) = uri.secret.as_ref() else {
         return Err(Error::MissingSecret);
+    };
+    // nsecbunkerd's token secrets are 64 hex characters (§4.1 step 4): anything else cannot be
+    // one, so it is a damaged QR or a mistyped URL, never worth a round trip to the bunker.
+    if !is_token_secret(secret.expose()) {
+        return Err(Error::MalformedSecret);
     }
     Ok(uri)
+}
+
+/// Whether `secret` has the shape of an nsecbunkerd token secret: 64 hex characters.
+fn is_token_secret(secret: &str) -> bool {
+    secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Pairs this ATM with the bunker named by `seed_url`.
 ///
 /// Steps (§4.2): validate the seed; refuse if already paired (unless `opts.replace`); make a
-/// fresh client key and persist it (or resume the key of an interrupted pairing with the same
-/// URL); `connect` with the secret, and on `"Token already redeemed"` `connect` without it
-/// (an `ack` means the earlier redemption was ours); confirm `get_public_key` names the URL's
-/// key; write `pairing.json`. The secret is never written or logged.
+/// fresh client key and persist it (or resume the key of an interrupted pairing of the same
+/// secret); `connect` with the secret; on `"Token already redeemed"`, a resumed key `connect`s
+/// without it (an `ack` means the earlier redemption was ours), while a fresh key is told at
+/// once that another machine used the code ([`Error::SeedUsedElsewhere`]: nothing this ATM
+/// did can have redeemed it, and a secret-less `connect` would only wait out the bunker's
+/// admin approval); confirm `get_public_key` names the URL's key; write `pairing.json`. The
+/// secret is never written or logged (`pending.json` keeps only a SHA-256 digest of it, to
+/// recognise the same QR on a retry).
 ///
 /// A failure because the bunker or relays did not answer keeps the pending key, so running
 /// `pair` again with the same QR resumes; any other failure discards it.
@@ -77,9 +92,10 @@ pub async fn pair(state_dir: &Path, seed_url: &str, opts: &PairOptions) -> Resul
     }
     let bare = uri.without_secret();
     let bare_url = bare.to_url_string();
-    let keys = pending_key(state_dir, &bare_url)?;
+    let digest = secret_digest(secret);
+    let (keys, resumed) = pending_key(state_dir, &bare_url, &digest)?;
 
-    let outcome = redeem(&keys, &bare, secret, opts.client).await;
+    let outcome = redeem(&keys, &bare, secret, resumed, opts.client).await;
     let redemption = match outcome {
         Ok(redemption) => redemption,
         Err(e) => {
@@ -112,15 +128,30 @@ pub async fn pair_from_qr(state_dir: &Path, image: &Path, opts: &PairOptions) ->
     pair(state_dir, seed.expose(), opts).await
 }
 
-/// The key of an interrupted pairing for the same URL, or a fresh one written to disk first.
-fn pending_key(dir: &Path, bare_url: &str) -> Result<Keys> {
+/// A one-way digest of the pairing secret, domain-separated: lets a retry recognise the same
+/// QR without the secret ever being written (a 256-bit random secret cannot be recovered or
+/// guessed from it).
+fn secret_digest(secret: &Sensitive<String>) -> String {
+    let mut input = b"satmachine-atm pending secret v1\0".to_vec();
+    input.extend_from_slice(secret.expose().to_ascii_lowercase().as_bytes());
+    sha256::Hash::hash(&input).to_string()
+}
+
+/// The key of an interrupted pairing of the same secret (`true`: this ATM may have redeemed
+/// it already), or a fresh one written to disk first (`false`).
+///
+/// A `pending.json` written before digests were kept matches on the URL alone.
+fn pending_key(dir: &Path, bare_url: &str, digest: &str) -> Result<(Keys, bool)> {
     let pending = state::read_json::<PendingPairing>(&dir.join(PENDING))
         .ok()
         .flatten();
-    if let Some(pending) = pending.filter(|p| p.bunker_url == bare_url) {
+    let same_secret = |p: &PendingPairing| {
+        p.bunker_url == bare_url && p.secret_digest.as_deref().is_none_or(|d| d == digest)
+    };
+    if let Some(pending) = pending.filter(same_secret) {
         if let Ok(Some(keys)) = state::read_key(&dir.join(PENDING_KEY)) {
             if keys.public_key().to_hex() == pending.client_pubkey {
-                return Ok(keys);
+                return Ok((keys, true));
             }
         }
     }
@@ -132,19 +163,21 @@ fn pending_key(dir: &Path, bare_url: &str) -> Result<Keys> {
             bunker_url: bare_url.to_owned(),
             client_pubkey: keys.public_key().to_hex(),
             started_at: Timestamp::now().as_secs(),
+            secret_digest: Some(digest.to_owned()),
         },
     )?;
-    Ok(keys)
+    Ok((keys, false))
 }
 
 async fn redeem(
     keys: &Keys,
     bare: &BunkerUri,
     secret: &Sensitive<String>,
+    resumed: bool,
     opts: ClientOptions,
 ) -> Result<Redemption> {
     let client = SignerClient::new(keys.clone(), bare, opts).await?;
-    let result = redeem_on(&client, secret, bare).await;
+    let result = redeem_on(&client, secret, resumed, bare).await;
     client.shutdown().await;
     result
 }
@@ -152,12 +185,17 @@ async fn redeem(
 async fn redeem_on(
     client: &SignerClient,
     secret: &Sensitive<String>,
+    resumed: bool,
     bare: &BunkerUri,
 ) -> Result<Redemption> {
     // What `SignerClient::connect_resuming` does, spelled out so that "already redeemed, and
     // not by us" gets its own message (§4.2 items 4-5: never re-send a used secret).
     let redemption = match client.connect(Some(secret)).await {
         Ok(()) => Redemption::Redeemed,
+        // A fresh key never sent this secret before: someone else redeemed it.
+        Err(BunkerError::Refused(Refusal::TokenAlreadyRedeemed)) if !resumed => {
+            return Err(Error::SeedUsedElsewhere)
+        }
         Err(BunkerError::Refused(Refusal::TokenAlreadyRedeemed)) => {
             match client.connect(None).await {
                 Ok(()) => Redemption::AlreadyRedeemed,

@@ -47,6 +47,11 @@ pub async fn sign(
 pub fn parse_tags(json: &str) -> Result<Vec<Tag>> {
     let raw: Vec<Vec<String>> = serde_json::from_str(json)
         .map_err(|_| Error::InvalidTags("not a JSON array of string arrays"))?;
+    tags_from_strings(raw)
+}
+
+/// Tags from string arrays; each must be non-empty and valid.
+pub(crate) fn tags_from_strings(raw: Vec<Vec<String>>) -> Result<Vec<Tag>> {
     raw.into_iter()
         .map(|tag| {
             if tag.is_empty() {

@@ -52,6 +52,10 @@ pub(crate) struct PendingPairing {
     pub bunker_url: String,
     pub client_pubkey: String,
     pub started_at: u64,
+    /// SHA-256 (domain-separated) of the secret being redeemed, never the secret itself;
+    /// absent in files written by older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_digest: Option<String>,
 }
 
 /// A loaded pairing: the client keys plus [`Pairing`].

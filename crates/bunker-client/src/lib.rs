@@ -40,6 +40,7 @@ pub mod admin;
 pub mod crypto;
 pub mod error;
 pub mod fingerprint;
+pub mod heartbeat;
 pub mod line;
 mod link;
 pub mod options;

@@ -8,11 +8,12 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "satmachine-atm", version)]
 pub struct Args {
-    /// Directory holding this ATM's client key and pairing (created with mode 0700).
-    #[arg(long, value_name = "DIR")]
-    pub state_dir: PathBuf,
+    /// Directory holding this ATM's client key and pairing (created with mode 0700). Required;
+    /// accepted before or after the subcommand.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
     /// Seconds to wait for each bunker reply.
-    #[arg(long, value_name = "SECS", default_value_t = 15)]
+    #[arg(long, value_name = "SECS", default_value_t = 15, global = true)]
     pub timeout: u64,
     /// What to do.
     #[command(subcommand)]
@@ -50,7 +51,23 @@ pub enum Command {
         /// Tags as JSON, e.g. '[["t","atm"]]'.
         #[arg(long, value_name = "JSON")]
         tags: Option<String>,
+        /// The socket of a running `serve` (default: `atm.sock` in the state directory); used
+        /// when it answers, otherwise this command connects to the bunker itself.
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
     },
+    /// Keep one warm connection to the bunker and sign for the ATM's software over a Unix
+    /// socket: one JSON request per line in, one JSON line out. Also sends the heartbeat.
+    Serve {
+        /// Where to listen (default: `atm.sock` in the state directory); created with mode 0600.
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
+        /// How often to publish the heartbeat, e.g. 30s, 5m, 1h; `off` sends none.
+        #[arg(long, value_name = "EVERY", default_value = "5m")]
+        heartbeat_every: String,
+    },
+    /// Publish one heartbeat (signed by this ATM's own key, no bunker round trip).
+    Heartbeat,
     /// Show the stored pairing.
     Status {
         /// Print JSON instead of text.

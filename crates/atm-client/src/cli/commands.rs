@@ -1,18 +1,23 @@
 //! One function per subcommand: convert the arguments, call the library, print the result.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bunker_client::heartbeat::HeartbeatStatus;
 use bunker_client::ClientOptions;
 use nostr::{JsonUtil, ToBech32};
 
 use super::args::{Args, Command};
 use crate::error::{Error, Result};
-use crate::{check, pair, pair_from_qr, parse_tags, sign, status, PairOptions, Paired};
+use crate::serve::{default_socket, parse_interval};
+use crate::{
+    check, pair, pair_from_qr, parse_tags, publish_heartbeat, serve, sign, sign_via_daemon, status,
+    AtmState, PairOptions, Paired, ServeOptions, WarmOptions,
+};
 
 pub(crate) async fn dispatch(args: Args) -> Result<()> {
     let opts = client_options(args.timeout)?;
-    let dir = args.state_dir.as_path();
+    let dir = args.state_dir.as_deref().ok_or(Error::MissingStateDir)?;
     match args.command {
         Command::Pair {
             seed_url,
@@ -23,8 +28,14 @@ pub(crate) async fn dispatch(args: Args) -> Result<()> {
             kind,
             content,
             tags,
-        } => run_sign(dir, kind, &content, tags.as_deref(), opts).await,
+            socket,
+        } => run_sign(dir, kind, &content, tags.as_deref(), socket, opts).await,
         Command::Status { json, check } => run_status(dir, json, check, opts).await,
+        Command::Serve {
+            socket,
+            heartbeat_every,
+        } => run_serve(dir, socket, &heartbeat_every, opts).await,
+        Command::Heartbeat => run_heartbeat(dir, opts).await,
     }
 }
 
@@ -68,15 +79,65 @@ fn print_paired(paired: &Paired) {
     println!("operator: {}", npub_or_hex(&p.operator_pubkey));
 }
 
+/// Through a running `serve` when its socket answers, else with a connection of its own; the
+/// output and exit codes are the same either way.
 async fn run_sign(
     dir: &Path,
     kind: u16,
     content: &str,
     tags: Option<&str>,
+    socket: Option<PathBuf>,
     opts: ClientOptions,
 ) -> Result<()> {
     let tags = tags.map(parse_tags).transpose()?.unwrap_or_default();
-    let event = sign(dir, kind, content, tags, opts).await?;
+    let state = AtmState::load(dir)?;
+    let socket = socket.unwrap_or_else(|| default_socket(dir));
+    // The daemon has its own per-request deadline; allow it that plus a margin.
+    let wait = opts.timeout + Duration::from_secs(2);
+    let event = match sign_via_daemon(&socket, &state, kind, content, &tags, wait).await? {
+        Some(event) => event,
+        None => sign(dir, kind, content, tags, opts).await?,
+    };
+    println!("{}", event.as_json());
+    Ok(())
+}
+
+async fn run_serve(
+    dir: &Path,
+    socket: Option<PathBuf>,
+    heartbeat_every: &str,
+    opts: ClientOptions,
+) -> Result<()> {
+    let options = ServeOptions {
+        socket,
+        warm: WarmOptions::with_client(opts),
+        heartbeat_every: parse_interval(heartbeat_every)?,
+    };
+    let ready = |path: &Path| {
+        println!("serving on {}", path.display());
+    };
+    serve(dir, options, ready, shutdown_signal()).await
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+async fn run_heartbeat(dir: &Path, opts: ClientOptions) -> Result<()> {
+    let state = AtmState::load(dir)?;
+    let event = publish_heartbeat(&state, HeartbeatStatus::Ok, None, opts).await?;
     println!("{}", event.as_json());
     Ok(())
 }

@@ -9,7 +9,10 @@ pub(crate) const BUNKER: u8 = 3;
 
 pub(crate) fn code(err: &Error) -> u8 {
     match err.kind() {
-        ErrorKind::InvalidInput | ErrorKind::AlreadyPaired | ErrorKind::NotPaired => BAD_INPUT,
+        ErrorKind::InvalidInput
+        | ErrorKind::AlreadyPaired
+        | ErrorKind::NotPaired
+        | ErrorKind::AlreadyRunning => BAD_INPUT,
         ErrorKind::Timeout
         | ErrorKind::Unreachable
         | ErrorKind::SeedRefused

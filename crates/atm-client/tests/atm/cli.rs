@@ -171,3 +171,59 @@ async fn cli_status_of_an_empty_dir_says_not_paired() {
     assert_exit(&out, 0, "status");
     assert!(stdout(&out).contains("paired: no"), "{}", stdout(&out));
 }
+
+#[tokio::test]
+async fn state_dir_is_accepted_after_the_subcommand_too() {
+    let world = World::start().await;
+    let url = world.mint("satmachine-1").await;
+    let dir = world.state_dir("atm");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_satmachine-atm"))
+        .args(["pair", "--seed-url", &url, "--state-dir"])
+        .arg(&dir)
+        .output()
+        .await
+        .unwrap();
+
+    assert_exit(&out, 0, "pair --seed-url URL --state-dir DIR");
+    let missing = Command::new(env!("CARGO_BIN_EXE_satmachine-atm"))
+        .args(["status"])
+        .output()
+        .await
+        .unwrap();
+    assert_exit(&missing, 2, "no --state-dir");
+    assert!(
+        stderr(&missing).contains("--state-dir"),
+        "{}",
+        stderr(&missing)
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_secret_is_bad_input_and_nothing_is_sent() {
+    // A relay nobody listens on: had anything been sent, the answer would be exit 3.
+    let dead_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let key = nostr::Keys::generate().public_key().to_hex();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("atm");
+    for secret in [
+        "zz".repeat(32),
+        "ab".repeat(31),
+        "ab".repeat(33),
+        "not-a-secret".into(),
+    ] {
+        let url =
+            format!("bunker://{key}?relay=ws%3A%2F%2F127.0.0.1%3A{dead_port}&secret={secret}");
+        let started = std::time::Instant::now();
+        let out = atm(&dir, Some(&url), &["pair"]).await;
+        assert_exit(&out, 2, &format!("secret {secret}"));
+        assert!(stderr(&out).contains("64 hex"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains(&secret), "the secret is not echoed");
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+        assert!(!dir.exists(), "nothing is written");
+    }
+}

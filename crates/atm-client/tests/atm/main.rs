@@ -6,6 +6,8 @@
 
 mod cli;
 mod pairing;
+mod serve;
 mod signing;
 mod simulator;
 mod support;
+mod warm;

@@ -275,3 +275,93 @@ async fn unreachable_relay_keeps_the_pending_key_for_a_retry() {
     let st = status(&dir).unwrap();
     assert!(!st.paired && st.pairing_in_progress);
 }
+
+#[tokio::test]
+async fn code_redeemed_by_another_machine_is_refused_at_once_not_after_the_approval_wait() {
+    // nsecbunkerd waits for an admin (10 s) on a secret-less `connect` from a key it does not
+    // know; a fresh key that gets "Token already redeemed" must not send one.
+    let world = World::start_with_approval(std::time::Duration::from_secs(8)).await;
+    let url = world.mint("satmachine-1").await;
+    pair(&world.state_dir("first"), &url, &pair_opts())
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let err = pair(&world.state_dir("second"), &url, &pair_opts())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::SeedUsedElsewhere), "got {err:?}");
+    assert!(err.to_string().contains("another machine"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "told after {:?}",
+        started.elapsed()
+    );
+    world.stop().await;
+}
+
+#[tokio::test]
+async fn interrupted_pairing_with_a_recorded_digest_still_resumes_after_a_lost_ack() {
+    let world = World::start_with_approval(std::time::Duration::from_secs(8)).await;
+    let url = world.mint("satmachine-1").await;
+    let dir = world.state_dir("atm");
+    // A first attempt whose relay was unreachable leaves pending.key + pending.json (with the
+    // digest of this secret); then, as if that attempt's `connect` had reached the bunker and
+    // only the ack was lost, the pending key redeems the secret.
+    let dead_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let live_relay = format!("ws%3A%2F%2F127.0.0.1%3A{}", world.sandbox.relay.port());
+    let dead_url = url.replace(&live_relay, &format!("ws%3A%2F%2F127.0.0.1%3A{dead_port}"));
+    assert_ne!(dead_url, url);
+    let quick = PairOptions {
+        replace: false,
+        client: bunker_client::ClientOptions {
+            timeout: std::time::Duration::from_secs(2),
+            connect_timeout: std::time::Duration::from_secs(1),
+            ..opts()
+        },
+    };
+    assert!(pair(&dir, &dead_url, &quick)
+        .await
+        .unwrap_err()
+        .is_transient());
+    let pending = std::fs::read_to_string(dir.join("pending.json")).unwrap();
+    assert!(pending.contains("secret_digest"), "{pending}");
+    assert!(!pending.contains(&secret_of(&url)), "only a digest is kept");
+    let key = std::fs::read_to_string(dir.join("pending.key")).unwrap();
+    let keys = nostr::Keys::parse(key.trim()).unwrap();
+    // Same bunker, same secret, the live relay: rewrite the stored URL to it.
+    let bare = bunker_client::BunkerUri::parse(&url)
+        .unwrap()
+        .without_secret();
+    let rewritten = pending.replace(
+        &bunker_client::BunkerUri::parse(&dead_url)
+            .unwrap()
+            .without_secret()
+            .to_url_string(),
+        &bare.to_url_string(),
+    );
+    std::fs::write(dir.join("pending.json"), rewritten).unwrap();
+    let early = bunker_client::SignerClient::new(keys.clone(), &bare, opts())
+        .await
+        .unwrap();
+    early
+        .connect(
+            bunker_client::BunkerUri::parse(&url)
+                .unwrap()
+                .secret
+                .as_ref(),
+        )
+        .await
+        .unwrap();
+    early.shutdown().await;
+
+    let paired = pair(&dir, &url, &pair_opts()).await.unwrap();
+
+    assert_eq!(paired.redemption, Redemption::AlreadyRedeemed);
+    assert_eq!(paired.pairing.client_pubkey, keys.public_key().to_hex());
+    world.stop().await;
+}

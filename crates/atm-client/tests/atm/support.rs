@@ -40,11 +40,16 @@ pub struct World {
 impl World {
     /// A sandbox whose undecided requests (e.g. kind 1 from an ATM) fail after 300 ms.
     pub async fn start() -> Self {
+        Self::start_with_approval(Duration::from_millis(300)).await
+    }
+
+    /// A sandbox whose undecided requests wait `approval` for an admin, as nsecbunkerd does.
+    pub async fn start_with_approval(approval: Duration) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let console = Keys::generate();
         let mut cfg = SandboxConfig::new(dir.path().join("bunker.sqlite"));
         cfg.admin_npubs.push(console.public_key());
-        cfg.approval_timeout = Duration::from_millis(300);
+        cfg.approval_timeout = approval;
         let sandbox = Sandbox::start(cfg).await.unwrap();
         let conn = AdminConnection::parse(&sandbox.bunker.admin_connection_string()).unwrap();
         let admin = AdminClient::connect(console, &conn, opts()).await.unwrap();
@@ -112,6 +117,26 @@ impl World {
             .into_iter()
             .map(|u| (u.pubkey.to_hex(), u.is_revoked()))
             .collect()
+    }
+
+    /// Revokes every client of the operator key, as `satop revoke` does.
+    pub async fn revoke_all(&self) {
+        for user in self.admin.get_key_users(KEY_NAME).await.unwrap() {
+            self.admin.revoke_user(user.id).await.unwrap();
+        }
+    }
+
+    /// Pairs a fresh state directory `name` and returns it.
+    pub async fn paired(&self, name: &str) -> PathBuf {
+        let dir = self.state_dir(name);
+        atm_client::pair(
+            &dir,
+            &self.mint(&format!("satmachine-{name}")).await,
+            &pair_opts(),
+        )
+        .await
+        .unwrap();
+        dir
     }
 
     pub async fn stop(self) {

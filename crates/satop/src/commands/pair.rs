@@ -132,7 +132,6 @@ fn progress(quiet: bool, step: &PairStep) {
                 "verified: the ATM can sign kind 21000 (bunker KeyUser #{bunker_connection_id})"
             );
         }
-        _ => {}
     }
 }
 
