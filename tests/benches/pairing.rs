@@ -1,5 +1,6 @@
-//! Pairing benchmark against the sandbox on loopback (auto mode, so nostr-tools can take part).
-//! Prints figures; asserts nothing about time.
+//! Pairing benchmark against the sandbox on loopback, once per nsecbunkerd flavour (0.10 in its
+//! `auto` mode so nostr-tools can take part, and 0.11). Prints figures; asserts nothing about
+//! time.
 //!
 //! - admin round trips per pairing once the ATM policy exists (goal: 2);
 //! - time from "pair" to QR ready (token minted and read back, QR rendered and self-checked);
@@ -21,7 +22,7 @@ use fleet_core::qr::QrOptions;
 use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
 use nostr::{Keys, Kind, Timestamp};
-use sandbox::{EncryptionMode, SandboxConfig};
+use sandbox::{EncryptionMode, Flavour, SandboxConfig};
 use stats::{median_p95, pct};
 
 const PAIRINGS: usize = 30;
@@ -42,11 +43,19 @@ async fn run() -> Result<()> {
             interop.display()
         );
     }
+    for flavour in [Flavour::V0_10, Flavour::V0_11] {
+        measure(&interop, flavour).await?;
+    }
+    Ok(())
+}
+
+async fn measure(interop: &Path, flavour: Flavour) -> Result<()> {
     let data = tempfile::tempdir()?;
     let state = tempfile::tempdir()?;
     let fleet = Fleet::open_with(data.path(), Secrets::memory(), ClientOptions::loopback())?;
     let mut cfg = SandboxConfig::new(state.path().join("bunker.sqlite3"));
     cfg.encryption = EncryptionMode::Auto;
+    cfg.flavour = flavour;
     let sandbox = acceptance::connected_sandbox(&fleet, cfg).await?;
 
     // First pairing: finds or creates the ATM policy (not counted).
@@ -111,7 +120,7 @@ async fn run() -> Result<()> {
     let node = tokio::process::Command::new("node")
         .arg(interop.join("sign-timed.mjs"))
         .args([url.as_str(), &SIGNS.to_string()])
-        .current_dir(&interop)
+        .current_dir(interop)
         .kill_on_drop(true)
         .output();
     let (paired, out) = tokio::join!(pending.wait(std::future::pending(), |_| {}), node);
@@ -137,7 +146,11 @@ async fn run() -> Result<()> {
         trips.iter().min().copied().unwrap_or(0),
         trips.iter().max().copied().unwrap_or(0),
     );
-    println!("pairing benchmark (sandbox, auto mode, loopback relay)");
+    let mode = match flavour {
+        Flavour::V0_10 => "0.10, auto mode",
+        Flavour::V0_11 => "0.11",
+    };
+    println!("pairing benchmark (sandbox nsecbunkerd {mode}, loopback relay)");
     println!("  admin round trips, first pairing (policy lookup/creation): {first_trips}");
     println!("  admin round trips per pairing once the policy exists:      {min_t}..={max_t} over {PAIRINGS} pairings (goal 2)");
     println!(

@@ -1,6 +1,7 @@
 //! Round-trip benchmark against the sandbox on loopback (issue #2): the admin RPC round trip
 //! (`ping`, and `get_key_users` as a typical read) and the NIP-46 `sign_event` round trip of an
-//! ATM, in the sandbox's `nip04_only` (stock nsecbunkerd 0.10.5) and `auto` modes. Prints
+//! ATM, against the sandbox's nsecbunkerd 0.10 flavour in its `nip04_only` (stock 0.10.5) and
+//! `auto` modes and against its 0.11 flavour (admin kind 24133, NIP-44 admin requests). Prints
 //! figures; asserts nothing about time.
 //!
 //! Run: `cargo bench --workspace --locked --bench roundtrip`.
@@ -15,7 +16,7 @@ use anyhow::Result;
 use bunker_client::ClientOptions;
 use fleet_core::secrets::Secrets;
 use fleet_core::Fleet;
-use sandbox::{AtmSimulator, EncryptionMode, SandboxConfig};
+use sandbox::{AtmSimulator, EncryptionMode, Flavour, SandboxConfig};
 use stats::median_p95;
 
 const CALLS: usize = 100;
@@ -26,19 +27,24 @@ fn main() -> Result<()> {
         .build()?
         .block_on(async {
             println!("round-trip benchmark (sandbox, loopback relay, n={CALLS} each, ms)");
-            for mode in [EncryptionMode::Nip04Only, EncryptionMode::Auto] {
-                measure(mode).await?;
+            for (flavour, mode) in [
+                (Flavour::V0_10, EncryptionMode::Nip04Only),
+                (Flavour::V0_10, EncryptionMode::Auto),
+                (Flavour::V0_11, EncryptionMode::Auto),
+            ] {
+                measure(flavour, mode).await?;
             }
             Ok(())
         })
 }
 
-async fn measure(mode: EncryptionMode) -> Result<()> {
+async fn measure(flavour: Flavour, mode: EncryptionMode) -> Result<()> {
     let data = tempfile::tempdir()?;
     let state = tempfile::tempdir()?;
     let fleet = Fleet::open_with(data.path(), Secrets::memory(), ClientOptions::loopback())?;
     let mut cfg = SandboxConfig::new(state.path().join("bunker.sqlite3"));
     cfg.encryption = mode;
+    cfg.flavour = flavour;
     let sandbox = acceptance::connected_sandbox(&fleet, cfg).await?;
 
     let (admin, _) = fleet.admin_session().await?;
@@ -62,14 +68,15 @@ async fn measure(mode: EncryptionMode) -> Result<()> {
     let alive = !sandbox.bunker.is_dead();
     sandbox.shutdown().await;
 
-    let name = match mode {
-        EncryptionMode::Nip04Only => "nip04_only",
-        EncryptionMode::Auto => "auto",
+    let name = match (flavour, mode) {
+        (Flavour::V0_11, _) => "0.11",
+        (Flavour::V0_10, EncryptionMode::Nip04Only) => "0.10 nip04_only",
+        (Flavour::V0_10, EncryptionMode::Auto) => "0.10 auto",
     };
-    println!("  {name:<10} admin ping:          {}", median_p95(&ping));
-    println!("  {name:<10} admin get_key_users: {}", median_p95(&users));
-    println!("  {name:<10} ATM sign_event:      {}", median_p95(&sign));
-    println!("  {name:<10} bunker alive at the end: {alive}");
+    println!("  {name:<16} admin ping:          {}", median_p95(&ping));
+    println!("  {name:<16} admin get_key_users: {}", median_p95(&users));
+    println!("  {name:<16} ATM sign_event:      {}", median_p95(&sign));
+    println!("  {name:<16} bunker alive at the end: {alive}");
     Ok(())
 }
 
