@@ -20,6 +20,18 @@ use crate::{Error, Fleet, Result};
 /// Name of the console's policy when this app creates it.
 pub const CONSOLE_POLICY_NAME: &str = "satop-console-30078";
 
+/// On nsecbunkerd 0.11 the console session speaks NIP-44, the line's best encryption (0.11 doc
+/// §0.3 item 3); the proof comes from the admin session, which knows the line. On 0.10 it stays
+/// on NIP-04: a NIP-44 request kills a stock 0.10 key backend.
+async fn use_best_encryption(admin: &AdminClient, signer: &mut SignerClient) -> Result<()> {
+    if admin.line() == Some(bunker_client::BunkerLine::V0_11) {
+        if let Some(proof) = admin.probe_nip44().await? {
+            signer.use_nip44(&proof)?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens a signing session with the operator key, setting the KeyUser up when needed.
 pub(crate) async fn open(
     fleet: &Fleet,
@@ -42,7 +54,12 @@ pub(crate) async fn open(
                 relays,
                 secret: None,
             };
-            return Ok(SignerClient::new(keys, &uri, *fleet.client_options()).await?);
+            let mut signer = SignerClient::new(keys, &uri, *fleet.client_options()).await?;
+            if let Err(e) = use_best_encryption(admin, &mut signer).await {
+                signer.shutdown().await;
+                return Err(e);
+            }
+            return Ok(signer);
         }
         Some(u) if u.is_revoked() => {
             info!(
@@ -72,7 +89,12 @@ pub(crate) async fn open(
     let secret = uri.secret.as_ref().ok_or(bunker_client::Error::Protocol(
         "the console token has no secret",
     ))?;
-    let signer = SignerClient::new(keys, &uri.without_secret(), *fleet.client_options()).await?;
+    let mut signer =
+        SignerClient::new(keys, &uri.without_secret(), *fleet.client_options()).await?;
+    if let Err(e) = use_best_encryption(admin, &mut signer).await {
+        signer.shutdown().await;
+        return Err(e);
+    }
     if let Err(e) = signer.connect_resuming(secret).await {
         signer.shutdown().await;
         return Err(e.into());
