@@ -80,7 +80,7 @@ async fn c4_provisioned_url_has_the_key_pubkey_relays_and_hex_secret() {
 
 #[tokio::test]
 async fn c5_full_journey_never_kills_a_nip04_only_bunker() {
-    let bunker = Bunker::start(EncryptionMode::Nip04Only).await;
+    let bunker = Bunker::stock(EncryptionMode::Nip04Only, PingReply::Ok).await;
     let admin = bunker.admin().await;
     assert!(admin.probe_nip44().await.unwrap().is_none(), "a stock bunker ignores the NIP-44 admin probe (A5)");
     let atm = redeemed_atm(&bunker, &admin, "satmachine-1").await;
@@ -154,14 +154,14 @@ async fn c8_out_of_policy_request_prompts_the_admin_who_never_answers() {
 #[tokio::test]
 async fn c9_admin_ping_accepts_ok_and_pong() {
     for (reply, expected) in [(PingReply::Ok, Ping::Ok), (PingReply::Pong, Ping::Pong)] {
-        let bunker = Bunker::start_with(EncryptionMode::Nip04Only, reply).await;
+        let bunker = Bunker::stock(EncryptionMode::Nip04Only, reply).await;
         assert_eq!(bunker.admin().await.ping().await.unwrap(), expected);
     }
 }
 
 #[tokio::test]
 async fn c10_a_bunker_that_stopped_answering_yields_a_timeout() {
-    let bunker = Bunker::start(EncryptionMode::Nip04Only).await;
+    let bunker = Bunker::stock(EncryptionMode::Nip04Only, PingReply::Ok).await;
     let quick = ClientOptions { timeout: Duration::from_millis(800), ..options() };
     let admin = AdminClient::connect(bunker.console.clone(), &bunker.connection(), quick).await.unwrap();
     admin.ping().await.unwrap();

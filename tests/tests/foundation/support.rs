@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bunker_client::{AdminClient, AdminConnection, BunkerUri, ClientOptions, KeyToken, NewPolicy, PolicyRule};
 use nostr::{Keys, PublicKey};
-use sandbox::{EncryptionMode, PingReply, Sandbox};
+use sandbox::{EncryptionMode, Flavour, PingReply, Sandbox};
 use tempfile::TempDir;
 
 pub const KEY: &str = "operator";
@@ -27,9 +27,20 @@ impl Bunker {
     }
 
     pub async fn start_with(mode: EncryptionMode, ping: PingReply) -> Self {
+        Self::start_in(acceptance::flavour(), mode, ping).await
+    }
+
+    /// A stock nsecbunkerd 0.10 double whatever flavour the run tests: for the rows of
+    /// protocol/nsecbunkerd.md §6.3 that are about 0.10 itself (its `ok`, its NIP-44 crash).
+    pub async fn stock(mode: EncryptionMode, ping: PingReply) -> Self {
+        Self::start_in(Flavour::V0_10, mode, ping).await
+    }
+
+    async fn start_in(flavour: Flavour, mode: EncryptionMode, ping: PingReply) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let console = Keys::generate();
         let mut cfg = acceptance::sandbox_config(dir.path().join("bunker.sqlite3"));
+        cfg.flavour = flavour;
         cfg.admin_npubs = vec![console.public_key()];
         cfg.encryption = mode;
         cfg.ping_reply = ping;

@@ -39,6 +39,11 @@ impl Env {
         let fleet = open_fleet(data_dir.path());
         let mut cfg = acceptance::sandbox_config(bunker_dir.path().join("bunker.sqlite3"));
         cfg.approval_timeout = Duration::from_millis(300);
+        // These journeys take the relay away and bring it back to test our outbox, not the 0.11
+        // daemon's deafness after a relay restart (0.11 doc §0.3 item 9): that has its own rows
+        // (sandbox V70; fleet-core's "restart the bunker" error). On 0.11 the operator's runbook
+        // restarts the bunker after a relay restart; here the double keeps listening instead.
+        cfg.deaf_after_relay_drop = Some(false);
         let Sandbox { relay, bunker } = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();
         Self {
             port: relay.port(),
