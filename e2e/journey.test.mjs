@@ -129,9 +129,13 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.screenshot(artifacts, "11-fee-preview");
     await s.click('[data-testid="fee-sign"]');
     await s.waitFor('[data-testid="fee-result"][data-outcome="published"]', 90_000);
-    assert.match(await s.text('[data-testid="fee-result"]'), /signed by the operator key npub1\w+ through the bunker/);
+    // The outcome names the signer read from the verified event; "operator key" is said only
+    // on the published policy's "Signed by" row, where it is compared with the operator key.
+    const signed = (await s.text('[data-testid="fee-result"]')).match(/signed by (npub1\w+) through the bunker/)?.[1];
+    assert.ok(signed, "the outcome names the signer");
     await until("the published policy shows 2.5 %", async () =>
       (await s.text('[data-testid="fee-published-percent"]')) === "2.5 %");
+    assert.equal(await s.text('[data-testid="fee-signer"]'), `${signed} (operator key, verified)`);
     await s.screenshot(artifacts, "11b-fee-signed");
     await s.click('[data-testid="roster-publish"]');
     await s.waitFor('[data-testid="roster-result"][data-outcome="published"]', 60_000);
@@ -169,6 +173,10 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="settings"]');
     await s.screenshot(artifacts, "09-settings");
+  } catch (e) {
+    // The screen as it was when the journey failed: the first thing to look at.
+    await s.screenshot(artifacts, "99-journey-failed").catch(() => {});
+    throw e;
   } finally {
     await app.stop();
   }
