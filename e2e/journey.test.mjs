@@ -3,10 +3,13 @@
 // same fingerprint on both sides; then revoke it behind the typed confirmation and see the ATM
 // refused by the bunker; read the activity log, have the bunker sign a fee change, and run the
 // migration checklist. A screenshot of every screen goes to artifacts/e2e/.
+// The secrets the journey saw (the pairing URL's secret, the ATM's key) are written as
+// `what=value` lines to the file E2E_KNOWN_SECRETS names (outside artifacts/): e2e/run.sh
+// then scans the app's log for them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { artifacts, atmBinary, launch } from "./harness.mjs";
@@ -15,6 +18,7 @@ import { until } from "./webdriver.mjs";
 test("operator pairs an ATM from the sandbox by QR, both show the same fingerprint, and a revoke makes the bunker refuse it", async () => {
   const app = await launch();
   const s = app.session;
+  const known = [];
   try {
     await s.waitFor('[data-testid="console-npub"]', 30_000);
     await s.screenshot(artifacts, "01-welcome");
@@ -41,11 +45,20 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.waitFor('[data-testid="pair-qr"]', 30_000);
     const shot = await s.screenshot(artifacts, "05-pair-qr");
 
+    // The code as text (for an ATM without a camera): its secret must never reach the app's log.
+    await s.click('[data-testid="pair-reveal"]');
+    await s.waitFor('[data-testid="pair-revealed"]');
+    const pairingSecret = (await s.text('[data-testid="pair-revealed"]')).match(/[?&]secret=([^&\s]+)/)?.[1];
+    assert.ok(pairingSecret, "the revealed pairing code carries its secret");
+    known.push(`pairing URL secret=${decodeURIComponent(pairingSecret)}`);
+    await s.click('[data-testid="pair-reveal"]');
+
     // The ATM: decode the QR from the screenshot and redeem it against the sandbox bunker.
     const atmState = mkdtempSync(join(tmpdir(), "satop-e2e-atm-"));
     const out = execFileSync(atmBinary, ["--state-dir", atmState, "pair", "--qr-image", shot], { encoding: "utf8" });
     const atmFingerprint = out.match(/^fingerprint: (.+)$/m)?.[1]?.trim();
     assert.ok(atmFingerprint, `the ATM printed its fingerprint:\n${out}`);
+    known.push(`ATM client key=${readFileSync(join(atmState, "client.key"), "utf8").trim()}`);
 
     await s.waitFor('[data-testid="pair-done"]', 60_000);
     const shown = await s.text('[data-testid="paired-fingerprint"]');
@@ -129,9 +142,13 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.screenshot(artifacts, "11-fee-preview");
     await s.click('[data-testid="fee-sign"]');
     await s.waitFor('[data-testid="fee-result"][data-outcome="published"]', 90_000);
-    assert.match(await s.text('[data-testid="fee-result"]'), /signed by the operator key npub1\w+ through the bunker/);
+    // The outcome names the signer read from the verified event; "operator key" is said only
+    // on the published policy's "Signed by" row, where it is compared with the operator key.
+    const signed = (await s.text('[data-testid="fee-result"]')).match(/signed by (npub1\w+) through the bunker/)?.[1];
+    assert.ok(signed, "the outcome names the signer");
     await until("the published policy shows 2.5 %", async () =>
       (await s.text('[data-testid="fee-published-percent"]')) === "2.5 %");
+    assert.equal(await s.text('[data-testid="fee-signer"]'), `${signed} (operator key, verified)`);
     await s.screenshot(artifacts, "11b-fee-signed");
     await s.click('[data-testid="roster-publish"]');
     await s.waitFor('[data-testid="roster-result"][data-outcome="published"]', 60_000);
@@ -169,7 +186,12 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="settings"]');
     await s.screenshot(artifacts, "09-settings");
+  } catch (e) {
+    // The screen as it was when the journey failed: the first thing to look at.
+    await s.screenshot(artifacts, "99-journey-failed").catch(() => {});
+    throw e;
   } finally {
     await app.stop();
+    if (process.env.E2E_KNOWN_SECRETS) writeFileSync(process.env.E2E_KNOWN_SECRETS, known.map((l) => `${l}\n`).join(""), { mode: 0o600 });
   }
 });

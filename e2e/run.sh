@@ -4,14 +4,15 @@
 #   e2e/run.sh            the journey and the smoke test against the built debug app
 #   e2e/run.sh smoke      only the smoke test (E2E_APP=/usr/bin/satmachine-operator for the .deb)
 #   e2e/run.sh bench      the start-up benchmark (prints figures; not a test)
-# Screenshots go to artifacts/e2e/.
+# Screenshots go to artifacts/e2e/; the app runs with RUST_LOG=debug and its log
+# (artifacts/e2e/tauri-driver.log) is scanned for secrets after the journey: a finding fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 suite="${1:-all}"
 case "$suite" in
-  all) files="smoke.test.mjs journey.test.mjs" ;;
+  all) files="smoke.test.mjs journey.test.mjs sandbox-flavour.test.mjs" ;;
   smoke) files="smoke.test.mjs" ;;
   bench) files="" ;;
   *) echo "usage: e2e/run.sh [all|smoke|bench]" >&2; exit 2 ;;
@@ -19,7 +20,14 @@ esac
 
 xdg=$(mktemp -d)
 trap 'rm -rf "$xdg"' EXIT
-export XDG_DATA_HOME="$xdg" E2E_FILES="$files"
+log=artifacts/e2e/tauri-driver.log
+mkdir -p artifacts/e2e
+rm -f "$log"
+# The secrets the journey saw (`what=value` lines), outside artifacts/ and removed at exit.
+known="$xdg/known-secrets"
+export XDG_DATA_HOME="$xdg" E2E_FILES="$files" E2E_KNOWN_SECRETS="$known"
+# The app logs everything it would log for a bug report: that is the log the scan reads.
+export RUST_LOG="${RUST_LOG:-debug}"
 # Note: WEBKIT_DISABLE_COMPOSITING_MODE=1 makes WebKitWebDriver's screenshots hang under Xvfb.
 xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- bash -c '
   set -euo pipefail
@@ -27,3 +35,11 @@ xvfb-run -a -s "-screen 0 1280x1024x24" dbus-run-session -- bash -c '
   cd e2e
   if [ -n "$E2E_FILES" ]; then node --test --test-concurrency=1 $E2E_FILES; else node bench.mjs; fi
 '
+
+if [ "$suite" = all ]; then
+  echo "== secret scan of the app's log ($log)"
+  [ -s "$known" ] || { echo "the journey recorded no known secrets to scan for" >&2; exit 1; }
+  # The scan must read a log the app wrote at debug level, not an empty or driver-only file.
+  grep -q "satmachine_operator" "$log" || { echo "$log holds no log line of the app" >&2; exit 1; }
+  SCAN_SECRETS="$(cat "$known")" cargo run --locked -q -p acceptance --bin scan-secrets -- "$log"
+fi

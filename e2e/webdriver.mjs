@@ -131,6 +131,12 @@ export class Session {
   async click(css) {
     const id = await this.waitFor(css);
     await until(`${css} enabled`, () => this.cmd("GET", `/element/${id}/enabled`));
+    // WebKitWebDriver's own scrolling leaves an element near the bottom edge where its click
+    // does not land (seen on the Fee screen's lower cards): centre it first.
+    await this.cmd("POST", "/execute/sync", {
+      script: "arguments[0].scrollIntoView({block: 'center'})",
+      args: [{ [ELEMENT]: id }],
+    });
     await this.cmd("POST", `/element/${id}/click`, {});
   }
 

@@ -16,7 +16,7 @@ use bunker_client::{ClientOptions, Sensitive};
 use fleet_core::pairing::{LeftoverOutcome, PairStep, UnburnedCode};
 use fleet_core::secrets::Secrets;
 use fleet_core::{ErrorKind, Fleet};
-use sandbox::{Sandbox, SandboxConfig};
+use sandbox::{Flavour, Sandbox, SandboxConfig};
 use tokio::sync::{oneshot, Mutex};
 
 use crate::dto::{PairedView, SandboxInfo};
@@ -27,6 +27,9 @@ use crate::Error;
 pub const TICK: std::time::Duration = std::time::Duration::from_secs(60);
 /// How long after start the first round runs.
 const FIRST_TICK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The file in the sandbox directory that remembers its flavour (`0.10`, `0.11`).
+const FLAVOUR_FILE: &str = "flavour";
 
 /// Name of the sandbox's operator key (the sandbox hosts one key by default).
 pub const SANDBOX_KEY: &str = "operator";
@@ -123,16 +126,22 @@ impl App {
         Ok(())
     }
 
-    /// Starts the embedded SANDBOX bunker (idempotent) with this console as its admin and
-    /// returns what to connect to. The relay port is remembered so that a restarted app (and
-    /// its stored profile) finds the sandbox where it was.
+    /// Starts the embedded SANDBOX bunker in `flavour` (idempotent for the same flavour; a
+    /// running sandbox of the other flavour is stopped first) with this console as its admin
+    /// and returns what to connect to. The relay port and the flavour are remembered so that a
+    /// restarted app (and its stored profile) finds the sandbox where and as it was.
     ///
     /// # Errors
     /// [`Error::Core`] when the console key can't be made; [`Error::Sandbox`].
-    pub async fn start_sandbox(&self) -> Result<SandboxInfo, Error> {
+    pub async fn start_sandbox(&self, flavour: Flavour) -> Result<SandboxInfo, Error> {
         let mut slot = self.0.sandbox.lock().await;
-        if let Some(running) = slot.as_ref() {
-            return Ok(info(running));
+        if let Some(running) = slot.take() {
+            if running.bunker.flavour() == flavour {
+                let out = info(&running);
+                *slot = Some(running);
+                return Ok(out);
+            }
+            running.shutdown().await;
         }
         let (console, _) = self.fleet().init_console().await?;
         let dir = self.fleet().data_dir().join("sandbox");
@@ -145,6 +154,7 @@ impl App {
         let mut config = SandboxConfig::new(dir.join("bunker.sqlite3"));
         config.admin_npubs = vec![console.public_key()];
         config.port = remembered;
+        config.flavour = flavour;
         let started = match Sandbox::start(config.clone()).await {
             Ok(s) => s,
             // The remembered port may be taken now: a fresh one beats no sandbox.
@@ -156,25 +166,32 @@ impl App {
         };
         // Without the port file a restarted app starts the sandbox on another port, where the
         // stored profile does not look: say so rather than pretend.
-        if let Err(e) = std::fs::write(&port_file, started.relay.port().to_string()) {
-            tracing::warn!(
-                file = %port_file.display(),
-                error = %e,
-                "could not remember the sandbox port; after a restart, connect to the sandbox again"
-            );
+        for (file, text) in [
+            (&port_file, started.relay.port().to_string()),
+            (&dir.join(FLAVOUR_FILE), flavour.to_string()),
+        ] {
+            if let Err(e) = std::fs::write(file, text) {
+                tracing::warn!(
+                    file = %file.display(),
+                    error = %e,
+                    "could not remember the sandbox; after a restart, connect to the sandbox again"
+                );
+            }
         }
+        tracing::info!(%flavour, relay = %started.relay.url(), "SANDBOX bunker started");
         let out = info(&started);
         *slot = Some(started);
         Ok(out)
     }
 
-    /// Restarts the sandbox when the stored profile points at it (demo mode across restarts).
+    /// Restarts the sandbox, in the flavour it had, when the stored profile points at it (demo
+    /// mode across restarts).
     ///
     /// # Errors
     /// As [`App::start_sandbox`].
     pub async fn resume_sandbox(&self) -> Result<(), Error> {
-        let port_file = self.fleet().data_dir().join("sandbox").join("port");
-        let Some(port) = std::fs::read_to_string(&port_file)
+        let dir = self.fleet().data_dir().join("sandbox");
+        let Some(port) = std::fs::read_to_string(dir.join("port"))
             .ok()
             .map(|p| p.trim().to_string())
         else {
@@ -187,7 +204,12 @@ impl App {
             })
         });
         if uses_sandbox {
-            self.start_sandbox().await?;
+            // No (or an unreadable) flavour file: a sandbox from before the choice, 0.10.
+            let flavour = std::fs::read_to_string(dir.join(FLAVOUR_FILE))
+                .ok()
+                .and_then(|f| f.parse().ok())
+                .unwrap_or_default();
+            self.start_sandbox(flavour).await?;
         }
         Ok(())
     }
@@ -444,5 +466,6 @@ fn info(s: &Sandbox) -> SandboxInfo {
         connection: s.bunker.admin_connection_string(),
         key_name: SANDBOX_KEY.to_string(),
         atm_relay: s.relay.url().to_string(),
+        flavour: s.bunker.flavour().into(),
     }
 }

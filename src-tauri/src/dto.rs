@@ -26,4 +26,4 @@ pub use migration::{CheckState, CheckView, ChecklistView, ImportView, SkippedVie
 pub use outbox::{OutboxRow, OutboxStep, SyncView, UnknownClientView};
 pub use pairing::{OldKeyView, PairEvent, PairInput, PairedView, PairingView};
 pub use publish::{DiffView, FieldChangeView, PublishResult, RosterView};
-pub use status::{BunkerView, ConsoleInfo, SandboxInfo, StatusView};
+pub use status::{BunkerView, ConsoleInfo, SandboxFlavour, SandboxInfo, StatusView};

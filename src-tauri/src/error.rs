@@ -63,6 +63,14 @@ pub enum FailureKind {
     Cancelled,
     /// The embedded sandbox failed.
     Sandbox,
+    /// Another satop or app window is doing the same thing right now (pairing this machine).
+    Busy,
+    /// A local file other than the database (a lock file) could not be opened or locked.
+    LocalFile,
+    /// The local database is read-only (or read-only and too old): writing needs write access.
+    ReadOnly,
+    /// The local database was written by a newer version of the app: update the app.
+    NewerDatabase,
     /// Something this version of the app does not classify yet.
     Other,
 }
@@ -80,6 +88,7 @@ impl Error {
     /// The stable kind of this error.
     pub fn kind(&self) -> FailureKind {
         match self {
+            Self::Core(fleet_core::Error::Store(e)) => store_kind(e.kind()),
             Self::Core(e) => core_kind(e.kind()),
             Self::Sandbox(_) => FailureKind::Sandbox,
             Self::Setup(_) => FailureKind::NotInitialized,
@@ -90,6 +99,8 @@ impl Error {
     }
 }
 
+/// Every core kind has its own app kind: the match has no catch-all, so a new core kind does
+/// not compile until it is mapped here.
 fn core_kind(kind: fleet_core::ErrorKind) -> FailureKind {
     use fleet_core::ErrorKind as K;
     match kind {
@@ -104,6 +115,21 @@ fn core_kind(kind: fleet_core::ErrorKind) -> FailureKind {
         K::Storage => FailureKind::Storage,
         K::SecretStore => FailureKind::SecretStore,
         K::Cancelled => FailureKind::Cancelled,
+        K::Busy => FailureKind::Busy,
+        K::LocalFile => FailureKind::LocalFile,
+    }
+}
+
+/// The local database's failures the operator acts on differently: read-only and newer-app
+/// databases keep their own kinds; the rest follow fleet-core's classification.
+fn store_kind(kind: fleet_store::ErrorKind) -> FailureKind {
+    use fleet_store::ErrorKind as S;
+    match kind {
+        S::ReadOnly => FailureKind::ReadOnly,
+        S::NewerDatabase => FailureKind::NewerDatabase,
+        S::InvalidInput | S::Conflict => FailureKind::InvalidInput,
+        S::NotFound | S::Corrupt | S::Storage => FailureKind::Storage,
+        _ => FailureKind::Storage,
     }
 }
 
@@ -154,5 +180,67 @@ mod tests {
             f.message.contains("npub1x"),
             "the UI shows which npub to add"
         );
+    }
+
+    #[test]
+    fn a_machine_paired_elsewhere_is_busy_not_other() {
+        let f: Failure = fleet_core::Error::PairingInProgress {
+            machine: "Lobby".into(),
+        }
+        .into();
+        assert_eq!(f.kind, FailureKind::Busy);
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["kind"], "busy");
+        assert!(f.message.contains("being paired"), "{}", f.message);
+    }
+
+    #[test]
+    fn a_lock_file_failure_is_local_file() {
+        let f: Failure = fleet_core::Error::LockFile {
+            path: "/data/outbox.lock".into(),
+            action: "lock",
+            source: std::io::Error::other("denied"),
+        }
+        .into();
+        assert_eq!(f.kind, FailureKind::LocalFile);
+        assert_eq!(serde_json::to_value(&f).unwrap()["kind"], "local_file");
+    }
+
+    #[test]
+    fn a_read_only_database_keeps_its_own_kind() {
+        for e in [
+            fleet_store::Error::ReadOnly { path: None },
+            fleet_store::Error::ReadOnlyNeedsMigration {
+                path: "/data/fleet.sqlite3".into(),
+            },
+        ] {
+            let f: Failure = fleet_core::Error::Store(e).into();
+            assert_eq!(f.kind, FailureKind::ReadOnly);
+            assert!(f.message.contains("writable"), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn every_core_kind_maps_to_its_own_app_kind() {
+        use fleet_core::ErrorKind as K;
+        let all = [
+            (K::InvalidInput, FailureKind::InvalidInput),
+            (K::NotInitialized, FailureKind::NotInitialized),
+            (K::Timeout, FailureKind::Timeout),
+            (K::Unreachable, FailureKind::Unreachable),
+            (K::NotAdmin, FailureKind::NotAdmin),
+            (K::KeyLocked, FailureKind::KeyLocked),
+            (K::Rejected, FailureKind::Rejected),
+            (K::Protocol, FailureKind::Protocol),
+            (K::Storage, FailureKind::Storage),
+            (K::SecretStore, FailureKind::SecretStore),
+            (K::Cancelled, FailureKind::Cancelled),
+            (K::Busy, FailureKind::Busy),
+            (K::LocalFile, FailureKind::LocalFile),
+        ];
+        for (core, app) in all {
+            assert_eq!(core_kind(core), app, "{core:?}");
+            assert_ne!(core_kind(core), FailureKind::Other, "{core:?}");
+        }
     }
 }

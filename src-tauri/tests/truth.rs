@@ -34,6 +34,11 @@ fn request(name: &str) -> PairRequest {
     req
 }
 
+/// A handle of the test's own on the fleet's cache file (Fleet::db() is crate-private).
+fn store(fleet: &Fleet) -> fleet_store::Db {
+    fleet_store::Db::open(fleet.data_dir().join(fleet_core::DB_FILE)).unwrap()
+}
+
 /// A console connected to a fresh sandbox bunker. Keeps the directories and the bunker alive.
 struct Env {
     fleet: Fleet,
@@ -216,8 +221,8 @@ async fn a_cache_that_cannot_be_read_is_an_error_never_a_new_pairing() {
     let data = tempfile::tempdir().unwrap();
     let fleet =
         Fleet::open_with(data.path(), Secrets::new(MemoryStore::default()), options()).unwrap();
-    fleet
-        .db()
+    // Its own handle on the cache file: Fleet::db() is fleet-core's.
+    store(&fleet)
         .interact(|c| Ok(c.execute_batch("DROP TABLE machines")?))
         .await
         .unwrap();
@@ -272,8 +277,7 @@ async fn signed_by_shows_the_signer_of_the_verified_event_not_the_profile_key() 
         published_at: 1,
         relays: vec![],
     };
-    env.fleet
-        .db()
+    store(&env.fleet)
         .interact(move |c| fleet_store::published::upsert(c, &stored))
         .await
         .unwrap();

@@ -12,8 +12,11 @@ export const commands = {
 	consoleExport: (passphrase: string) => typedError<string, Failure>(__TAURI_INVOKE("console_export", { passphrase })),
 	/**  The stored state: console, secret store, bunker profile, sandbox. */
 	status: () => typedError<StatusView_Serialize, Failure>(__TAURI_INVOKE("status")),
-	/**  Starts the sandbox bunker with this console as admin; returns what to connect to. */
-	sandboxStart: () => typedError<SandboxInfo, Failure>(__TAURI_INVOKE("sandbox_start")),
+	/**
+	 *  Starts the sandbox bunker in `flavour` (nsecbunkerd 0.10 or 0.11) with this console as
+	 *  admin; returns what to connect to.
+	 */
+	sandboxStart: (flavour: SandboxFlavour) => typedError<SandboxInfo, Failure>(__TAURI_INVOKE("sandbox_start", { flavour })),
 	/**
 	 *  Probes the bunker; each step goes to `on_step` as it happens. Once it checks out, the
 	 *  profile is stored and so is the timeout, used for every later bunker call.
@@ -364,6 +367,14 @@ export type FailureKind =
 "cancelled" | 
 /**  The embedded sandbox failed. */
 "sandbox" | 
+/**  Another satop or app window is doing the same thing right now (pairing this machine). */
+"busy" | 
+/**  A local file other than the database (a lock file) could not be opened or locked. */
+"local_file" | 
+/**  The local database is read-only (or read-only and too old): writing needs write access. */
+"read_only" | 
+/**  The local database was written by a newer version of the app: update the app. */
+"newer_database" | 
 /**  Something this version of the app does not classify yet. */
 "other";
 
@@ -834,7 +845,12 @@ diff: DiffView_Deserialize;
 /**  The published event's id (hex). */
 event_id?: string | null; 
 /**  Who signed it: read from the verified, recorded event. */
-signer_npub?: string | null } | 
+signer_npub?: string | null; 
+/**
+ *  The relays that accepted it, or already held it (a repeated outbox row): only those,
+ *  never every relay tried.
+ */
+relays: string[] } | 
 /**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
 { outcome: "pending"; 
 /**  What will change. */
@@ -861,7 +877,12 @@ diff: DiffView_Serialize;
 /**  The published event's id (hex). */
 event_id: string | null; 
 /**  Who signed it: read from the verified, recorded event. */
-signer_npub: string | null } | 
+signer_npub: string | null; 
+/**
+ *  The relays that accepted it, or already held it (a repeated outbox row): only those,
+ *  never every relay tried.
+ */
+relays: string[] } | 
 /**  Not reachable: nothing is recorded as done; the change waits in the outbox. */
 { outcome: "pending"; 
 /**  What will change. */
@@ -976,6 +997,13 @@ export type RosterView = {
 	machines: number,
 };
 
+/**  Which nsecbunkerd line the sandbox imitates ([`sandbox::Flavour`]). */
+export type SandboxFlavour = 
+/**  Stock nsecbunkerd 0.10.5. */
+"0.10" | 
+/**  nsecbunkerd 0.11.2 (the 398ja fork). */
+"0.11";
+
 /**  The embedded sandbox bunker: what to connect to. */
 export type SandboxInfo = {
 	/**  Admin connection string. */
@@ -984,6 +1012,8 @@ export type SandboxInfo = {
 	key_name: string,
 	/**  Its relay (the ATM relay too). */
 	atm_relay: string,
+	/**  Which nsecbunkerd it behaves like. */
+	flavour: SandboxFlavour,
 };
 
 /**  A machine the import left out. */
@@ -1026,6 +1056,11 @@ export type StatusView_Deserialize = {
 	demo: boolean,
 	/**  What the app has to tell the operator (e.g. a pairing code burned at start). */
 	notices: string[],
+	/**
+	 *  The fewest characters a new passphrase may have (fleet-core's rule; shown, not checked,
+	 *  by the UI).
+	 */
+	min_passphrase_chars: number,
 };
 
 /**  What the app has stored, read offline. */
@@ -1047,6 +1082,11 @@ export type StatusView_Serialize = {
 	demo: boolean,
 	/**  What the app has to tell the operator (e.g. a pairing code burned at start). */
 	notices: string[],
+	/**
+	 *  The fewest characters a new passphrase may have (fleet-core's rule; shown, not checked,
+	 *  by the UI).
+	 */
+	min_passphrase_chars: number,
 };
 
 /**  What a sync did, in words for the Fleet screen. */

@@ -2,6 +2,7 @@
 
 use bunker_client::Sensitive;
 use fleet_core::qr::{PairingQr, QrOptions};
+use fleet_core::rules::passphrase::check_new_passphrase;
 use tauri::State;
 
 use crate::dto::ConsoleInfo;
@@ -30,10 +31,20 @@ pub async fn console_show(app: State<'_, App>) -> Result<ConsoleInfo, Failure> {
 #[tauri::command]
 #[specta::specta]
 pub async fn console_export(app: State<'_, App>, passphrase: String) -> Result<String, Failure> {
+    Ok(export_console(&app, Sensitive::new(passphrase)).await?)
+}
+
+/// Exports the console key as a NIP-49 `ncryptsec`, once fleet-core's rule for a new
+/// passphrase ([`check_new_passphrase`]) accepts `passphrase`.
+///
+/// # Errors
+/// [`fleet_core::Error::InvalidInput`] for a passphrase the rule refuses (the message never
+/// repeats it); [`fleet_core::Error::NoConsole`]; [`fleet_core::Error::Secrets`].
+pub async fn export_console(
+    app: &App,
+    passphrase: Sensitive<String>,
+) -> Result<String, fleet_core::Error> {
+    check_new_passphrase(passphrase.expose())?;
     let console = app.fleet().console().await?;
-    let out = console
-        .export_ncryptsec(&Sensitive::new(passphrase))
-        .await
-        .map_err(fleet_core::Error::from)?;
-    Ok(out)
+    Ok(console.export_ncryptsec(&passphrase).await?)
 }

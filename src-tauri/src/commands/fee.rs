@@ -9,9 +9,6 @@ use crate::commands::roster::operator_npub;
 use crate::dto::{DiffView, FeeInfo, FeeInput, OutboxStep, PublishResult};
 use crate::{App, Failure};
 
-/// More sats than will ever exist: a fixed fee above it is a typing mistake.
-const MAX_FIXED_FEE_SATS: u64 = 2_100_000_000_000_000;
-
 /// The published policy and the changes waiting in the outbox. Offline.
 #[tauri::command]
 #[specta::specta]
@@ -57,23 +54,15 @@ pub async fn fee_set(
     Ok(PublishResult::new(change, published, signer))
 }
 
-/// Reads the form: the percent rule is fleet-core's, the sats rule is here.
+/// Reads the form with fleet-core's rules (percent, fixed sats, the whole policy): the app
+/// decides nothing itself.
 fn policy(input: &FeeInput) -> Result<FeePolicy, fleet_core::Error> {
-    let super_fee_bps = FeePolicy::parse_percent(&input.super_fee_percent)?;
-    let text = input.fixed_fee_sats.trim();
-    let fixed_fee_sats = text
-        .parse::<u64>()
-        .ok()
-        .filter(|sats| *sats <= MAX_FIXED_FEE_SATS)
-        .ok_or_else(|| {
-            fleet_core::Error::InvalidInput(format!(
-                "{text:?} is not a fixed fee: write a whole number of sats, such as 0 or 500"
-            ))
-        })?;
-    Ok(FeePolicy {
-        super_fee_bps,
-        fixed_fee_sats,
-    })
+    let policy = FeePolicy {
+        super_fee_bps: FeePolicy::parse_percent(&input.super_fee_percent)?,
+        fixed_fee_sats: FeePolicy::parse_fixed_sats(&input.fixed_fee_sats)?,
+    };
+    policy.check()?;
+    Ok(policy)
 }
 
 #[cfg(test)]
@@ -104,7 +93,7 @@ mod tests {
             ("1", ""),
             ("1", "-5"),
             ("1", "1.5"),
-            ("1", "99999999999999999999"),
+            ("1", "1_000"),
         ] {
             let f: Failure = policy(&input(percent, sats)).unwrap_err().into();
             assert_eq!(
@@ -115,6 +104,27 @@ mod tests {
             assert!(
                 f.message.contains("write"),
                 "says what to write: {}",
+                f.message
+            );
+        }
+    }
+
+    #[test]
+    fn the_fixed_fee_limit_is_fleet_cores_one_btc() {
+        let max = FeePolicy::MAX_FIXED_SATS.to_string();
+        let p = policy(&input("1", &max)).unwrap();
+        assert_eq!(p.fixed_fee_sats, FeePolicy::MAX_FIXED_SATS);
+        // 2.1e15 sats passed the app's own old limit; fleet-core's limit is 1 BTC.
+        for over in [
+            (FeePolicy::MAX_FIXED_SATS + 1).to_string(),
+            "2100000000000000".to_string(),
+            "99999999999999999999".to_string(),
+        ] {
+            let f: Failure = policy(&input("1", &over)).unwrap_err().into();
+            assert_eq!(f.kind, crate::FailureKind::InvalidInput);
+            assert!(
+                f.message.contains("1 BTC"),
+                "fleet-core's words: {}",
                 f.message
             );
         }

@@ -2,12 +2,16 @@
 
 use tauri::State;
 
-use crate::dto::SandboxInfo;
+use crate::dto::{SandboxFlavour, SandboxInfo};
 use crate::{App, Failure};
 
-/// Starts the sandbox bunker with this console as admin; returns what to connect to.
+/// Starts the sandbox bunker in `flavour` (nsecbunkerd 0.10 or 0.11) with this console as
+/// admin; returns what to connect to.
 #[tauri::command]
 #[specta::specta]
-pub async fn sandbox_start(app: State<'_, App>) -> Result<SandboxInfo, Failure> {
-    Ok(app.start_sandbox().await?)
+pub async fn sandbox_start(
+    app: State<'_, App>,
+    flavour: SandboxFlavour,
+) -> Result<SandboxInfo, Failure> {
+    Ok(app.start_sandbox(flavour.into()).await?)
 }

@@ -72,6 +72,9 @@ pub enum PublishResult {
         event_id: Option<String>,
         /// Who signed it: read from the verified, recorded event.
         signer_npub: Option<String>,
+        /// The relays that accepted it, or already held it (a repeated outbox row): only those,
+        /// never every relay tried.
+        relays: Vec<String>,
     },
     /// Not reachable: nothing is recorded as done; the change waits in the outbox.
     Pending {
@@ -99,11 +102,17 @@ impl PublishResult {
         let diff = DiffView::from(change.diff);
         match change.delivery {
             None => Self::Unchanged { diff },
-            Some(Delivery::Done) => Self::Published {
-                diff,
-                event_id: published.map(|p| p.event_id),
-                signer_npub,
-            },
+            Some(Delivery::Done) => {
+                let (event_id, relays) = published
+                    .map(|p| (Some(p.event_id), p.relays))
+                    .unwrap_or_default();
+                Self::Published {
+                    diff,
+                    event_id,
+                    signer_npub,
+                    relays,
+                }
+            }
             Some(Delivery::Pending { reason }) => Self::Pending { diff, reason },
             Some(Delivery::Failed { reason }) => Self::Failed { diff, reason },
         }
@@ -132,5 +141,35 @@ impl From<PublishedDoc> for RosterView {
             published_at: p.published_at,
             machines: u32::try_from(machines).unwrap_or(u32::MAX),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fleet_core::operator_events::diff;
+
+    use super::*;
+
+    #[test]
+    fn published_names_only_the_relays_that_hold_the_event() {
+        let change = OperatorChange {
+            diff: diff("satmachine:super-fee", None, "{\"v\":1}"),
+            delivery: Some(Delivery::Done),
+        };
+        let recorded = PublishedDoc {
+            d_tag: "satmachine:super-fee".into(),
+            event_id: "ab".repeat(32),
+            content: "{\"v\":1}".into(),
+            published_at: 1,
+            relays: vec!["ws://127.0.0.1:7001".into()],
+        };
+        let PublishResult::Published {
+            event_id, relays, ..
+        } = PublishResult::new(change, Some(recorded), None)
+        else {
+            panic!("a done delivery is published");
+        };
+        assert_eq!(event_id, Some("ab".repeat(32)));
+        assert_eq!(relays, vec!["ws://127.0.0.1:7001".to_string()]);
     }
 }

@@ -1,6 +1,6 @@
 //! What is stored, read offline: the console identity, the bunker profile, the embedded sandbox.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 
 /// The console identity, to add to the bunker's `admin.npubs`.
@@ -25,6 +25,37 @@ pub struct SandboxInfo {
     pub key_name: String,
     /// Its relay (the ATM relay too).
     pub atm_relay: String,
+    /// Which nsecbunkerd it behaves like.
+    pub flavour: SandboxFlavour,
+}
+
+/// Which nsecbunkerd line the sandbox imitates ([`sandbox::Flavour`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub enum SandboxFlavour {
+    /// Stock nsecbunkerd 0.10.5.
+    #[serde(rename = "0.10")]
+    V0_10,
+    /// nsecbunkerd 0.11.2 (the 398ja fork).
+    #[serde(rename = "0.11")]
+    V0_11,
+}
+
+impl From<SandboxFlavour> for sandbox::Flavour {
+    fn from(f: SandboxFlavour) -> Self {
+        match f {
+            SandboxFlavour::V0_10 => Self::V0_10,
+            SandboxFlavour::V0_11 => Self::V0_11,
+        }
+    }
+}
+
+impl From<sandbox::Flavour> for SandboxFlavour {
+    fn from(f: sandbox::Flavour) -> Self {
+        match f {
+            sandbox::Flavour::V0_10 => Self::V0_10,
+            sandbox::Flavour::V0_11 => Self::V0_11,
+        }
+    }
 }
 
 /// The stored bunker profile, public parts.
@@ -62,6 +93,9 @@ pub struct StatusView {
     pub demo: bool,
     /// What the app has to tell the operator (e.g. a pairing code burned at start).
     pub notices: Vec<String>,
+    /// The fewest characters a new passphrase may have (fleet-core's rule; shown, not checked,
+    /// by the UI).
+    pub min_passphrase_chars: u32,
 }
 
 impl From<fleet_core::status::Status> for StatusView {
@@ -81,6 +115,10 @@ impl From<fleet_core::status::Status> for StatusView {
             sandbox: None,
             demo: false,
             notices: Vec::new(),
+            min_passphrase_chars: u32::try_from(
+                fleet_core::rules::passphrase::MIN_PASSPHRASE_CHARS,
+            )
+            .unwrap_or(u32::MAX),
         }
     }
 }

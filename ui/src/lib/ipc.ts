@@ -32,6 +32,7 @@ import {
   type ProbeEvent,
   type RevokeEvent,
   type RevokeView_Serialize as RevokeView,
+  type SandboxFlavour,
   type SandboxInfo,
   type StatusView_Serialize as StatusView,
 } from "../bindings";
@@ -63,6 +64,7 @@ export type {
   ProbeEvent,
   RevokeEvent,
   RevokeView,
+  SandboxFlavour,
   SandboxInfo,
   StatusView,
 };
@@ -94,7 +96,7 @@ export const ipc = {
   status: () => unwrap(commands.status()),
   consoleShow: () => unwrap(commands.consoleShow()),
   consoleExport: (passphrase: string) => unwrap(commands.consoleExport(passphrase)),
-  sandboxStart: () => unwrap(commands.sandboxStart()),
+  sandboxStart: (flavour: SandboxFlavour) => unwrap(commands.sandboxStart(flavour)),
   connect: (input: ConnectInput, onStep: (e: ProbeEvent) => void) => unwrap(commands.connect(input, channel(onStep))),
   fleetList: () => unwrap(commands.fleetList()),
   machineAdd: (name: string, site: string | null) => unwrap(commands.machineAdd(name, site)),

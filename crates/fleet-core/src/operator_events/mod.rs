@@ -215,14 +215,14 @@ pub(crate) async fn execute(session: &mut Session, action: &PublishAction) -> Re
     let kind = Kind::from(OPERATOR_EVENT_KIND);
     let d_tag = Tag::identifier(action.d_tag.clone());
     let found = publish::latest(&relays, operator, kind, &action.d_tag, RELAY_TIMEOUT).await?;
-    if let Some(event) =
-        found.filter(|e| e.content == action.content && e.tags.first() == Some(&d_tag))
+    if let Some(found) =
+        found.filter(|f| f.event.content == action.content && f.event.tags.first() == Some(&d_tag))
     {
-        let accepted = relays.iter().map(ToString::to_string).collect();
+        // Only the relays that returned the event hold it: the others are not claimed.
         return Ok(completion(
             action,
-            &event,
-            accepted,
+            &found.event,
+            found.relays,
             "found already published",
         ));
     }
