@@ -22,6 +22,7 @@
 pub mod audit;
 pub mod checks;
 pub mod clients;
+pub mod codes;
 mod clock;
 mod db;
 mod error;
