@@ -21,6 +21,8 @@ pub struct Status {
     pub bunker: Option<BunkerStatus>,
     /// Machines per state (`active`, `revoke_pending`, …).
     pub machines: BTreeMap<String, usize>,
+    /// Prepared pairing codes that can still be shown, and the nearest expiry among them.
+    pub prepared_codes: crate::codes::CodesSummary,
 }
 
 /// The stored bunker profile, public parts only.
@@ -81,6 +83,7 @@ impl Fleet {
                 .to_string(),
             bunker,
             machines: per_state,
+            prepared_codes: self.codes_summary().await?,
         })
     }
 }
