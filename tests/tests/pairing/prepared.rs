@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use acceptance::secrets::{find_known, scan_files, sqlite_files, Secret};
 use bunker_client::{BunkerUri, Refusal, Sensitive};
-use fleet_core::codes::{secret_name, PrepareRequest};
+use fleet_core::codes::{secret_name, BurnSelection, PrepareRequest};
 use fleet_core::secrets::{FileStore, Secrets};
 use fleet_core::Fleet;
 use fleet_store::MachineState;
-use sandbox::{AtmSimulator, Sandbox, SandboxConfig};
+use sandbox::{AtmSimulator, Sandbox, SandboxBunker, SandboxConfig, SandboxRelay};
 use tempfile::TempDir;
 
 use crate::support::options;
@@ -21,7 +21,9 @@ const PASSPHRASE: &str = "prepared codes passphrase";
 
 struct Site {
     fleet: Fleet,
-    sandbox: Sandbox,
+    relay: Option<SandboxRelay>,
+    port: u16,
+    bunker_node: SandboxBunker,
     data: TempDir,
     _bunker: TempDir,
 }
@@ -37,10 +39,15 @@ impl Site {
         let fleet = Fleet::open_with(data.path(), Secrets::new(store), options()).unwrap();
         let mut cfg = SandboxConfig::new(bunker.path().join("bunker.sqlite3"));
         cfg.approval_timeout = Duration::from_millis(300);
-        let sandbox = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();
+        let Sandbox {
+            relay,
+            bunker: node,
+        } = acceptance::connected_sandbox(&fleet, cfg).await.unwrap();
         Self {
             fleet,
-            sandbox,
+            port: relay.port(),
+            relay: Some(relay),
+            bunker_node: node,
             data,
             _bunker: bunker,
         }
@@ -75,8 +82,8 @@ impl Site {
 
     fn url(&self, secret: &str) -> String {
         BunkerUri {
-            signer: self.sandbox.bunker.key_pubkey(acceptance::KEY).unwrap(),
-            relays: vec![nostr::RelayUrl::parse(&self.sandbox.relay.url().to_string()).unwrap()],
+            signer: self.bunker_node.key_pubkey(acceptance::KEY).unwrap(),
+            relays: vec![nostr::RelayUrl::parse(&format!("ws://127.0.0.1:{}", self.port)).unwrap()],
             secret: Some(Sensitive::new(secret.to_string())),
         }
         .to_compact_url_string()
@@ -306,5 +313,53 @@ async fn bad_input_changes_nothing() {
     assert!(
         site.fleet.machines().await.unwrap().is_empty(),
         "no machine made when no code is left"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burn_asked_offline_waits_and_runs_at_the_next_sync() {
+    let mut site = Site::start().await;
+    let ids = site.prepare(2, Duration::from_secs(24 * 3600)).await;
+    let url = site.url(&site.secret(ids[0]).await);
+    site.relay.take().expect("the relay is up").stop().await;
+    let report = site
+        .fleet
+        .burn_codes(&BurnSelection::Ids(vec![ids[0]]))
+        .await
+        .unwrap();
+    assert_eq!(report.pending, [ids[0]], "offline, the burn waits");
+    let listed = site.fleet.codes().await.unwrap();
+    assert!(listed.iter().any(|c| c.id == ids[0] && c.burn_pending));
+    assert_eq!(
+        site.fleet.codes_summary().await.unwrap().live,
+        1,
+        "a code waiting for its burn is not counted live"
+    );
+    assert!(
+        site.fleet.show_code("Next ATM").await.unwrap().code.id == ids[1],
+        "a code waiting for its burn is never shown"
+    );
+    site.relay = Some(SandboxRelay::start(Some(site.port)).await.unwrap());
+    let mut synced = None;
+    for _ in 0..100 {
+        match site.fleet.sync_codes(fleet_core::unix_now()).await {
+            Ok(s) => {
+                synced = Some(s);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let synced = synced.expect("the bunker is reachable again");
+    assert_eq!(synced.burns.burned, [ids[0]]);
+    assert_eq!(site.state_of(ids[0]).await, "burned");
+    let late = crate::support::Atm::new()
+        .connect_once(&url)
+        .await
+        .expect_err("a burned code must not pair");
+    assert_eq!(
+        late.refusal(),
+        Some(&Refusal::TokenAlreadyRedeemed),
+        "{late}"
     );
 }
