@@ -124,7 +124,10 @@ mod tests {
             codes: None,
         };
         report.terms.revokes_queued.push("Lobby".into());
-        assert_eq!(report.changes(), ["Lobby: access term ended, revoke queued"]);
+        assert_eq!(
+            report.changes(),
+            ["Lobby: access term ended, revoke queued"]
+        );
 
         let mut reconcile = ReconcileReport::default();
         reconcile.revoked_elsewhere.push("Depot".into());

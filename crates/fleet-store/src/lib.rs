@@ -22,8 +22,8 @@
 pub mod audit;
 pub mod checks;
 pub mod clients;
-pub mod codes;
 mod clock;
+pub mod codes;
 mod db;
 mod error;
 pub mod machines;

@@ -4,6 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod burn;
-mod prepared;
 mod journey;
+mod prepared;
 mod support;

@@ -146,6 +146,12 @@ async fn a_code_shown_with_no_network_pairs_the_machine_at_the_next_sync_with_th
         "1",
         "only loopback (down) in the namespace"
     );
+    let status = site.satop_offline_logging(&["status"], "off");
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("2 prepared pairing code(s) live"),
+        "status shows the live codes offline: {}",
+        String::from_utf8_lossy(&status.stdout)
+    );
     let png = site.data.path().join("pair.png");
     let shown = site.satop_offline(&[
         "code",
@@ -206,6 +212,17 @@ async fn a_code_shown_with_no_network_pairs_the_machine_at_the_next_sync_with_th
         "prepared codes are expected on the bunker"
     );
     atm.shutdown().await;
+
+    // A paired machine gets no second code: exit 2, nothing changed.
+    let again = site.satop_offline_logging(&["code", "show", "Harbour ATM"], "off");
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already paired"));
+    assert_eq!(site.fleet.codes_summary().await.unwrap().live, 1);
 
     // No prepared code's secret in SQLite or in the offline process's output/logs.
     let known: Vec<Secret> = secrets
