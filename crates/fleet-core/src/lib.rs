@@ -30,11 +30,13 @@
 //! - [`sync`]: terms, outbox, reconcile in one go (`satop sync`, the app's Sync now).
 //! - [`audit`]: read and export the append-only audit log.
 //! - [`operator_events`]: roster, super-fee policy, app config as bunker-signed kind 30078.
+//! - [`codes`]: prepared pairing codes: mint ahead online, show offline, settle at sync.
 //! - [`rules`]: input rules both fronts call (names, sites, relays, passphrases).
 #![forbid(unsafe_code)]
 
 pub mod audit;
 mod clock;
+pub mod codes;
 pub mod connect;
 mod error;
 mod fleet;

@@ -29,6 +29,8 @@ pub struct Status {
     pub reconciled_at: Option<i64>,
     /// Seconds this console waits for each bunker reply.
     pub timeout_secs: u64,
+    /// Prepared pairing codes that can still be shown, and the nearest expiry among them.
+    pub prepared_codes: crate::codes::CodesSummary,
 }
 
 /// The stored bunker profile, public parts only.
@@ -95,6 +97,7 @@ impl Fleet {
             machines: per_state,
             reconciled_at,
             timeout_secs: self.client_options().timeout.as_secs(),
+            prepared_codes: self.codes_summary().await?,
         })
     }
 

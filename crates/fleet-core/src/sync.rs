@@ -20,6 +20,9 @@ pub struct SyncReport {
     pub terms: TermSweep,
     /// The outbox run.
     pub outbox: OutboxRun,
+    /// The prepared-codes step (redemptions paired or flagged, codes burned), when it ran.
+    #[serde(default)]
+    pub codes: Option<crate::codes::CodeSync>,
 }
 
 impl Fleet {
@@ -32,8 +35,23 @@ impl Fleet {
     pub async fn sync(&self, on_event: impl Fn(&OutboxEvent)) -> Result<SyncReport> {
         let terms = self.enforce_terms(unix_now()).await?;
         let outbox = self.run_outbox(Due::Now, on_event).await?;
+        // Prepared codes before the reconcile, so that a machine paired from a redeemed code is
+        // known to the reconcile as the owner of its client.
+        let codes = match self.sync_codes(unix_now()).await {
+            Ok(c) => Some(c),
+            Err(crate::Error::Store(e)) => return Err(crate::Error::Store(e)),
+            Err(e) => {
+                tracing::warn!(error = %e, "prepared codes not settled this sync");
+                None
+            }
+        };
         let (reconcile, reconcile_error) = match self.reconcile().await {
-            Ok(r) => (Some(r), None),
+            Ok(mut r) => {
+                // Prepared codes are expected to wait unredeemed on the bunker.
+                r.live_tokens
+                    .retain(|(name, _)| !name.starts_with(crate::codes::CLIENT_PREFIX));
+                (Some(r), None)
+            }
             Err(crate::Error::Store(e)) => return Err(crate::Error::Store(e)),
             Err(e) => (None, Some(e.to_string())),
         };
@@ -42,6 +60,7 @@ impl Fleet {
             reconcile_error,
             terms,
             outbox,
+            codes,
         })
     }
 }
@@ -56,6 +75,9 @@ impl SyncReport {
         }
         for m in &self.terms.updated {
             lines.push(format!("{m}: access term state updated"));
+        }
+        if let Some(c) = &self.codes {
+            lines.extend(c.changes());
         }
         let Some(r) = &self.reconcile else {
             return lines;
@@ -112,6 +134,7 @@ mod tests {
             reconcile_error: Some("unreachable".into()),
             terms: TermSweep::default(),
             outbox: OutboxRun::default(),
+            codes: None,
         };
         report.terms.revokes_queued.push("Lobby".into());
         assert_eq!(

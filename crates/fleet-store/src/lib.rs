@@ -23,6 +23,7 @@ pub mod audit;
 pub mod checks;
 pub mod clients;
 mod clock;
+pub mod codes;
 mod db;
 mod error;
 pub mod machines;

@@ -48,6 +48,9 @@ pub enum Command {
     Machine(MachineCommand),
     /// Pair an ATM: mint a pairing code (kind-21000 signing only) and show it as a QR.
     Pair(PairArgs),
+    /// Pairing codes prepared in advance, to pair an ATM where this laptop has no network.
+    #[command(subcommand)]
+    Code(CodeCommand),
     /// Is the move to the bunker complete? (migration status checklist)
     #[command(subcommand)]
     Migration(MigrationCommand),
@@ -78,6 +81,58 @@ pub enum Command {
     Config(ConfigCommand),
     /// List machines whose access term ends within 7 days; turn automatic revoke on or off.
     Term(TermArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodeCommand {
+    /// Mint pairing codes ahead (online); their secrets go only into the secret store.
+    Prepare {
+        /// How many codes, 1 to 50.
+        #[arg(long)]
+        count: usize,
+        /// How long each can be redeemed, e.g. 7d, 36h (default 7d, at most 14d).
+        #[arg(long, value_name = "DURATION")]
+        valid: Option<String>,
+        /// The site they are for (machines at that site get them first).
+        #[arg(long)]
+        site: Option<String>,
+    },
+    /// List the prepared codes (never their secrets).
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give the next unused code to a machine (created if new) and show its QR; needs no network.
+    Show {
+        /// The machine's name.
+        machine: String,
+        /// Write the pairing QR as a PNG to this file (it holds the pairing secret: delete it after use).
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<std::path::PathBuf>,
+        /// Print the pairing QR in the terminal.
+        #[arg(long)]
+        qr_terminal: bool,
+        /// Print the pairing URL itself (a bearer secret).
+        #[arg(long)]
+        show_secret: bool,
+    },
+    /// Note the fingerprint the ATM shows after scanning; the next sync flags a mismatch.
+    Note {
+        /// The machine's name.
+        machine: String,
+        /// The fingerprint as the ATM shows it.
+        fingerprint: String,
+    },
+    /// Burn codes (redeem-and-revoke); offline, the burn runs at the next sync.
+    Burn {
+        /// Burn every code that can still be redeemed.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+        /// The codes' ids (see `satop code list`).
+        #[arg(required_unless_present = "all")]
+        ids: Vec<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

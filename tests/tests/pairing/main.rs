@@ -5,4 +5,5 @@
 
 mod burn;
 mod journey;
+mod prepared;
 mod support;

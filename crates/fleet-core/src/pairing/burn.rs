@@ -12,7 +12,7 @@ use crate::Result;
 
 /// What burning found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Burn {
+pub(crate) enum Burn {
     /// Redeemed by the throwaway key, whose KeyUser (this id) is now revoked.
     Burned(u64),
     /// Someone redeemed it first (the ATM, in a race with cancel or the deadline).
@@ -23,7 +23,7 @@ pub(super) enum Burn {
 
 /// Redeems the URL's secret as a fresh throwaway key, over NIP-04 (safe for every bunker,
 /// §5 item 1), then revokes that key's KeyUser.
-pub(super) async fn burn(
+pub(crate) async fn burn(
     admin: &AdminClient,
     key_name: &str,
     uri: &BunkerUri,

@@ -18,13 +18,13 @@
 //! The pairing URL and its secret live only in [`PendingPairing`] (memory) and are never
 //! written to the database, a log line, an error or the audit log (DESIGN.md §1).
 
-mod burn;
+pub(crate) mod burn;
 mod claim;
 mod leftover;
-mod policy;
+pub(crate) mod policy;
 mod redeemer;
 pub(crate) mod token;
-mod window;
+pub(crate) mod window;
 
 use std::future::Future;
 use std::time::Duration;

@@ -23,7 +23,7 @@ fn atm_rule_text() -> String {
 }
 
 /// The remembered ATM policy id, if the stored profile lists one.
-pub(super) fn remembered(profile: &BunkerProfile) -> Option<u64> {
+pub(crate) fn remembered(profile: &BunkerProfile) -> Option<u64> {
     let policies = profile.capabilities.as_ref()?.get("policies")?.clone();
     let policies: Vec<PolicySummary> = serde_json::from_value(policies).ok()?;
     pick(
@@ -60,7 +60,7 @@ fn pick<'a>(policies: impl Iterator<Item = (u64, &'a str, Vec<String>)>) -> Opti
 /// Finds the ATM policy on the bunker, creating it when missing, and remembers its id.
 /// `get_policies`, plus `create_new_policy` and `get_policies` again when it is new (§2.3.6:
 /// the new id is not returned; take the highest id with our name).
-pub(super) async fn ensure(fleet: &Fleet, admin: &AdminClient) -> Result<u64> {
+pub(crate) async fn ensure(fleet: &Fleet, admin: &AdminClient) -> Result<u64> {
     let id = match pick_from_bunker(&admin.get_policies().await?) {
         Some(id) => id,
         None => {

@@ -44,7 +44,7 @@ pub(crate) async fn read_back(
 /// Holds the create-and-read-back of one client name, so two pairings of the same machine in
 /// this process never read back each other's token (§4.1 step 4: "serialise steps 3–4 per
 /// client name"). Keyed by bunker too, for a process that administers more than one.
-pub(super) async fn lock(bunker: &str, client_name: &str) -> OwnedMutexGuard<()> {
+pub(crate) async fn lock(bunker: &str, client_name: &str) -> OwnedMutexGuard<()> {
     static LOCKS: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
     let key = format!("{bunker}/{client_name}");
     let lock = {

@@ -62,7 +62,7 @@ pub fn check_redeem_window(window: Duration) -> Result<Duration> {
 /// The whole hours to give nsecbunkerd, rounded UP: the bunker's expiry is the backstop, the app
 /// burns the token at the exact end of the window itself. Never 0, which nsecbunkerd reads as
 /// "no expiry" (§2.3.7).
-pub(super) fn bunker_hours(window: Duration) -> u32 {
+pub(crate) fn bunker_hours(window: Duration) -> u32 {
     let hours = window.as_secs().div_ceil(3600).max(1);
     u32::try_from(hours).unwrap_or(u32::MAX)
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand; each takes its arguments, calls fleet-core, prints the result.
 
 mod audit;
+mod code;
 mod connect;
 mod fee;
 mod identity;
@@ -34,6 +35,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Command::Status { json } => status::run(&fleet, json).await,
                 Command::Machine(cmd) => machine::run(&fleet, cmd).await,
                 Command::Pair(args) => pair::run(&fleet, args).await,
+                Command::Code(cmd) => code::run(&fleet, cmd).await,
                 Command::Migration(cmd) => migration::run(&fleet, cmd).await,
                 Command::Revoke(args) => revoke::run(&fleet, args).await,
                 Command::Repair(args) => repair::run(&fleet, args).await,

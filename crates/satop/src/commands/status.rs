@@ -32,7 +32,25 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
         let parts: Vec<String> = status.machines.iter().map(|(s, n)| format!("{n} {s}")).collect();
         println!("machines:     {}", parts.join(", "));
     }
+    let codes = &status.prepared_codes;
+    match codes.nearest_expiry {
+        Some(at) if codes.live > 0 => println!("codes:        {} prepared pairing code(s) live, the first expires {}", codes.live, until(at)),
+        _ => println!("codes:        no prepared pairing code live"),
+    }
     Ok(())
+}
+
+/// "in 3 days" for a future unix time.
+fn until(at: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let secs = (at - now).max(0);
+    match secs {
+        0..=3599 => format!("in {} min", secs / 60),
+        3600..=86_399 => format!("in {} h", secs / 3600),
+        _ => format!("in {} days", secs / 86_400),
+    }
 }
 
 /// "3 min ago" for a unix time: how old what is shown is, at a glance.

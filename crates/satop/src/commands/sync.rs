@@ -31,6 +31,7 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
                     waiting: Some(reason.clone()),
                     ..OutboxRun::default()
                 },
+                codes: None,
             };
             if json {
                 print_json(&out)?;
