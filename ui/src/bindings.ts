@@ -150,6 +150,8 @@ export type BunkerView_Deserialize = {
 	atm_relays: string[],
 	/**  `nip04` or `nip44`. */
 	encryption: string,
+	/**  The nsecbunkerd line in words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44". */
+	line: string,
 	/**  When the bunker was last probed (unix seconds). */
 	probed_at?: number | null,
 	/**  Seconds the app waits for each bunker reply (stored at the last connect). */
@@ -166,6 +168,8 @@ export type BunkerView_Serialize = {
 	atm_relays: string[],
 	/**  `nip04` or `nip44`. */
 	encryption: string,
+	/**  The nsecbunkerd line in words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44". */
+	line: string,
 	/**  When the bunker was last probed (unix seconds). */
 	probed_at: number | null,
 	/**  Seconds the app waits for each bunker reply (stored at the last connect). */
@@ -181,6 +185,8 @@ export type CapabilitiesView_Deserialize = {
 	admin_relays: string[],
 	/**  `ok` or `pong`. */
 	ping_reply: string,
+	/**  The nsecbunkerd line in words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44". */
+	line: string,
 	/**  `nip04` or `nip44`. */
 	encryption: string,
 	/**  The bunker's keys. */
@@ -199,6 +205,8 @@ export type CapabilitiesView_Serialize = {
 	admin_relays: string[],
 	/**  `ok` or `pong`. */
 	ping_reply: string,
+	/**  The nsecbunkerd line in words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44". */
+	line: string,
 	/**  `nip04` or `nip44`. */
 	encryption: string,
 	/**  The bunker's keys. */
@@ -812,6 +820,10 @@ export type ProbeEvent =
 { step: "parsed"; 
 /**  Admin relays. */
 relays: string[] } | 
+/**  The nsecbunkerd line was recognised. */
+{ step: "line"; 
+/**  In words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44". */
+description: string } | 
 /**  The admin ping was answered. */
 { step: "pinged"; 
 /**  `ok` (stock) or `pong`. */

@@ -91,7 +91,11 @@ pub fn list_after(conn: &Connection, after_id: i64, limit: usize) -> Result<Vec<
 ///
 /// # Errors
 /// [`crate::Error::Sqlite`].
-pub fn list_for_machine(conn: &Connection, machine_id: i64, limit: usize) -> Result<Vec<AuditEntry>> {
+pub fn list_for_machine(
+    conn: &Connection,
+    machine_id: i64,
+    limit: usize,
+) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare(
         "SELECT id, at, action, machine_id, outcome, detail FROM audit_log WHERE machine_id = ?1
          ORDER BY id DESC LIMIT ?2",

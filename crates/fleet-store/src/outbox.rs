@@ -237,7 +237,8 @@ pub fn retry(conn: &Connection, id: i64) -> Result<()> {
 /// # Errors
 /// [`Error::Sqlite`].
 pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare("SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status")?;
+    let mut stmt =
+        conn.prepare("SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -21,7 +21,10 @@ pub struct Failure {
 impl Failure {
     /// A failure with an explicit code.
     pub fn new(code: u8, message: impl Into<String>) -> Self {
-        Self { code, message: one_line(&message.into()) }
+        Self {
+            code,
+            message: one_line(&message.into()),
+        }
     }
 
     /// Bad input.
@@ -54,7 +57,10 @@ impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             // The reader of our output went away (`| head`): nothing to report.
-            return Self { code: 0, message: String::new() };
+            return Self {
+                code: 0,
+                message: String::new(),
+            };
         }
         Self::new(OTHER, e.to_string())
     }
@@ -83,7 +89,10 @@ pub fn usage_line(e: &clap::Error) -> String {
 fn usage_hint() -> String {
     use clap::CommandFactory;
     let cmd = crate::cli::Cli::command();
-    let known: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    let known: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
     let mut path = vec!["satop".to_string()];
     let mut sub = None;
     let mut args = std::env::args().skip(1);
@@ -114,5 +123,9 @@ fn usage_hint() -> String {
 }
 
 fn one_line(s: &str) -> String {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

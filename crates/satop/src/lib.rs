@@ -32,7 +32,10 @@ pub fn run() -> ExitCode {
         }
     };
     setup::init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("satop: cannot start the async runtime: {e}");

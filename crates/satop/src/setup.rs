@@ -50,20 +50,31 @@ fn secret_store_for(spec: &str, creating: bool) -> Result<Secrets, Failure> {
     }
     if let Some(path) = spec.strip_prefix("file:") {
         if path.is_empty() {
-            return Err(Failure::input("--secret-store file: needs a path, e.g. file:/home/me/.satop-keys.json"));
+            return Err(Failure::input(
+                "--secret-store file: needs a path, e.g. file:/home/me/.satop-keys.json",
+            ));
         }
         let passphrase = passphrase()?;
         if creating && !std::path::Path::new(path).exists() {
             fleet_core::rules::passphrase::check_new_passphrase(passphrase.expose())?;
         }
-        return Ok(Secrets::new(FileStore::new(PathBuf::from(path), passphrase)));
+        return Ok(Secrets::new(FileStore::new(
+            PathBuf::from(path),
+            passphrase,
+        )));
     }
-    Err(Failure::input(format!("unknown secret store {spec:?}: use `keyring` or `file:PATH`")))
+    Err(Failure::input(format!(
+        "unknown secret store {spec:?}: use `keyring` or `file:PATH`"
+    )))
 }
 
 /// Opens the fleet with the global options; `creating` when the command may create the console
 /// key (`satop init`).
-pub fn open_fleet(data_dir_flag: Option<PathBuf>, store: &str, creating: bool) -> Result<Fleet, Failure> {
+pub fn open_fleet(
+    data_dir_flag: Option<PathBuf>,
+    store: &str,
+    creating: bool,
+) -> Result<Fleet, Failure> {
     let dir = data_dir(data_dir_flag)?;
     let secrets = secret_store_for(store, creating)?;
     Ok(Fleet::open(&dir, secrets)?)
@@ -78,5 +89,7 @@ fn passphrase() -> Result<Sensitive<String>, Failure> {
     }
     rpassword::prompt_password("Passphrase for the console key file: ")
         .map(Sensitive::new)
-        .map_err(|_| Failure::input("no passphrase: set SATOP_PASSPHRASE or run satop in a terminal"))
+        .map_err(|_| {
+            Failure::input("no passphrase: set SATOP_PASSPHRASE or run satop in a terminal")
+        })
 }

@@ -26,6 +26,11 @@ pub enum ProbeEvent {
         /// Admin relays.
         relays: Vec<String>,
     },
+    /// The nsecbunkerd line was recognised.
+    Line {
+        /// In words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44".
+        description: String,
+    },
     /// The admin ping was answered.
     Pinged {
         /// `ok` (stock) or `pong`.
@@ -54,6 +59,9 @@ impl From<&ProbeStep> for ProbeEvent {
         match step {
             ProbeStep::Parsed { relays, .. } => Self::Parsed {
                 relays: relays.clone(),
+            },
+            ProbeStep::Line(description) => Self::Line {
+                description: description.clone(),
             },
             ProbeStep::Pinged(reply) => Self::Pinged {
                 reply: reply.clone(),
@@ -92,6 +100,8 @@ pub struct CapabilitiesView {
     pub admin_relays: Vec<String>,
     /// `ok` or `pong`.
     pub ping_reply: String,
+    /// The nsecbunkerd line in words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44".
+    pub line: String,
     /// `nip04` or `nip44`.
     pub encryption: String,
     /// The bunker's keys.
@@ -109,6 +119,7 @@ impl From<Capabilities> for CapabilitiesView {
         Self {
             admin_relays: c.admin_relays,
             ping_reply: c.ping_reply,
+            line: c.line_description,
             encryption: c.encryption,
             keys: c
                 .keys

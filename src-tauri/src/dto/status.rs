@@ -69,6 +69,8 @@ pub struct BunkerView {
     pub atm_relays: Vec<String>,
     /// `nip04` or `nip44`.
     pub encryption: String,
+    /// The nsecbunkerd line in words: "nsecbunkerd 0.11 · admin kind 24133 · NIP-44".
+    pub line: String,
     /// When the bunker was last probed (unix seconds).
     pub probed_at: Option<i64>,
     /// Seconds the app waits for each bunker reply (stored at the last connect).
@@ -110,6 +112,7 @@ impl From<fleet_core::status::Status> for StatusView {
                 key_name: b.key_name,
                 atm_relays: b.atm_relays,
                 encryption: b.encryption,
+                line: b.line,
                 probed_at: b.probed_at,
             }),
             sandbox: None,

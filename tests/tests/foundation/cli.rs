@@ -38,11 +38,20 @@ pub struct SandboxProcess {
 
 impl SandboxProcess {
     pub fn start(data: &Path, extra: &[&str]) -> Self {
-        let mut child = satop(data).arg("sandbox").args(extra).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut child = satop(data)
+            .arg("sandbox")
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut printed = String::new();
         let connect_line = loop {
-            let line = lines.next().expect("satop sandbox exited before printing how to connect").unwrap();
+            let line = lines
+                .next()
+                .expect("satop sandbox exited before printing how to connect")
+                .unwrap();
             printed.push_str(&line);
             printed.push('\n');
             if let Some(rest) = line.trim().strip_prefix("satop connect ") {
@@ -55,7 +64,11 @@ impl SandboxProcess {
         let (quoted, tail) = connect_line.split_once("' ").unwrap();
         let mut connect_args = vec![quoted.trim_start_matches('\'').to_string()];
         connect_args.extend(tail.split_whitespace().map(String::from));
-        Self { child, connect_args, printed }
+        Self {
+            child,
+            connect_args,
+            printed,
+        }
     }
 }
 
@@ -71,18 +84,49 @@ fn new_user_init_then_sandbox_then_connect_prints_the_capabilities() {
     let data = tempfile::tempdir().unwrap();
     let init = run(satop(data.path()).arg("init"));
     assert!(init.status.success(), "init: {}", text(&init.stderr));
-    let npub = text(&init.stdout).lines().find(|l| l.starts_with("npub1")).unwrap().to_string();
-    assert!(text(&init.stderr).contains("admin.npubs") || text(&init.stderr).contains("\"npubs\""), "init tells where the npub goes");
+    let npub = text(&init.stdout)
+        .lines()
+        .find(|l| l.starts_with("npub1"))
+        .unwrap()
+        .to_string();
+    assert!(
+        text(&init.stderr).contains("admin.npubs") || text(&init.stderr).contains("\"npubs\""),
+        "init tells where the npub goes"
+    );
 
     let sandbox = SandboxProcess::start(data.path(), &[]);
-    assert!(sandbox.printed.contains("SANDBOX"), "clearly labelled as a sandbox:\n{}", sandbox.printed);
-    assert!(sandbox.printed.contains(&npub), "the console is the sandbox's admin:\n{}", sandbox.printed);
+    assert!(
+        sandbox.printed.contains("SANDBOX"),
+        "clearly labelled as a sandbox:\n{}",
+        sandbox.printed
+    );
+    assert!(
+        sandbox.printed.contains(&npub),
+        "the console is the sandbox's admin:\n{}",
+        sandbox.printed
+    );
 
-    let out = run(satop(data.path()).arg("connect").args(&sandbox.connect_args));
+    let out = run(satop(data.path())
+        .arg("connect")
+        .args(&sandbox.connect_args));
     let stdout = text(&out.stdout);
-    assert!(out.status.success(), "connect failed: {}{}", stdout, text(&out.stderr));
-    for expected in ["Bunker capabilities", "admin ping:    ok", "NIP-04 only", "operator     unlocked", "policies:"] {
-        assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
+    assert!(
+        out.status.success(),
+        "connect failed: {}{}",
+        stdout,
+        text(&out.stderr)
+    );
+    for expected in [
+        "Bunker capabilities",
+        "admin ping:    ok",
+        "NIP-04 only",
+        "operator     unlocked",
+        "policies:",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
     }
 
     let status = run(satop(data.path()).args(["status", "--json"]));
@@ -97,8 +141,19 @@ fn new_user_init_then_sandbox_then_connect_prints_the_capabilities() {
 fn garbage_connection_string_exits_2_with_a_reason() {
     let data = tempfile::tempdir().unwrap();
     assert!(run(satop(data.path()).arg("init")).status.success());
-    for bad in ["https://example.com", "bunker://nope@relay", "nsec1qqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0jqgm8yyk"] {
-        let out = run(satop(data.path()).args(["connect", bad, "--key", "operator", "--atm-relay", "ws://127.0.0.1:1"]));
+    for bad in [
+        "https://example.com",
+        "bunker://nope@relay",
+        "nsec1qqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0jqgm8yyk",
+    ] {
+        let out = run(satop(data.path()).args([
+            "connect",
+            bad,
+            "--key",
+            "operator",
+            "--atm-relay",
+            "ws://127.0.0.1:1",
+        ]));
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", text(&out.stderr));
         let err = text(&out.stderr);
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
@@ -111,12 +166,29 @@ fn unreachable_bunker_exits_3() {
     let data = tempfile::tempdir().unwrap();
     assert!(run(satop(data.path()).arg("init")).status.success());
     // A port nobody listens on: bind one, learn it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let admin = nostr::Keys::generate().public_key();
     let conn = format!("bunker://{}?relay=ws://127.0.0.1:{port}", admin.to_hex());
-    let out = run(satop(data.path()).args(["connect", &conn, "--key", "operator", "--atm-relay", "ws://127.0.0.1:1", "--timeout", "2"]));
+    let out = run(satop(data.path()).args([
+        "connect",
+        &conn,
+        "--key",
+        "operator",
+        "--atm-relay",
+        "ws://127.0.0.1:1",
+        "--timeout",
+        "2",
+    ]));
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("satop:"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("satop:"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -125,10 +197,15 @@ fn console_that_is_not_an_admin_is_told_to_add_its_npub() {
     assert!(run(satop(data.path()).arg("init")).status.success());
     let someone_else = crate::support::npub(&nostr::Keys::generate().public_key());
     let sandbox = SandboxProcess::start(data.path(), &["--admin", &someone_else]);
-    let out = run(satop(data.path()).arg("connect").args(&sandbox.connect_args));
+    let out = run(satop(data.path())
+        .arg("connect")
+        .args(&sandbox.connect_args));
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let err = text(&out.stderr).to_lowercase();
-    assert!(err.contains("admin.npubs") && err.contains(&npub_of_console(data.path())), "says which npub to add to admin.npubs: {err}");
+    assert!(
+        err.contains("admin.npubs") && err.contains(&npub_of_console(data.path())),
+        "says which npub to add to admin.npubs: {err}"
+    );
 }
 
 #[test]
@@ -136,7 +213,11 @@ fn commands_before_init_say_to_run_init() {
     let data = tempfile::tempdir().unwrap();
     let out = run(satop(data.path()).arg("whoami"));
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("satop init"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("satop init"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 fn npub_of_console(data: &Path) -> String {

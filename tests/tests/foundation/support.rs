@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bunker_client::{AdminClient, AdminConnection, BunkerUri, ClientOptions, KeyToken, NewPolicy, PolicyRule};
+use bunker_client::{
+    AdminClient, AdminConnection, BunkerUri, ClientOptions, KeyToken, NewPolicy, PolicyRule,
+};
 use nostr::{Keys, PublicKey};
 use sandbox::{EncryptionMode, Flavour, PingReply, Sandbox};
 use tempfile::TempDir;
@@ -12,7 +14,10 @@ pub const KEY: &str = "operator";
 
 /// Short timeouts: every test call that waits on the bunker is bounded.
 pub fn options() -> ClientOptions {
-    ClientOptions { timeout: Duration::from_secs(5), ..ClientOptions::default() }
+    ClientOptions {
+        timeout: Duration::from_secs(5),
+        ..ClientOptions::default()
+    }
 }
 
 pub struct Bunker {
@@ -46,7 +51,11 @@ impl Bunker {
         cfg.ping_reply = ping;
         cfg.approval_timeout = Duration::from_millis(300);
         let sandbox = Sandbox::start(cfg).await.unwrap();
-        Self { sandbox, console, _dir: dir }
+        Self {
+            sandbox,
+            console,
+            _dir: dir,
+        }
     }
 
     pub fn connection(&self) -> AdminConnection {
@@ -54,7 +63,9 @@ impl Bunker {
     }
 
     pub async fn admin(&self) -> AdminClient {
-        AdminClient::connect(self.console.clone(), &self.connection(), options()).await.unwrap()
+        AdminClient::connect(self.console.clone(), &self.connection(), options())
+            .await
+            .unwrap()
     }
 
     pub fn operator(&self) -> PublicKey {
@@ -62,14 +73,24 @@ impl Bunker {
     }
 
     pub fn assert_alive(&self) {
-        assert!(!self.sandbox.bunker.is_dead(), "the bunker died: something sent NIP-44 to a key pubkey of a NIP-04-only bunker");
+        assert!(
+            !self.sandbox.bunker.is_dead(),
+            "the bunker died: something sent NIP-44 to a key pubkey of a NIP-04-only bunker"
+        );
     }
 }
 
 /// Ensures the ATM policy, mints a token for `client_name` and reads it back: protocol §4.1.
-pub async fn mint(admin: &AdminClient, client_name: &str, relays: Vec<nostr::RelayUrl>) -> (KeyToken, BunkerUri) {
+pub async fn mint(
+    admin: &AdminClient,
+    client_name: &str,
+    relays: Vec<nostr::RelayUrl>,
+) -> (KeyToken, BunkerUri) {
     let policy_id = atm_policy(admin).await;
-    admin.create_new_token(KEY, client_name, policy_id, Some(1)).await.unwrap();
+    admin
+        .create_new_token(KEY, client_name, policy_id, Some(1))
+        .await
+        .unwrap();
     let token = admin
         .get_key_tokens(KEY)
         .await
@@ -83,12 +104,20 @@ pub async fn mint(admin: &AdminClient, client_name: &str, relays: Vec<nostr::Rel
 }
 
 pub async fn atm_policy(admin: &AdminClient) -> u64 {
-    let find = |ps: Vec<bunker_client::Policy>| ps.into_iter().filter(|p| p.name == "satmachine-21000").map(|p| p.id).max();
+    let find = |ps: Vec<bunker_client::Policy>| {
+        ps.into_iter()
+            .filter(|p| p.name == "satmachine-21000")
+            .map(|p| p.id)
+            .max()
+    };
     if let Some(id) = find(admin.get_policies().await.unwrap()) {
         return id;
     }
     admin
-        .create_new_policy(&NewPolicy { name: "satmachine-21000".into(), rules: vec![PolicyRule::sign_event(21000)] })
+        .create_new_policy(&NewPolicy {
+            name: "satmachine-21000".into(),
+            rules: vec![PolicyRule::sign_event(21000)],
+        })
         .await
         .unwrap();
     find(admin.get_policies().await.unwrap()).unwrap()
@@ -99,7 +128,11 @@ pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
     let path = dir.join(name);
-    assert!(path.exists(), "{} is not built: run `cargo build --workspace --locked --bins` first", path.display());
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo build --workspace --locked --bins` first",
+        path.display()
+    );
     path
 }
 

@@ -22,7 +22,10 @@ pub async fn run(fleet: &Fleet, args: ConnectArgs) -> Result<(), Failure> {
 
 fn print_step(step: &ProbeStep) {
     match step {
-        ProbeStep::Parsed { admin_pubkey, relays } => {
+        ProbeStep::Parsed {
+            admin_pubkey,
+            relays,
+        } => {
             eprintln!("probing bunker {admin_pubkey} on {}", relays.join(", "));
         }
         ProbeStep::Pinged(reply) => eprintln!("  admin ping answered: {reply}"),
@@ -39,14 +42,20 @@ fn print_capabilities(caps: &Capabilities) {
     println!("  admin relays:  {}", caps.admin_relays.join(", "));
     println!("  bunker line:   {}", caps.line_description);
     println!("  admin ping:    {}", caps.ping_reply);
-    let enc = if caps.encryption == "nip44" { "NIP-04 and NIP-44" } else { "NIP-04 only (stock): this app will never send it NIP-44" };
+    let enc = if caps.encryption == "nip44" {
+        "NIP-04 and NIP-44"
+    } else {
+        "NIP-04 only (stock): this app will never send it NIP-44"
+    };
     println!("  encryption:    {enc}");
     println!("  keys:");
     for k in &caps.keys {
         match &k.npub {
             Some(npub) => println!(
                 "    {:<12} unlocked  {npub}  users {}  tokens {}",
-                crate::output::shown(&k.name), k.user_count, k.token_count
+                crate::output::shown(&k.name),
+                k.user_count,
+                k.token_count
             ),
             None => println!("    {:<12} locked", crate::output::shown(&k.name)),
         }
@@ -56,9 +65,17 @@ fn print_capabilities(caps: &Capabilities) {
     } else {
         println!("  policies:");
         for p in &caps.policies {
-            println!("    #{:<4} {:<20} {}", p.id, crate::output::shown(&p.name), crate::output::shown(&p.rules.join(", ")));
+            println!(
+                "    #{:<4} {:<20} {}",
+                p.id,
+                crate::output::shown(&p.name),
+                crate::output::shown(&p.rules.join(", "))
+            );
         }
     }
     println!("  ATM relays:    {}", caps.atm_relays.join(", "));
-    println!("Saved: operator key {:?} = {}", caps.operator_key, caps.operator_pubkey);
+    println!(
+        "Saved: operator key {:?} = {}",
+        caps.operator_key, caps.operator_pubkey
+    );
 }

@@ -9,7 +9,10 @@ pub async fn init(fleet: &Fleet) -> Result<(), Failure> {
     if created {
         println!("Created the console key in {}.", fleet.secrets().describe());
     } else {
-        println!("The console key already exists in {}; kept it.", fleet.secrets().describe());
+        println!(
+            "The console key already exists in {}; kept it.",
+            fleet.secrets().describe()
+        );
     }
     println!("{}", console.npub());
     print_admin_hint(&console.npub());

@@ -19,18 +19,24 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
             );
             Ok(())
         }
-        MachineCommand::Import { lnbits_db, json } => super::migration::import(fleet, &lnbits_db, json).await,
+        MachineCommand::Import { lnbits_db, json } => {
+            super::migration::import(fleet, &lnbits_db, json).await
+        }
         MachineCommand::List { json } => {
             // The clock-applied state (expiring, expired) in the one vocabulary used everywhere.
             let machines = fleet.machines().await?;
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-            let views: Vec<MachineView> = machines.iter().map(|m| MachineView::at(m, now)).collect();
+            let views: Vec<MachineView> =
+                machines.iter().map(|m| MachineView::at(m, now)).collect();
             let list: Vec<MachineSummary> = machines
                 .iter()
                 .zip(&views)
-                .map(|(m, v)| MachineSummary { state: v.label.to_string(), ..MachineSummary::from(m) })
+                .map(|(m, v)| MachineSummary {
+                    state: v.label.to_string(),
+                    ..MachineSummary::from(m)
+                })
                 .collect();
             if json {
                 return print_json(&list);

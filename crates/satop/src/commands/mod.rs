@@ -54,7 +54,8 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
 
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::new(crate::exit::OTHER, e.to_string()))?;
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(crate::exit::OTHER, e.to_string()))?;
     // JSON escapes control characters itself; bidi and invisible ones too, for a terminal.
     println!("{}", crate::output::shown_json(&text));
     Ok(())

@@ -10,15 +10,29 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
     if json {
         return print_json(&status);
     }
-    println!("console:      {}", status.console_npub.as_deref().unwrap_or("none yet (run `satop init`)"));
+    println!(
+        "console:      {}",
+        status
+            .console_npub
+            .as_deref()
+            .unwrap_or("none yet (run `satop init`)")
+    );
     println!("secret store: {}", status.secret_store);
     println!("database:     {}", status.database);
     match &status.bunker {
         None => println!("bunker:       none yet (run `satop connect …`)"),
         Some(b) => {
-            println!("bunker:       {} on {}", b.admin_pubkey, b.admin_relays.join(", "));
+            println!(
+                "bunker:       {} on {}",
+                b.admin_pubkey,
+                b.admin_relays.join(", ")
+            );
             println!("bunker line:  {}", b.line);
-            println!("operator key: {} ({})", b.key_name, b.key_pubkey.as_deref().unwrap_or("pubkey unknown"));
+            println!(
+                "operator key: {} ({})",
+                b.key_name,
+                b.key_pubkey.as_deref().unwrap_or("pubkey unknown")
+            );
             println!("ATM relays:   {}", b.atm_relays.join(", "));
             println!("encryption:   {}", b.encryption);
             if let Some(at) = b.probed_at {
@@ -29,12 +43,20 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
     if status.machines.is_empty() {
         println!("machines:     none");
     } else {
-        let parts: Vec<String> = status.machines.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        let parts: Vec<String> = status
+            .machines
+            .iter()
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect();
         println!("machines:     {}", parts.join(", "));
     }
     let codes = &status.prepared_codes;
     match codes.nearest_expiry {
-        Some(at) if codes.live > 0 => println!("codes:        {} prepared pairing code(s) live, the first expires {}", codes.live, until(at)),
+        Some(at) if codes.live > 0 => println!(
+            "codes:        {} prepared pairing code(s) live, the first expires {}",
+            codes.live,
+            until(at)
+        ),
         _ => println!("codes:        no prepared pairing code live"),
     }
     Ok(())
