@@ -37,10 +37,10 @@ XDG_DATA_HOME="$xdg" dbus-run-session -- bash -c '
   set -euo pipefail
   echo -n "satop-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   SATOP_TEST_KEYRING=1 cargo test --workspace --locked --no-fail-fast
-  # The acceptance journeys once more against the sandbox in its nsecbunkerd 0.11 flavour
+  # The acceptance and ATM journeys once more against the sandbox in its nsecbunkerd 0.11 flavour
   # (the run above used the 0.10 flavour, the default).
   echo "== acceptance journeys against the 0.11 sandbox flavour"
-  SANDBOX_FLAVOUR=0.11 cargo test --locked -p acceptance --no-fail-fast
+  SANDBOX_FLAVOUR=0.11 cargo test --locked -p acceptance -p atm-client --no-fail-fast
 '
 
 echo "== desktop app: debug build with the UI embedded, .deb and .rpm installers"

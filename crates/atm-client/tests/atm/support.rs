@@ -30,6 +30,14 @@ pub fn pair_opts() -> atm_client::PairOptions {
     }
 }
 
+/// The nsecbunkerd line these journeys run against: `SANDBOX_FLAVOUR=0.10` (default) or `0.11`;
+/// the README's test command runs them once with each.
+pub fn flavour() -> sandbox::Flavour {
+    std::env::var("SANDBOX_FLAVOUR")
+        .map(|v| v.parse().unwrap_or_else(|e| panic!("SANDBOX_FLAVOUR={v:?}: {e}")))
+        .unwrap_or_default()
+}
+
 pub struct World {
     pub dir: TempDir,
     pub sandbox: Sandbox,
@@ -48,11 +56,16 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let console = Keys::generate();
         let mut cfg = SandboxConfig::new(dir.path().join("bunker.sqlite"));
+        cfg.flavour = flavour();
         cfg.admin_npubs.push(console.public_key());
         cfg.approval_timeout = approval;
+        // The warm-path journeys restart the relay to test the ATM's reconnection, not the 0.11
+        // daemon's deafness after a relay restart (0.11 doc §0.3 item 9; sandbox row V70).
+        cfg.deaf_after_relay_drop = Some(false);
         let sandbox = Sandbox::start(cfg).await.unwrap();
         let conn = AdminConnection::parse(&sandbox.bunker.admin_connection_string()).unwrap();
         let admin = AdminClient::connect(console, &conn, opts()).await.unwrap();
+        admin.detect_line().await.unwrap();
         let name = "satmachine-21000";
         admin
             .create_new_policy(&NewPolicy {
