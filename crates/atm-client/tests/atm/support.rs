@@ -34,7 +34,10 @@ pub fn pair_opts() -> atm_client::PairOptions {
 /// the README's test command runs them once with each.
 pub fn flavour() -> sandbox::Flavour {
     std::env::var("SANDBOX_FLAVOUR")
-        .map(|v| v.parse().unwrap_or_else(|e| panic!("SANDBOX_FLAVOUR={v:?}: {e}")))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|e| panic!("SANDBOX_FLAVOUR={v:?}: {e}"))
+        })
         .unwrap_or_default()
 }
 
