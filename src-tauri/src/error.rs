@@ -88,7 +88,6 @@ impl Error {
     /// The stable kind of this error.
     pub fn kind(&self) -> FailureKind {
         match self {
-            Self::Core(fleet_core::Error::Store(e)) => store_kind(e.kind()),
             Self::Core(e) => core_kind(e.kind()),
             Self::Sandbox(_) => FailureKind::Sandbox,
             Self::Setup(_) => FailureKind::NotInitialized,
@@ -117,19 +116,8 @@ fn core_kind(kind: fleet_core::ErrorKind) -> FailureKind {
         K::Cancelled => FailureKind::Cancelled,
         K::Busy => FailureKind::Busy,
         K::LocalFile => FailureKind::LocalFile,
-    }
-}
-
-/// The local database's failures the operator acts on differently: read-only and newer-app
-/// databases keep their own kinds; the rest follow fleet-core's classification.
-fn store_kind(kind: fleet_store::ErrorKind) -> FailureKind {
-    use fleet_store::ErrorKind as S;
-    match kind {
-        S::ReadOnly => FailureKind::ReadOnly,
-        S::NewerDatabase => FailureKind::NewerDatabase,
-        S::InvalidInput | S::Conflict => FailureKind::InvalidInput,
-        S::NotFound | S::Corrupt | S::Storage => FailureKind::Storage,
-        _ => FailureKind::Storage,
+        K::ReadOnly => FailureKind::ReadOnly,
+        K::NewerDatabase => FailureKind::NewerDatabase,
     }
 }
 
@@ -237,6 +225,8 @@ mod tests {
             (K::Cancelled, FailureKind::Cancelled),
             (K::Busy, FailureKind::Busy),
             (K::LocalFile, FailureKind::LocalFile),
+            (K::ReadOnly, FailureKind::ReadOnly),
+            (K::NewerDatabase, FailureKind::NewerDatabase),
         ];
         for (core, app) in all {
             assert_eq!(core_kind(core), app, "{core:?}");

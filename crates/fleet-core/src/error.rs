@@ -177,6 +177,10 @@ pub enum ErrorKind {
     Busy,
     /// A local file other than the database (a lock file) could not be opened or locked.
     LocalFile,
+    /// The local database is read-only here: reading works, changes need a writable file.
+    ReadOnly,
+    /// The local database was written by a newer version of this app.
+    NewerDatabase,
 }
 
 impl Error {
@@ -201,6 +205,8 @@ impl Error {
                 fleet_store::ErrorKind::InvalidInput | fleet_store::ErrorKind::Conflict => {
                     ErrorKind::InvalidInput
                 }
+                fleet_store::ErrorKind::ReadOnly => ErrorKind::ReadOnly,
+                fleet_store::ErrorKind::NewerDatabase => ErrorKind::NewerDatabase,
                 _ => ErrorKind::Storage,
             },
             Self::Secrets(_) => ErrorKind::SecretStore,
