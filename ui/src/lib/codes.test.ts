@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { burnLine, codeStateText, liveCodesLine, offersPreparedCode, preparedLine } from "./codes";
+import { burnLine, codeStateText, liveCodesLine, offersPreparedCode, pairingOffline, preparedLine } from "./codes";
 import { day, dayTime } from "./format";
 
 const T = 1_796_000_000;
@@ -37,4 +37,16 @@ describe("burnLine", () => {
   it("says nothing was burned", () => expect(burnLine(none)).toBe("Nothing to burn."));
   it("lists burned and pending", () =>
     expect(burnLine({ ...none, burned: [1, 2], pending: [3], offline_reason: "relay down" })).toBe("2 burned, 1 burn at the next sync (relay down)."));
+});
+
+describe("pairingOffline", () => {
+  it("names the machines a code is shown to, not those whose code is burning or done", () => {
+    const set = pairingOffline([
+      { state: "shown", machine: "Pier", burn_pending: false },
+      { state: "shown", machine: "Dock", burn_pending: true },
+      { state: "redeemed", machine: "Gate", burn_pending: false },
+      { state: "live", machine: null, burn_pending: false },
+    ]);
+    expect([...set]).toEqual(["Pier"]);
+  });
 });

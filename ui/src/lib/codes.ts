@@ -54,3 +54,8 @@ export function burnLine(r: { burned: number[]; expired: number[]; already_redee
   if (r.pending.length > 0) parts.push(`${r.pending.length} burn at the next sync${r.offline_reason ? ` (${r.offline_reason})` : ""}`);
   return parts.length === 0 ? "Nothing to burn." : `${parts.join(", ")}.`;
 }
+
+/** The machines a prepared code is shown to (the core's state `shown`): "pairing (offline)". */
+export function pairingOffline(codes: { state: string; machine: string | null; burn_pending: boolean }[]): Set<string> {
+  return new Set(codes.filter((c) => c.state === "shown" && !c.burn_pending && c.machine !== null).map((c) => c.machine as string));
+}
