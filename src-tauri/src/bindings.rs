@@ -8,8 +8,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder};
 
 use crate::commands::{
-    activity, config, connect, console, fee, fleet, machine, migration, outbox, pairing, roster,
-    sandbox, settings, status,
+    activity, codes, config, connect, console, fee, fleet, machine, migration, outbox, pairing,
+    roster, sandbox, settings, status,
 };
 
 /// The builder with every command.
@@ -29,6 +29,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             pairing::pair_wait,
             pairing::pair_reveal,
             pairing::pair_cancel,
+            codes::codes_prepare,
+            codes::codes_list,
+            codes::code_show,
+            codes::code_reveal,
+            codes::code_note_fingerprint,
+            codes::codes_burn,
+            codes::codes_burn_all,
             activity::activity,
             activity::activity_export,
             fee::fee_show,

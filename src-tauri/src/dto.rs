@@ -6,6 +6,7 @@
 //! exactly, which is why the bindings export them as `number` (see [`crate::bindings`]).
 
 mod activity;
+mod codes;
 mod connect;
 mod fee;
 mod machine;
@@ -16,6 +17,7 @@ mod publish;
 mod status;
 
 pub use activity::{ActivityEntry, ExportView};
+pub use codes::{BurnView, CodeRow, CodesSummaryView, PrepareInput, ShownCodeView};
 pub use connect::{CapabilitiesView, ConnectInput, KeyView, PolicyView, ProbeEvent};
 pub use fee::{FeeInfo, FeeInput, FeeValues, PublishedFeeView, QueuedFeeView};
 pub use machine::{

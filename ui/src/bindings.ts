@@ -47,6 +47,23 @@ export const commands = {
 	pairReveal: (pairingId: number) => typedError<string, Failure>(__TAURI_INVOKE("pair_reveal", { pairingId })),
 	/**  Cancels the pairing: the code is burned and the machine goes back to how it was. */
 	pairCancel: (pairingId: number) => typedError<null, Failure>(__TAURI_INVOKE("pair_cancel", { pairingId })),
+	/**  Mints prepared codes (online). */
+	codesPrepare: (input: PrepareInput_Deserialize) => typedError<CodeRow_Serialize[], Failure>(__TAURI_INVOKE("codes_prepare", { input })),
+	/**  Every prepared code, oldest first (offline). */
+	codesList: () => typedError<CodeRow_Serialize[], Failure>(__TAURI_INVOKE("codes_list")),
+	/**
+	 *  Shows the next unused prepared code to the machine (created if new), offline: the machine
+	 *  is "pairing (offline)" from now on.
+	 */
+	codeShow: (machine: string) => typedError<ShownCodeView_Serialize, Failure>(__TAURI_INVOKE("code_show", { machine })),
+	/**  The pairing URL of the code shown to the machine, for "copy as text" behind a reveal. */
+	codeReveal: (machine: string) => typedError<string, Failure>(__TAURI_INVOKE("code_reveal", { machine })),
+	/**  Notes the fingerprint the ATM shows; the next sync flags the code if it differs. */
+	codeNoteFingerprint: (machine: string, fingerprint: string) => typedError<null, Failure>(__TAURI_INVOKE("code_note_fingerprint", { machine, fingerprint })),
+	/**  Burns these codes (now, or at the next sync when offline). */
+	codesBurn: (ids: number[]) => typedError<BurnView_Serialize, Failure>(__TAURI_INVOKE("codes_burn", { ids })),
+	/**  Burns every unused code (now, or at the next sync when offline). */
+	codesBurnAll: () => typedError<BurnView_Serialize, Failure>(__TAURI_INVOKE("codes_burn_all")),
 	/**  The newest `limit` audit entries (capped at 5,000), newest first. Offline. */
 	activity: (limit: number) => typedError<ActivityEntry_Serialize[], Failure>(__TAURI_INVOKE("activity", { limit })),
 	/**
@@ -176,6 +193,37 @@ export type BunkerView_Serialize = {
 	timeout_secs: number,
 };
 
+/**  What a burn did. */
+export type BurnView = BurnView_Serialize | BurnView_Deserialize;
+
+/**  What a burn did. */
+export type BurnView_Deserialize = {
+	/**  Codes burned now. */
+	burned: number[],
+	/**  Codes whose redeem window had already ended on the bunker. */
+	expired: number[],
+	/**  Codes someone had redeemed first: flagged. */
+	already_redeemed: number[],
+	/**  Codes whose burn waits for the network (the next sync runs it). */
+	pending: number[],
+	/**  Why the bunker could not be reached, when codes are pending. */
+	offline_reason?: string | null,
+};
+
+/**  What a burn did. */
+export type BurnView_Serialize = {
+	/**  Codes burned now. */
+	burned: number[],
+	/**  Codes whose redeem window had already ended on the bunker. */
+	expired: number[],
+	/**  Codes someone had redeemed first: flagged. */
+	already_redeemed: number[],
+	/**  Codes whose burn waits for the network (the next sync runs it). */
+	pending: number[],
+	/**  Why the bunker could not be reached, when codes are pending. */
+	offline_reason: string | null,
+};
+
 /**  The bunker capabilities the probe found. */
 export type CapabilitiesView = CapabilitiesView_Serialize | CapabilitiesView_Deserialize;
 
@@ -280,6 +328,84 @@ export type ChecklistView_Serialize = {
 	passed: boolean,
 	/**  The checks, in a fixed order. */
 	checks: CheckView_Serialize[],
+};
+
+/**  A prepared code as listed (never its secret). */
+export type CodeRow = CodeRow_Serialize | CodeRow_Deserialize;
+
+/**  A prepared code as listed (never its secret). */
+export type CodeRow_Deserialize = {
+	/**  Row id. */
+	id: number,
+	/**  The token's client name on the bunker. */
+	client_name: string,
+	/**  `live`, `shown`, `redeemed`, `burned`, `expired`, `flagged`. */
+	state: string,
+	/**  When it was minted (unix seconds). */
+	created_at: number,
+	/**  End of its redeem window (unix seconds). */
+	expires_at: number,
+	/**  The site it was prepared for. */
+	site?: string | null,
+	/**  The machine it was shown to. */
+	machine?: string | null,
+	/**  When it was shown (unix seconds). */
+	shown_at?: number | null,
+	/**  The fingerprint the operator noted at the site. */
+	noted_fingerprint?: string | null,
+	/**  The fingerprint of the client that redeemed it, once seen. */
+	redeemed_fingerprint?: string | null,
+	/**  A burn was asked for while offline; it runs at the next sync. */
+	burn_pending: boolean,
+	/**  Why it was flagged or how it ended. */
+	detail?: string | null,
+};
+
+/**  A prepared code as listed (never its secret). */
+export type CodeRow_Serialize = {
+	/**  Row id. */
+	id: number,
+	/**  The token's client name on the bunker. */
+	client_name: string,
+	/**  `live`, `shown`, `redeemed`, `burned`, `expired`, `flagged`. */
+	state: string,
+	/**  When it was minted (unix seconds). */
+	created_at: number,
+	/**  End of its redeem window (unix seconds). */
+	expires_at: number,
+	/**  The site it was prepared for. */
+	site: string | null,
+	/**  The machine it was shown to. */
+	machine: string | null,
+	/**  When it was shown (unix seconds). */
+	shown_at: number | null,
+	/**  The fingerprint the operator noted at the site. */
+	noted_fingerprint: string | null,
+	/**  The fingerprint of the client that redeemed it, once seen. */
+	redeemed_fingerprint: string | null,
+	/**  A burn was asked for while offline; it runs at the next sync. */
+	burn_pending: boolean,
+	/**  Why it was flagged or how it ended. */
+	detail: string | null,
+};
+
+/**  Live prepared codes (each a bearer secret): always on the Fleet screen when any. */
+export type CodesSummaryView = CodesSummaryView_Serialize | CodesSummaryView_Deserialize;
+
+/**  Live prepared codes (each a bearer secret): always on the Fleet screen when any. */
+export type CodesSummaryView_Deserialize = {
+	/**  Codes that can still be shown. */
+	live: number,
+	/**  The nearest expiry among them (unix seconds). */
+	nearest_expiry?: number | null,
+};
+
+/**  Live prepared codes (each a bearer secret): always on the Fleet screen when any. */
+export type CodesSummaryView_Serialize = {
+	/**  Codes that can still be shown. */
+	live: number,
+	/**  The nearest expiry among them (unix seconds). */
+	nearest_expiry: number | null,
 };
 
 /**  The Connect form. */
@@ -814,6 +940,29 @@ export type PolicyView = {
 	rules: string[],
 };
 
+/**  The "Prepare codes for a site visit" form. */
+export type PrepareInput = PrepareInput_Serialize | PrepareInput_Deserialize;
+
+/**  The "Prepare codes for a site visit" form. */
+export type PrepareInput_Deserialize = {
+	/**  How many codes to mint. */
+	count: number,
+	/**  How long each can be redeemed, in days. */
+	valid_days: number,
+	/**  The site they are for. */
+	site?: string | null,
+};
+
+/**  The "Prepare codes for a site visit" form. */
+export type PrepareInput_Serialize = {
+	/**  How many codes to mint. */
+	count: number,
+	/**  How long each can be redeemed, in days. */
+	valid_days: number,
+	/**  The site they are for. */
+	site: string | null,
+};
+
 /**  One step of the capability probe, as it happens. */
 export type ProbeEvent = 
 /**  The connection string was understood. */
@@ -1028,6 +1177,41 @@ export type SandboxInfo = {
 	flavour: SandboxFlavour,
 };
 
+/**  A prepared code shown to a machine, offline: the QR as the Pair wizard renders it. */
+export type ShownCodeView = ShownCodeView_Serialize | ShownCodeView_Deserialize;
+
+/**  A prepared code shown to a machine, offline: the QR as the Pair wizard renders it. */
+export type ShownCodeView_Deserialize = {
+	/**  The code (prepared on `created_at`, valid until `expires_at`). */
+	code: CodeRow_Deserialize,
+	/**  The machine's name. */
+	machine: string,
+	/**  The machine was created by showing the code. */
+	machine_created: boolean,
+	/**  The QR (SVG, integer pixels per module, quiet zone included). */
+	qr_svg: string,
+	/**  Modules per side (quiet zone included). */
+	qr_modules: number,
+	/**  Pixels per module at natural size. */
+	qr_px_per_module: number,
+};
+
+/**  A prepared code shown to a machine, offline: the QR as the Pair wizard renders it. */
+export type ShownCodeView_Serialize = {
+	/**  The code (prepared on `created_at`, valid until `expires_at`). */
+	code: CodeRow_Serialize,
+	/**  The machine's name. */
+	machine: string,
+	/**  The machine was created by showing the code. */
+	machine_created: boolean,
+	/**  The QR (SVG, integer pixels per module, quiet zone included). */
+	qr_svg: string,
+	/**  Modules per side (quiet zone included). */
+	qr_modules: number,
+	/**  Pixels per module at natural size. */
+	qr_px_per_module: number,
+};
+
 /**  A machine the import left out. */
 export type SkippedView = {
 	/**  `dca_machines.id`. */
@@ -1073,6 +1257,11 @@ export type StatusView_Deserialize = {
 	 *  by the UI).
 	 */
 	min_passphrase_chars: number,
+	/**
+	 *  Prepared pairing codes that can still be shown (each a bearer secret) and the nearest
+	 *  expiry among them.
+	 */
+	prepared_codes: CodesSummaryView_Deserialize,
 };
 
 /**  What the app has stored, read offline. */
@@ -1099,6 +1288,11 @@ export type StatusView_Serialize = {
 	 *  by the UI).
 	 */
 	min_passphrase_chars: number,
+	/**
+	 *  Prepared pairing codes that can still be shown (each a bearer secret) and the nearest
+	 *  expiry among them.
+	 */
+	prepared_codes: CodesSummaryView_Serialize,
 };
 
 /**  What a sync did, in words for the Fleet screen. */

@@ -98,6 +98,9 @@ pub struct StatusView {
     /// The fewest characters a new passphrase may have (fleet-core's rule; shown, not checked,
     /// by the UI).
     pub min_passphrase_chars: u32,
+    /// Prepared pairing codes that can still be shown (each a bearer secret) and the nearest
+    /// expiry among them.
+    pub prepared_codes: super::CodesSummaryView,
 }
 
 impl From<fleet_core::status::Status> for StatusView {
@@ -122,6 +125,7 @@ impl From<fleet_core::status::Status> for StatusView {
                 fleet_core::rules::passphrase::MIN_PASSPHRASE_CHARS,
             )
             .unwrap_or(u32::MAX),
+            prepared_codes: s.prepared_codes.into(),
         }
     }
 }
