@@ -32,6 +32,8 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
                     ..OutboxRun::default()
                 },
                 codes: None,
+                liveness: None,
+                liveness_error: None,
             };
             if json {
                 print_json(&out)?;
@@ -123,6 +125,9 @@ fn print_text(out: &SyncReport) {
         ),
         (None, Some(e)) => println!("reconcile skipped: {}", shown(e)),
         (None, None) => {}
+    }
+    if let Some(e) = &out.liveness_error {
+        println!("liveness not checked: {}", shown(e));
     }
     for line in out.changes() {
         println!("  {}", shown(&line));
