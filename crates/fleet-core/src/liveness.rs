@@ -213,7 +213,12 @@ impl Fleet {
     /// # Errors
     /// [`Error::InvalidInput`]; [`Error::Store`].
     pub async fn set_silent_after(&self, text: &str) -> Result<Duration> {
-        let after = check_silent_after(crate::pairing::parse_duration(text)?)?;
+        let after = check_silent_after(crate::pairing::parse_duration(text)?).map_err(|_| {
+            Error::InvalidInput(format!(
+                "a machine can be called silent after 1h to 30d, not {:?}: write e.g. 24h or 3d",
+                text.trim()
+            ))
+        })?;
         let value = after.as_secs().to_string();
         self.db()
             .interact(move |c| settings::set(c, SILENT_AFTER_SETTING, &value))
