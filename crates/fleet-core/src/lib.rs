@@ -20,6 +20,7 @@
 //! - [`qr`]: pairing QR codes, self-checked.
 //! - [`migration`]: the migration status checklist and the legacy import from LNbits.
 //! - [`machines`]: add and list the fleet's machines.
+//! - [`liveness`]: when each ATM was last seen (heartbeats, NIP-46 requests); silent machines.
 //! - [`pairing`]: pair an ATM: mint a kind-21000 token, show it, watch the redemption, burn on cancel.
 //! - [`lifecycle`]: the machine states (`unpaired` … `revoke pending`, `revoked`, `legacy`) and
 //!   their transitions.
@@ -42,6 +43,7 @@ mod error;
 mod fleet;
 pub mod identity;
 pub mod lifecycle;
+pub mod liveness;
 pub mod machines;
 pub mod migration;
 pub mod operator_events;

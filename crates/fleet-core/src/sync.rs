@@ -23,6 +23,12 @@ pub struct SyncReport {
     /// The prepared-codes step (redemptions paired or flagged, codes burned), when it ran.
     #[serde(default)]
     pub codes: Option<crate::codes::CodeSync>,
+    /// The liveness check (heartbeats and NIP-46 requests on the ATM relays), when it ran.
+    #[serde(default)]
+    pub liveness: Option<crate::liveness::LivenessReport>,
+    /// Why the liveness check did not run (ATM relays unreachable, …); never fatal.
+    #[serde(default)]
+    pub liveness_error: Option<String>,
 }
 
 impl Fleet {
@@ -55,12 +61,20 @@ impl Fleet {
             Err(crate::Error::Store(e)) => return Err(crate::Error::Store(e)),
             Err(e) => (None, Some(e.to_string())),
         };
+        // Liveness reads only the ATM relays: it runs whether or not the bunker answered.
+        let (liveness, liveness_error) = match self.check_liveness().await {
+            Ok(l) => (Some(l), None),
+            Err(crate::Error::Store(e)) => return Err(crate::Error::Store(e)),
+            Err(e) => (None, Some(e.to_string())),
+        };
         Ok(SyncReport {
             reconcile,
             reconcile_error,
             terms,
             outbox,
             codes,
+            liveness,
+            liveness_error,
         })
     }
 }
@@ -78,6 +92,9 @@ impl SyncReport {
         }
         if let Some(c) = &self.codes {
             lines.extend(c.changes());
+        }
+        if let Some(l) = self.liveness.as_ref().filter(|l| l.is_news()) {
+            lines.push(l.summary());
         }
         let Some(r) = &self.reconcile else {
             return lines;
@@ -135,6 +152,8 @@ mod tests {
             terms: TermSweep::default(),
             outbox: OutboxRun::default(),
             codes: None,
+            liveness: None,
+            liveness_error: None,
         };
         report.terms.revokes_queued.push("Lobby".into());
         assert_eq!(

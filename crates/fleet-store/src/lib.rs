@@ -26,6 +26,7 @@ mod clock;
 pub mod codes;
 mod db;
 mod error;
+pub mod liveness;
 pub mod machines;
 mod migrate;
 pub mod outbox;

@@ -151,6 +151,12 @@ pub enum MachineCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show or set after how long without a sign of life a paired machine is called silent
+    /// (default 24h; 1h to 30d).
+    SilentAfter {
+        /// The new threshold, e.g. 24h or 3d; omit to show the current one.
+        duration: Option<String>,
+    },
     /// Import the machines of LNbits' satmachineadmin (`dca_machines`) as legacy machines
     /// (re-pair required). The LNbits database is only read.
     Import {

@@ -5,5 +5,6 @@
 
 mod events;
 mod kill;
+mod liveness;
 mod revoke;
 mod support;

@@ -1,5 +1,6 @@
-//! `satop machine add|list`.
+//! `satop machine add|list|silent-after`.
 
+use fleet_core::liveness::MachineLiveness;
 use fleet_core::machines::MachineSummary;
 use fleet_core::term::MachineView;
 use fleet_core::Fleet;
@@ -22,6 +23,17 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
         MachineCommand::Import { lnbits_db, json } => {
             super::migration::import(fleet, &lnbits_db, json).await
         }
+        MachineCommand::SilentAfter { duration } => {
+            let after = match duration {
+                Some(text) => fleet.set_silent_after(&text).await?,
+                None => fleet.silent_after().await?,
+            };
+            println!(
+                "a paired machine not seen for {} is shown as silent",
+                span(i64::try_from(after.as_secs()).unwrap_or(i64::MAX))
+            );
+            Ok(())
+        }
         MachineCommand::List { json } => {
             // The clock-applied state (expiring, expired) in the one vocabulary used everywhere.
             let machines = fleet.machines().await?;
@@ -38,13 +50,35 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
                     ..MachineSummary::from(m)
                 })
                 .collect();
+            let (liveness, checked_at) = fleet.liveness(now).await?;
+            let unseen = MachineLiveness {
+                last_seen_at: None,
+                seen_by: None,
+                software: None,
+                heartbeat_status: None,
+                silent: false,
+            };
             if json {
-                return print_json(&list);
+                let rows: Vec<ListRow<'_>> = list
+                    .iter()
+                    .map(|m| ListRow {
+                        machine: m,
+                        liveness: liveness.get(&m.id).unwrap_or(&unseen),
+                        liveness_checked_at: checked_at,
+                    })
+                    .collect();
+                return print_json(&rows);
             }
             if list.is_empty() {
                 println!("no machines yet: add one with `satop machine add NAME`");
             }
             for (m, v) in list.iter().zip(&views) {
+                let live = liveness.get(&m.id).unwrap_or(&unseen);
+                let seen = match live.last_seen_at {
+                    Some(t) => format!("{} ago", span(now.saturating_sub(t).max(0))),
+                    None => "never".to_string(),
+                };
+                let silent = if live.silent { "  SILENT" } else { "" };
                 let fp = m.fingerprint.as_deref().unwrap_or("-");
                 let term = match v.days_left {
                     Some(d) if d >= 0 => format!("{d} days left"),
@@ -52,14 +86,44 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
                     None => "-".to_string(),
                 };
                 println!(
-                    "#{:<4} {:<24} {:<15} client {fp}  term {term}  {}",
+                    "#{:<4} {:<24} {:<15} client {fp}  term {term}  seen {seen}{silent}  {}",
                     m.id,
                     shown(&m.name),
                     m.state,
                     shown(m.site.as_deref().unwrap_or(""))
                 );
             }
+            if !list.is_empty() {
+                match checked_at {
+                    Some(t) => println!(
+                        "(last seen as of {} ago: `satop sync` reads the ATM relays again)",
+                        span(now.saturating_sub(t).max(0))
+                    ),
+                    None => println!("(liveness never checked: run `satop sync`)"),
+                }
+            }
             Ok(())
         }
+    }
+}
+
+/// A `machine list --json` row: the summary with its liveness fields alongside.
+#[derive(serde::Serialize)]
+struct ListRow<'a> {
+    #[serde(flatten)]
+    machine: &'a MachineSummary,
+    #[serde(flatten)]
+    liveness: &'a MachineLiveness,
+    /// When the relays were last read: the "as of" of `last_seen_at`.
+    liveness_checked_at: Option<i64>,
+}
+
+/// A span of seconds for people: `45 s`, `12 min`, `3 h`, `2 d`.
+fn span(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3_600),
+        s => format!("{} d", s / 86_400),
     }
 }

@@ -23,6 +23,12 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
     if fleet.profile().await?.is_some() {
         if let Err(reason) = reachable(fleet).await? {
             let terms = fleet.enforce_terms(fleet_core::unix_now()).await?;
+            // The ATM relays may answer while the bunker does not: read the machines' liveness.
+            let (liveness, liveness_error) = match fleet.check_liveness().await {
+                Ok(l) => (Some(l), None),
+                Err(e) if e.kind() == fleet_core::ErrorKind::Storage => return Err(e.into()),
+                Err(e) => (None, Some(e.to_string())),
+            };
             let out = SyncReport {
                 reconcile: None,
                 reconcile_error: Some(reason.clone()),
@@ -32,6 +38,8 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
                     ..OutboxRun::default()
                 },
                 codes: None,
+                liveness,
+                liveness_error,
             };
             if json {
                 print_json(&out)?;
@@ -123,6 +131,9 @@ fn print_text(out: &SyncReport) {
         ),
         (None, Some(e)) => println!("reconcile skipped: {}", shown(e)),
         (None, None) => {}
+    }
+    if let Some(e) = &out.liveness_error {
+        println!("liveness not checked: {}", shown(e));
     }
     for line in out.changes() {
         println!("  {}", shown(&line));
