@@ -212,14 +212,23 @@ impl Fleet {
         Ok(swept)
     }
 
-    /// What the app does while it runs (call every minute or so): enforce the terms, then run
-    /// the due outbox rows.
+    /// What the app does while it runs (call every minute or so): enforce the terms, run the
+    /// due outbox rows, then burn the prepared codes that are due ([`Fleet::burn_due_codes`]);
+    /// a bunker that cannot be reached for those is tried again at the next tick.
     ///
     /// # Errors
     /// [`Error::Store`].
     pub async fn tick(&self, on_event: impl Fn(&OutboxEvent)) -> Result<(TermSweep, OutboxRun)> {
-        let sweep = self.enforce_terms(unix_now()).await?;
+        let now = unix_now();
+        let sweep = self.enforce_terms(now).await?;
         let run = self.run_outbox(Due::Scheduled, on_event).await?;
+        match self.burn_due_codes(now).await {
+            Ok(_) => {}
+            Err(Error::Store(e)) => return Err(Error::Store(e)),
+            Err(e) => {
+                tracing::warn!(error = %e, "prepared codes due for burning wait for the next round")
+            }
+        }
         Ok((sweep, run))
     }
 

@@ -269,6 +269,26 @@ async fn an_unused_code_past_its_expiry_is_burned_at_sync() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_round_burns_a_code_once_it_is_due_and_leaves_it_alone_before() {
+    let site = Site::start().await;
+    let ids = site.prepare(1, Duration::from_secs(3600)).await;
+    let now = fleet_core::unix_now();
+    assert!(
+        site.fleet.burn_due_codes(now).await.unwrap().is_none(),
+        "a code within its validity is not due"
+    );
+    assert_eq!(site.state_of(ids[0]).await, "live");
+    let burned = site
+        .fleet
+        .burn_due_codes(now + 2 * 3600)
+        .await
+        .unwrap()
+        .expect("an expired code is due");
+    assert_eq!(burned.burns.burned, ids);
+    assert_eq!(site.state_of(ids[0]).await, "burned");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_redeemed_but_never_shown_or_by_another_atm_is_flagged() {
     let site = Site::start().await;
     let ids = site.prepare(2, Duration::from_secs(24 * 3600)).await;

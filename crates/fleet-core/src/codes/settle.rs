@@ -56,6 +56,27 @@ impl Fleet {
     /// # Errors
     /// [`crate::Error::NotConnected`]; [`crate::Error::Bunker`] when the bunker cannot be
     /// reached (nothing local changes then); [`crate::Error::Store`].
+    /// Burns the prepared codes that are due — unused past their expiry, or asked to be burned —
+    /// by running [`Fleet::sync_codes`], and only then: the background round calls this every
+    /// minute and must not contact the bunker when nothing is due. `None` when nothing was due.
+    ///
+    /// # Errors
+    /// As [`Fleet::sync_codes`].
+    pub async fn burn_due_codes(&self, now: i64) -> Result<Option<CodeSync>> {
+        let due = self
+            .db()
+            .interact(move |c| {
+                Ok(codes::list(c)?.into_iter().any(|x| {
+                    x.state.is_open() && (x.expires_at <= now || x.burn_requested_at.is_some())
+                }))
+            })
+            .await?;
+        if !due {
+            return Ok(None);
+        }
+        self.sync_codes(now).await.map(Some)
+    }
+
     #[instrument(skip_all)]
     pub async fn sync_codes(&self, now: i64) -> Result<CodeSync> {
         let open: Vec<PreparedCode> = self
