@@ -8,7 +8,7 @@ use nostr::PublicKey;
 use serde::Serialize;
 use tracing::warn;
 
-use super::{audit_entry, forget_secret, secret_name, settle_code};
+use super::{audit_entry, secret_name, settle_code};
 use crate::pairing::burn::{self, Burn};
 use crate::{Error, ErrorKind, Fleet, Result};
 
@@ -106,7 +106,6 @@ impl Fleet {
                         format!("burned (throwaway KeyUser #{user} revoked)"),
                     )
                     .await?;
-                    forget_secret(self, code).await;
                     report.burned.push(code.id);
                 }
                 Ok(Burn::Expired) => {
@@ -120,7 +119,6 @@ impl Fleet {
                         "its redeem window had already ended on the bunker".into(),
                     )
                     .await?;
-                    forget_secret(self, code).await;
                     report.expired.push(code.id);
                 }
                 Ok(Burn::AlreadyRedeemed) => {

@@ -206,7 +206,8 @@ pub(crate) fn audit_entry(
     .map(|_| ())
 }
 
-/// Sets a code's end state and writes the audit entry, in one transaction.
+/// Sets a code's end state and writes the audit entry, in one transaction, then forgets its
+/// secret: every end state (redeemed, burned, expired, flagged) leaves the secret spent.
 pub(crate) async fn settle_code(
     fleet: &Fleet,
     code: &PreparedCode,
@@ -233,6 +234,7 @@ pub(crate) async fn settle_code(
             Ok(())
         })
         .await?;
+    forget_secret(fleet, code).await;
     Ok(())
 }
 

@@ -169,7 +169,6 @@ impl Fleet {
                     why.clone(),
                 )
                 .await?;
-                forget_secret(self, code).await;
                 out.flagged.push((code.id, why));
             }
             return Ok(());
@@ -187,7 +186,6 @@ impl Fleet {
                     "found redeemed with its client revoked (burned)".into(),
                 )
                 .await?;
-                forget_secret(self, code).await;
                 out.burns.burned.push(code.id);
             }
             None => {
@@ -201,7 +199,6 @@ impl Fleet {
                     "the bunker no longer lists its token".into(),
                 )
                 .await?;
-                forget_secret(self, code).await;
                 out.burns.expired.push(code.id);
             }
             Some(_) if code.burn_requested_at.is_some() || code.expires_at <= now => {
@@ -272,7 +269,6 @@ impl Fleet {
                     why.clone(),
                 )
                 .await?;
-                forget_secret(self, code).await;
                 out.flagged.push((code.id, why));
             }
         }
