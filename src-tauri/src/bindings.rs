@@ -34,6 +34,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             codes::code_show,
             codes::code_reveal,
             codes::code_note_fingerprint,
+            codes::code_revoke_client,
             codes::codes_burn,
             codes::codes_burn_all,
             activity::activity,

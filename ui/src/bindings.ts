@@ -60,6 +60,8 @@ export const commands = {
 	codeReveal: (machine: string) => typedError<string, Failure>(__TAURI_INVOKE("code_reveal", { machine })),
 	/**  Notes the fingerprint the ATM shows; the next sync flags the code if it differs. */
 	codeNoteFingerprint: (machine: string, fingerprint: string) => typedError<null, Failure>(__TAURI_INVOKE("code_note_fingerprint", { machine, fingerprint })),
+	/**  Revokes, on the bunker, the client that redeemed a flagged code (needs the bunker). */
+	codeRevokeClient: (id: number) => typedError<null, Failure>(__TAURI_INVOKE("code_revoke_client", { id })),
 	/**  Burns these codes (now, or at the next sync when offline). */
 	codesBurn: (ids: number[]) => typedError<BurnView_Serialize, Failure>(__TAURI_INVOKE("codes_burn", { ids })),
 	/**  Burns every unused code (now, or at the next sync when offline). */

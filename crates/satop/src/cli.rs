@@ -133,6 +133,11 @@ pub enum CodeCommand {
         #[arg(required_unless_present = "all")]
         ids: Vec<i64>,
     },
+    /// Revoke, on the bunker, the client that redeemed a flagged code (needs the bunker).
+    Revoke {
+        /// The flagged code's id (see `satop code list`).
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -61,6 +61,14 @@ pub async fn code_note_fingerprint(
         .await?)
 }
 
+/// Revokes, on the bunker, the client that redeemed a flagged code (needs the bunker).
+#[tauri::command]
+#[specta::specta]
+pub async fn code_revoke_client(app: State<'_, App>, id: i64) -> Result<(), Failure> {
+    app.fleet().revoke_flagged_code(id).await?;
+    Ok(())
+}
+
 /// Burns these codes (now, or at the next sync when offline).
 #[tauri::command]
 #[specta::specta]

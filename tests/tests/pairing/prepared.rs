@@ -320,6 +320,39 @@ async fn a_code_redeemed_but_never_shown_or_by_another_atm_is_flagged() {
         MachineState::Unpaired,
         "a flagged redemption pairs nothing"
     );
+
+    // The one action on a flagged code: revoke the client that redeemed it.
+    thief
+        .sign_21000("before")
+        .await
+        .expect("the thief can sign until revoked");
+    for id in &ids {
+        site.fleet.revoke_flagged_code(*id).await.unwrap();
+        assert_eq!(
+            site.state_of(*id).await,
+            "flagged",
+            "the code stays flagged"
+        );
+    }
+    for atm in [&thief, &other] {
+        let refused = atm
+            .sign_21000("after")
+            .await
+            .expect_err("a revoked redeemer must be refused");
+        assert!(refused.refusal().is_some(), "{refused}");
+    }
+    let live = site.fleet.codes_summary().await.unwrap().live;
+    let again = site.fleet.revoke_flagged_code(ids[0]).await;
+    assert!(
+        again.is_ok(),
+        "revoking twice confirms, not fails: {again:?}"
+    );
+    let not_flagged = site.fleet.revoke_flagged_code(9_999).await.unwrap_err();
+    assert!(
+        not_flagged.to_string().contains("no prepared code #9999"),
+        "{not_flagged}"
+    );
+    assert_eq!(site.fleet.codes_summary().await.unwrap().live, live);
     thief.shutdown().await;
     other.shutdown().await;
 }

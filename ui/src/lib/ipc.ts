@@ -123,6 +123,7 @@ export const ipc = {
   codeReveal: (machine: string) => unwrap(commands.codeReveal(machine)),
   codeNoteFingerprint: (machine: string, fingerprint: string) => unwrap(commands.codeNoteFingerprint(machine, fingerprint)),
   codesBurn: (ids: number[]) => unwrap(commands.codesBurn(ids)),
+  codeRevokeClient: (id: number) => unwrap(commands.codeRevokeClient(id)),
   codesBurnAll: () => unwrap(commands.codesBurnAll()),
   activity: (limit: number) => unwrap(commands.activity(limit)),
   activityExport: () => unwrap(commands.activityExport()),

@@ -12,6 +12,7 @@
 
 mod burn;
 mod prepare;
+mod revoke;
 mod settle;
 mod show;
 

@@ -85,6 +85,13 @@ pub async fn run(fleet: &Fleet, cmd: CodeCommand) -> Result<(), Failure> {
             println!("fingerprint noted; the next `satop sync` checks it");
             Ok(())
         }
+        CodeCommand::Revoke { id } => {
+            let user = fleet.revoke_flagged_code(id).await?;
+            println!(
+                "#{id}: the client that redeemed it (KeyUser #{user}) is revoked on the bunker"
+            );
+            Ok(())
+        }
         CodeCommand::Burn { all, ids } => {
             let which = if all {
                 BurnSelection::All
