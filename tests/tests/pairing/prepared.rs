@@ -171,6 +171,14 @@ async fn a_code_shown_with_no_network_pairs_the_machine_at_the_next_sync_with_th
         MachineState::Unpaired,
         "nothing is paired before the sync"
     );
+    let listed = site.satop_offline(&["machine", "list"]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("Harbour ATM") && l.contains("pairing (offline)")),
+        "machine list reads 'pairing (offline)' until the sync: {listed}"
+    );
     let url = fleet_core::qr::decode_png(&std::fs::read(&png).unwrap()).unwrap();
     std::fs::remove_file(&png).unwrap();
 

@@ -83,7 +83,29 @@ pub struct CodesSummary {
     pub nearest_expiry: Option<i64>,
 }
 
+/// How a machine reads while a prepared code is shown to it and the next sync has not yet
+/// recorded the pairing.
+pub const PAIRING_OFFLINE_LABEL: &str = "pairing (offline)";
+
 impl Fleet {
+    /// The machines a prepared code is shown to and not yet settled: they read
+    /// [`PAIRING_OFFLINE_LABEL`] until the next sync records the pairing (or flags the code).
+    ///
+    /// # Errors
+    /// [`crate::Error::Store`].
+    pub async fn pairing_offline(&self) -> Result<std::collections::HashSet<i64>> {
+        Ok(self
+            .db()
+            .interact(|c| {
+                Ok(codes::list(c)?
+                    .into_iter()
+                    .filter(|x| x.state == CodeState::Shown)
+                    .filter_map(|x| x.machine_id)
+                    .collect())
+            })
+            .await?)
+    }
+
     /// Every prepared code, oldest first (offline).
     ///
     /// # Errors

@@ -42,11 +42,16 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
             let views: Vec<MachineView> =
                 machines.iter().map(|m| MachineView::at(m, now)).collect();
+            let offline = fleet.pairing_offline().await?;
             let list: Vec<MachineSummary> = machines
                 .iter()
                 .zip(&views)
                 .map(|(m, v)| MachineSummary {
-                    state: v.label.to_string(),
+                    state: if offline.contains(&m.id) {
+                        fleet_core::codes::PAIRING_OFFLINE_LABEL.to_string()
+                    } else {
+                        v.label.to_string()
+                    },
                     ..MachineSummary::from(m)
                 })
                 .collect();
