@@ -208,18 +208,7 @@ pub(super) async fn get_key_tokens(inner: &Inner, params: &[Value]) -> Result<St
             let now = now_ms();
             let mut items = Vec::new();
             for t in tokens::tokens(c, &key_name)? {
-                let policy_name = match t.policy_id {
-                    Some(id) => policies::policy(c, id)?
-                        .map(|p| p.name)
-                        .filter(|n| !n.is_empty()),
-                    None => None,
-                };
-                let redeemed_by = match (t.redeemed_at, t.key_user_id) {
-                    (Some(_), Some(ku)) => users::key_user_by_id(c, ku)?
-                        .and_then(|u| u.description)
-                        .filter(|d| !d.is_empty()),
-                    _ => None,
-                };
+                let (policy_name, redeemed_by) = tokens::listing_names(c, &t)?;
                 items.push(TokenItem {
                     id: t.id,
                     key_name: t.key_name,

@@ -454,18 +454,7 @@ async fn get_token(inner: &Inner, params: &[Value]) -> Result<String, Thrown> {
         .run(move |c| -> Result<_, Thrown> {
             let t = tokens::by_id(c, id)?
                 .ok_or_else(|| Thrown(format!("Token with id '{id}' not found")))?;
-            let policy_name = match t.policy_id {
-                Some(p) => policies::policy(c, p)?
-                    .map(|p| p.name)
-                    .filter(|n| !n.is_empty()),
-                None => None,
-            };
-            let redeemed_by = match (t.redeemed_at, t.key_user_id) {
-                (Some(_), Some(ku)) => users::key_user_by_id(c, ku)?
-                    .and_then(|u| u.description)
-                    .filter(|d| !d.is_empty()),
-                _ => None,
-            };
+            let (policy_name, redeemed_by) = tokens::listing_names(c, &t)?;
             Ok((t, policy_name, redeemed_by))
         })
         .await?;

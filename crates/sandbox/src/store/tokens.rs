@@ -135,3 +135,24 @@ pub(crate) fn set_expiry(
         params![expires_at, id],
     )
 }
+
+/// What the token listings show beside a token (§2.3.4, 0.11 `get_token`): its policy's name
+/// (absent when empty or gone) and, once redeemed, the description of the client that redeemed it.
+pub(crate) fn listing_names(
+    conn: &Connection,
+    t: &TokenRow,
+) -> rusqlite::Result<(Option<String>, Option<String>)> {
+    let policy_name = match t.policy_id {
+        Some(id) => super::policies::policy(conn, id)?
+            .map(|p| p.name)
+            .filter(|n| !n.is_empty()),
+        None => None,
+    };
+    let redeemed_by = match (t.redeemed_at, t.key_user_id) {
+        (Some(_), Some(ku)) => super::users::key_user_by_id(conn, ku)?
+            .and_then(|u| u.description)
+            .filter(|d| !d.is_empty()),
+        _ => None,
+    };
+    Ok((policy_name, redeemed_by))
+}
