@@ -20,12 +20,7 @@ pub const KEY: &str = "operator";
 /// # Panics
 /// When `SANDBOX_FLAVOUR` names neither line: a typo must not silently test the default.
 pub fn flavour() -> Flavour {
-    match std::env::var("SANDBOX_FLAVOUR") {
-        Err(_) => Flavour::default(),
-        Ok(text) => text
-            .parse()
-            .unwrap_or_else(|e| panic!("SANDBOX_FLAVOUR={text:?}: {e}")),
-    }
+    Flavour::from_env().unwrap_or_else(|e| panic!("SANDBOX_FLAVOUR: {e}"))
 }
 
 /// A sandbox configuration with stock defaults, its state in `state_path`, in the [`flavour`]

@@ -33,6 +33,19 @@ pub enum Flavour {
 }
 
 impl Flavour {
+    /// The flavour a test run asks for in `SANDBOX_FLAVOUR` (`0.10` or `0.11`; the default when
+    /// unset). The README's test command runs the journeys once with each.
+    ///
+    /// # Errors
+    /// [`crate::Error`] of kind `Config` when the variable names neither line: a typo must not
+    /// silently test the default.
+    pub fn from_env() -> Result<Self, crate::error::Error> {
+        match std::env::var("SANDBOX_FLAVOUR") {
+            Err(_) => Ok(Self::default()),
+            Ok(text) => text.parse(),
+        }
+    }
+
     /// `true` for the 0.11 line.
     pub fn is_v0_11(self) -> bool {
         self == Self::V0_11

@@ -311,7 +311,7 @@ async fn auto_mode_probe_proves_nip44_and_the_atm_signs_over_nip44() {
 async fn locked_operator_key_is_reported_as_locked() {
     let dir = tempfile::tempdir().unwrap();
     let console = Keys::generate();
-    let mut cfg = sandbox::SandboxConfig::new(dir.path().join("b.sqlite3"));
+    let mut cfg = acceptance::sandbox_config(dir.path().join("b.sqlite3"));
     cfg.admin_npubs = vec![console.public_key()];
     cfg.keys = vec![sandbox::SandboxKey::locked(
         "cold",

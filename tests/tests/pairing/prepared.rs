@@ -12,7 +12,7 @@ use fleet_core::codes::{secret_name, BurnSelection, PrepareRequest};
 use fleet_core::secrets::{FileStore, Secrets};
 use fleet_core::Fleet;
 use fleet_store::MachineState;
-use sandbox::{AtmSimulator, Sandbox, SandboxBunker, SandboxConfig, SandboxRelay};
+use sandbox::{AtmSimulator, Sandbox, SandboxBunker, SandboxRelay};
 use tempfile::TempDir;
 
 use crate::support::options;
@@ -37,8 +37,11 @@ impl Site {
             Sensitive::new(PASSPHRASE.to_string()),
         );
         let fleet = Fleet::open_with(data.path(), Secrets::new(store), options()).unwrap();
-        let mut cfg = SandboxConfig::new(bunker.path().join("bunker.sqlite3"));
+        let mut cfg = acceptance::sandbox_config(bunker.path().join("bunker.sqlite3"));
         cfg.approval_timeout = Duration::from_millis(300);
+        // A burn asked offline runs once the relay is back: that tests our queue, not the 0.11
+        // daemon's deafness after a relay restart (0.11 doc §0.3 item 9; sandbox row V70).
+        cfg.deaf_after_relay_drop = Some(false);
         let Sandbox {
             relay,
             bunker: node,

@@ -33,12 +33,7 @@ pub fn pair_opts() -> atm_client::PairOptions {
 /// The nsecbunkerd line these journeys run against: `SANDBOX_FLAVOUR=0.10` (default) or `0.11`;
 /// the README's test command runs them once with each.
 pub fn flavour() -> sandbox::Flavour {
-    std::env::var("SANDBOX_FLAVOUR")
-        .map(|v| {
-            v.parse()
-                .unwrap_or_else(|e| panic!("SANDBOX_FLAVOUR={v:?}: {e}"))
-        })
-        .unwrap_or_default()
+    sandbox::Flavour::from_env().unwrap_or_else(|e| panic!("SANDBOX_FLAVOUR: {e}"))
 }
 
 pub struct World {
