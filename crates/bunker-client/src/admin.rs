@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use nostr::{Keys, Kind, PublicKey};
+use nostr::{Kind, PublicKey};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::broadcast;
@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::line::BunkerLine;
 use crate::link::{Link, LinkSpec, KIND_ADMIN, KIND_NOSTR_CONNECT};
 use crate::options::ClientOptions;
+use crate::request_signer::RequestSigner;
 use crate::types::{
     AclRequest, KeyInfo, KeyToken, KeyUser, NewPolicy, PingReply, Policy, RawKeyInfo, RawKeyToken,
     TokenAdvice,
@@ -71,13 +72,15 @@ impl AdminClient {
     /// on kinds 24133 and 24134 (both lines' kinds). Does not contact the bunker. Until a line
     /// is known ([`AdminClient::detect_line`] or [`AdminClient::use_line`]) requests go out as
     /// NIP-04 kind 24133, which both lines answer.
+    ///
+    /// `console` is the admin key: a local [`nostr::Keys`] or a [`RequestSigner`] over a remote signer.
     pub async fn connect(
-        console: Keys,
+        console: impl Into<RequestSigner>,
         conn: &AdminConnection,
         opts: ClientOptions,
     ) -> Result<Self> {
         let spec = LinkSpec {
-            keys: console,
+            signer: console.into(),
             peer: conn.admin,
             relays: conn.relays.clone(),
             request_kind: KIND_NOSTR_CONNECT,
@@ -140,6 +143,11 @@ impl AdminClient {
     /// The console's public key (what must be in `admin.npubs`).
     pub fn console_public_key(&self) -> PublicKey {
         self.link.public_key()
+    }
+
+    /// Who signs this client's requests; its [`RequestSigner::calls`] counts remote calls.
+    pub fn request_signer(&self) -> &RequestSigner {
+        self.link.signer()
     }
 
     /// Admin `ping`: `ok` from stock nsecbunkerd 0.10, `pong` from 0.11 and forks (§2.3.1,
@@ -379,6 +387,7 @@ fn expect_ok(result: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nostr::Keys;
 
     #[test]
     fn admin_ping_accepts_ok_and_pong_only() {

@@ -99,21 +99,21 @@ pub fn seal(
     peer: &PublicKey,
     plaintext: &str,
 ) -> Result<String> {
-    let is_object = |text: &str| {
-        matches!(
-            serde_json::from_str::<serde_json::Value>(text),
-            Ok(serde_json::Value::Object(_))
-        )
-    };
-    if !is_object(plaintext) {
-        return Err(Error::Local("a request was not a JSON object"));
-    }
+    require_json_object(plaintext)?;
     let content = encrypt(scheme, secret_key, peer, plaintext)?;
     match decrypt_with(scheme, secret_key, peer, &content) {
         Ok(back) if back == plaintext && Encryption::of_payload(&content) == scheme => Ok(content),
         _ => Err(Error::Local(
             "a request did not decrypt back to itself for the bunker",
         )),
+    }
+}
+
+/// Only a JSON object may ever be sealed for a peer (see [`seal`]).
+pub(crate) fn require_json_object(plaintext: &str) -> Result<()> {
+    match serde_json::from_str::<serde_json::Value>(plaintext) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(Error::Local("a request was not a JSON object")),
     }
 }
 

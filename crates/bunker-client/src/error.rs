@@ -39,10 +39,17 @@ pub enum ErrorKind {
     BadSignature,
     /// The client was shut down.
     Closed,
+    /// The remote signer holding the admin key said no (a person refused on the phone, or the
+    /// signer does not allow this method).
+    SignerRefused,
+    /// The remote signer did not answer within the approval timeout.
+    SignerTimeout,
+    /// The remote signer could not be reached (no relay to it connected).
+    SignerUnreachable,
 }
 
 /// Errors of the bunker client.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// No reply within the timeout (protocol/nsecbunkerd.md §6.3 C10).
@@ -138,6 +145,59 @@ pub enum Error {
         /// The relays used, for the message.
         relays: String,
     },
+    /// The remote signer holding the admin key refused a call.
+    #[error(
+        "your signer refused to {what}: approve it on the signer (or allow this app to use \
+         sign_event for kinds 24133/24134 and nip04/nip44 encrypt and decrypt), then retry"
+    )]
+    SignerRefused {
+        /// What it was asked, in words.
+        what: String,
+    },
+    /// The remote signer did not answer in time.
+    #[error(
+        "your signer did not answer within {} when asked to {what}: open the signer app, \
+         approve the request there (or raise the approval timeout), then retry",
+        seconds(*waited)
+    )]
+    SignerTimeout {
+        /// What it was asked, in words.
+        what: String,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// The remote signer could not be reached.
+    #[error(
+        "could not reach your signer to {what}: check that its relay is up and the signer app \
+         is online; queued actions wait and are sent when it is back"
+    )]
+    SignerUnreachable {
+        /// What it was asked, in words.
+        what: String,
+    },
+    /// The remote signer answered with something other than what was asked; nothing was used.
+    #[error("your signer {0}: nothing was sent or recorded; check which key the signer uses for this app")]
+    SignerMisbehaved(&'static str),
+}
+
+/// Which kind of call a remote signer was asked to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignerStep {
+    PublicKey,
+    Sign,
+    Encrypt,
+    Decrypt,
+}
+
+impl SignerStep {
+    /// A local key's failure: only a malformed payload from the peer can cause one.
+    pub(crate) fn local_failure(self) -> Error {
+        match self {
+            Self::PublicKey | Self::Sign => Error::Local("signing the request failed"),
+            Self::Encrypt => Error::Local("encrypting the request failed"),
+            Self::Decrypt => Error::Protocol("a payload could not be decrypted"),
+        }
+    }
 }
 
 impl Error {
@@ -158,6 +218,10 @@ impl Error {
             Self::Closed => ErrorKind::Closed,
             Self::UnknownLine { .. } => ErrorKind::Unsupported,
             Self::Deaf { .. } => ErrorKind::Unreachable,
+            Self::SignerRefused { .. } => ErrorKind::SignerRefused,
+            Self::SignerTimeout { .. } => ErrorKind::SignerTimeout,
+            Self::SignerUnreachable { .. } => ErrorKind::SignerUnreachable,
+            Self::SignerMisbehaved(_) => ErrorKind::BadSignature,
         }
     }
 

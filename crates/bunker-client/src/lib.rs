@@ -28,6 +28,8 @@
 //! - [`crypto`] — NIP-04 / NIP-44 content encryption;
 //! - [`admin`] — [`AdminClient`], the nsecbunkerd admin RPC;
 //! - [`line`] — [`BunkerLine`], nsecbunkerd 0.10 vs 0.11 and the safe probe telling them apart;
+//! - [`request_signer`] — [`RequestSigner`], the key behind our requests: local or a remote
+//!   NIP-46 signer;
 //! - [`signer`] — [`SignerClient`], NIP-46 signing;
 //! - [`types`] — admin results and prompts;
 //! - [`options`] — [`ClientOptions`];
@@ -44,6 +46,7 @@ pub mod heartbeat;
 pub mod line;
 mod link;
 pub mod options;
+pub mod request_signer;
 pub mod sensitive;
 pub mod signer;
 pub mod types;
@@ -56,6 +59,7 @@ pub use error::{Error, ErrorKind, Refusal, Result};
 pub use fingerprint::fingerprint;
 pub use line::BunkerLine;
 pub use options::ClientOptions;
+pub use request_signer::{Approval, ApprovalPrompt, RequestSigner};
 pub use sensitive::Sensitive;
 pub use signer::{EventTemplate, Redemption, SignerClient};
 pub use types::{

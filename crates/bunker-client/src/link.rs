@@ -19,8 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use nostr::{
-    ClientMessage, Event, EventBuilder, Filter, Keys, Kind, PublicKey, RelayUrl, SubscriptionId,
-    Tag,
+    ClientMessage, Event, EventBuilder, Filter, Kind, PublicKey, RelayUrl, SubscriptionId, Tag,
 };
 use nostr_sdk::prelude::{Relay, RelayNotification, RelayStatus, SubscribeOptions};
 use nostr_sdk::{Client, RelayPoolNotification};
@@ -30,9 +29,10 @@ use tokio::task::JoinHandle;
 use tokio::time::{timeout_at, Instant};
 use tracing::{debug, warn};
 
-use crate::crypto::{self, Encryption};
+use crate::crypto::Encryption;
 use crate::error::{Error, Result};
 use crate::options::ClientOptions;
+use crate::request_signer::RequestSigner;
 use crate::types::AclRequest;
 use crate::wire::{self, Incoming, Reply, Request, Response};
 
@@ -48,12 +48,14 @@ pub(crate) struct Answer {
     pub kind: u16,
 }
 
-type Pending = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Response>>>>;
+/// What reaches a waiting call: the peer's reply, or the signer's failure to read one.
+type Delivery = Result<Response>;
+type Pending = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Delivery>>>>;
 
 /// Who a link talks to and how.
 pub(crate) struct LinkSpec {
-    /// Our key: signs requests, decrypts replies.
-    pub keys: Keys,
+    /// Our key (local or in a remote signer): signs requests, decrypts replies.
+    pub signer: RequestSigner,
     /// The peer's public key: the only author whose events are read.
     pub peer: PublicKey,
     /// Relays to use; at least one.
@@ -67,7 +69,7 @@ pub(crate) struct LinkSpec {
 /// One live connection to a peer.
 pub(crate) struct Link {
     client: Client,
-    keys: Keys,
+    signer: RequestSigner,
     peer: PublicKey,
     relays: Vec<RelayUrl>,
     request_kind: Kind,
@@ -104,7 +106,7 @@ impl Link {
         let filter = Filter::new()
             .kinds(spec.reply_kinds.iter().copied().map(Kind::from))
             .author(spec.peer)
-            .pubkey(spec.keys.public_key())
+            .pubkey(spec.signer.public_key())
             .limit(0);
         let subscribed = client
             .subscribe(filter.clone(), None)
@@ -126,7 +128,7 @@ impl Link {
         let listener = tokio::spawn(listen(
             notifications,
             Listener {
-                keys: spec.keys.clone(),
+                signer: spec.signer.clone(),
                 peer: spec.peer,
                 reply_kinds: spec.reply_kinds.iter().copied().map(Kind::from).collect(),
                 pending: Arc::clone(&pending),
@@ -135,7 +137,7 @@ impl Link {
         ));
         Ok(Self {
             client,
-            keys: spec.keys,
+            signer: spec.signer,
             peer: spec.peer,
             relays: spec.relays,
             request_kind: Kind::from(spec.request_kind),
@@ -154,7 +156,12 @@ impl Link {
 
     /// Our public key on this link.
     pub fn public_key(&self) -> PublicKey {
-        self.keys.public_key()
+        self.signer.public_key()
+    }
+
+    /// Who signs our requests.
+    pub fn signer(&self) -> &RequestSigner {
+        &self.signer
     }
 
     /// A receiver of the peer's `acl` prompts.
@@ -186,14 +193,7 @@ impl Link {
         kind: Kind,
         timeout: Duration,
     ) -> Result<Answer> {
-        // One deadline covers publishing and the reply, so a relay that accepts the message but
-        // stalls can never hold a call past its timeout (§6.3 C10).
-        let deadline = Instant::now() + timeout;
         let id = wire::new_request_id();
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        // Registered before publishing: the reply can arrive before `send_msg_to` returns.
-        let _slot = PendingSlot::register(&self.pending, id.clone(), tx);
-
         let plaintext = Request {
             id: &id,
             method,
@@ -201,12 +201,27 @@ impl Link {
         }
         .to_json();
         // The single publish point: `seal` proves the peer will read a JSON object (§1.6 of
-        // the 0.11 document: anything else kills a 0.11 daemon).
-        let content = crypto::seal(scheme, self.keys.secret_key(), &self.peer, &plaintext)?;
-        let event: Event = EventBuilder::new(kind, content)
+        // the 0.11 document: anything else kills a 0.11 daemon), whoever holds our key.
+        let content = self
+            .signer
+            .seal(scheme, &self.peer, &plaintext, &format!("the `{method}` request"))
+            .await?;
+        let unsigned = EventBuilder::new(kind, content)
             .tag(Tag::public_key(self.peer))
-            .sign_with_keys(&self.keys)
-            .map_err(|_| Error::Local("signing the request failed"))?;
+            .build(self.signer.public_key());
+        let event: Event = self
+            .signer
+            .sign(unsigned, format!("sign the `{method}` request (kind {kind})"))
+            .await?;
+
+        // One deadline covers publishing and the reply, so a relay that accepts the message but
+        // stalls can never hold a call past its timeout (§6.3 C10). It starts once the request
+        // is signed (a person may have approved it), and a remote signer gets its approval time
+        // on top for decrypting the reply.
+        let deadline = Instant::now() + timeout + self.signer.reply_allowance();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        // Registered before publishing: the reply can arrive before `send_msg_to` returns.
+        let _slot = PendingSlot::register(&self.pending, id.clone(), tx);
 
         // `send_msg_to` only queues the EVENT message; unlike `send_event` it does not wait for
         // the relay's OK (Appendix C: nostr-rs-relay never sends one for kind 24133/24134).
@@ -226,7 +241,7 @@ impl Link {
 
     async fn await_reply(
         &self,
-        rx: &mut mpsc::UnboundedReceiver<Response>,
+        rx: &mut mpsc::UnboundedReceiver<Delivery>,
         deadline: Instant,
         timeout: Duration,
     ) -> Result<Answer> {
@@ -234,7 +249,7 @@ impl Link {
             let response = match timeout_at(deadline, rx.recv()).await {
                 Err(_) => return Err(Error::timeout(timeout, &self.relays)),
                 Ok(None) => return Err(Error::Closed),
-                Ok(Some(response)) => response,
+                Ok(Some(delivery)) => delivery?,
             };
             match wire::classify(&response) {
                 // §1.7: the real answer, if any, follows on the same id.
@@ -257,11 +272,11 @@ impl Link {
     /// the same id (`"Token already redeemed"`, ...) and returns that instead (Appendix C).
     async fn prefer_specific(
         &self,
-        rx: &mut mpsc::UnboundedReceiver<Response>,
+        rx: &mut mpsc::UnboundedReceiver<Delivery>,
         generic: Error,
     ) -> Result<Answer> {
         let deadline = Instant::now() + self.options.duplicate_grace;
-        while let Ok(Some(response)) = timeout_at(deadline, rx.recv()).await {
+        while let Ok(Some(Ok(response))) = timeout_at(deadline, rx.recv()).await {
             match wire::classify(&response) {
                 Reply::Failure(error) if !is_generic(&error) => return Err(error),
                 // Two backends for one key (§2.3.10) can answer once each: a success wins.
@@ -328,7 +343,7 @@ fn is_generic(error: &Error) -> bool {
 
 fn lock(
     pending: &Pending,
-) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Response>>> {
+) -> std::sync::MutexGuard<'_, HashMap<String, mpsc::UnboundedSender<Delivery>>> {
     // A panic while holding this lock cannot leave the map inconsistent: keep using it.
     pending.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -340,7 +355,7 @@ struct PendingSlot<'a> {
 }
 
 impl<'a> PendingSlot<'a> {
-    fn register(pending: &'a Pending, id: String, tx: mpsc::UnboundedSender<Response>) -> Self {
+    fn register(pending: &'a Pending, id: String, tx: mpsc::UnboundedSender<Delivery>) -> Self {
         lock(pending).insert(id.clone(), tx);
         Self { pending, id }
     }
@@ -353,7 +368,7 @@ impl Drop for PendingSlot<'_> {
 }
 
 struct Listener {
-    keys: Keys,
+    signer: RequestSigner,
     peer: PublicKey,
     reply_kinds: Vec<Kind>,
     pending: Pending,
@@ -363,7 +378,7 @@ struct Listener {
 async fn listen(mut notifications: broadcast::Receiver<RelayPoolNotification>, listener: Listener) {
     loop {
         match notifications.recv().await {
-            Ok(RelayPoolNotification::Event { event, .. }) => listener.handle(&event),
+            Ok(RelayPoolNotification::Event { event, .. }) => listener.handle(&event).await,
             Ok(RelayPoolNotification::Shutdown) => break,
             Ok(RelayPoolNotification::Message { .. }) => {}
             Err(broadcast::error::RecvError::Lagged(skipped)) => {
@@ -381,7 +396,7 @@ async fn listen(mut notifications: broadcast::Receiver<RelayPoolNotification>, l
 
 impl Listener {
     /// Routes one event. Nothing from the event's content is ever logged.
-    fn handle(&self, event: &Event) {
+    async fn handle(&self, event: &Event) {
         if event.pubkey != self.peer || !self.reply_kinds.contains(&event.kind) {
             return;
         }
@@ -392,12 +407,32 @@ impl Listener {
         // By shape first, then the other scheme: 0.11 may answer a NIP-04 request in NIP-44
         // and send `acl` prompts in either (protocol/nsecbunkerd-0.11.md §1.2). Nothing of the
         // content is logged, and no pending call fails because of an unreadable event.
-        let Ok((plaintext, scheme)) =
-            crypto::decrypt_any(self.keys.secret_key(), &event.pubkey, &event.content)
-        else {
-            warn!(event = %event.id, kind = %event.kind, "dropped an event that decrypts in neither NIP-04 nor NIP-44");
-            return;
+        let plaintext = match self
+            .signer
+            .decrypt_any(&event.pubkey, &event.content, "the bunker's reply")
+            .await
+        {
+            Ok((plaintext, scheme)) => (plaintext, scheme),
+            Err(e) if self.signer.is_remote() && e.kind() != crate::ErrorKind::Protocol => {
+                // The remote signer could not read it for us: tell the waiting calls now
+                // rather than let them run into a bunker timeout that would mislead.
+                self.fail_pending(&e);
+                return;
+            }
+            Err(_) => {
+                warn!(event = %event.id, kind = %event.kind, "dropped an event that decrypts in neither NIP-04 nor NIP-44");
+                return;
+            }
         };
+        let (plaintext, scheme) = plaintext;
+        if self.signer.is_remote() && Incoming::parse(&plaintext).is_none() {
+            // The bunker only sends JSON-RPC messages; a signer whose "decryption" is not one
+            // is not to be believed for any waiting call.
+            self.fail_pending(&Error::SignerMisbehaved(
+                "decrypted the bunker's reply into something that is not a reply",
+            ));
+            return;
+        }
         match Incoming::parse(&plaintext) {
             None => debug!(event = %event.id, "ignored an event that is not a JSON-RPC message"),
             Some(Incoming::Request { method, params, .. }) => {
@@ -420,7 +455,7 @@ impl Listener {
                 let slot = lock(&self.pending).get(&response.id).cloned();
                 match slot {
                     Some(tx) => {
-                        let _ = tx.send(response);
+                        let _ = tx.send(Ok(response));
                     }
                     None => debug!(kind = %event.kind, "dropped a reply for no running request"),
                 }
@@ -429,15 +464,26 @@ impl Listener {
     }
 }
 
+impl Listener {
+    /// Ends every waiting call with `error`.
+    fn fail_pending(&self, error: &Error) {
+        for tx in lock(&self.pending).values() {
+            let _ = tx.send(Err(error.clone()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto;
+    use nostr::Keys;
 
     struct Fixture {
         us: Keys,
         peer: Keys,
         listener: Listener,
-        rx: mpsc::UnboundedReceiver<Response>,
+        rx: mpsc::UnboundedReceiver<Delivery>,
     }
 
     fn fixture() -> Fixture {
@@ -448,7 +494,7 @@ mod tests {
         lock(&pending).insert("r1".to_owned(), tx);
         let (acl, _) = broadcast::channel(4);
         let listener = Listener {
-            keys: us.clone(),
+            signer: RequestSigner::local(us.clone()),
             peer: peer.public_key(),
             reply_kinds: vec![Kind::from(KIND_NOSTR_CONNECT), Kind::from(KIND_ADMIN)],
             pending,
@@ -476,33 +522,37 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn a_reply_from_the_peer_reaches_its_call_with_its_kind() {
+    #[tokio::test]
+    async fn a_reply_from_the_peer_reaches_its_call_with_its_kind() {
         let mut f = fixture();
         f.listener
-            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip44));
-        let response = f.rx.try_recv().expect("the peer's reply must be delivered");
+            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip44)).await;
+        let response = f
+            .rx
+            .try_recv()
+            .expect("the peer's reply must be delivered")
+            .expect("and be a reply");
         assert_eq!(
             (response.id.as_str(), response.kind),
             ("r1", KIND_NOSTR_CONNECT)
         );
     }
 
-    #[test]
-    fn a_reply_from_the_wrong_key_is_ignored() {
+    #[tokio::test]
+    async fn a_reply_from_the_wrong_key_is_ignored() {
         let mut f = fixture();
         // Correctly encrypted to us, with the id of a running call, but by a stranger.
         let stranger = Keys::generate();
         f.listener
-            .handle(&reply_from(&stranger, &f.us, Encryption::Nip04));
+            .handle(&reply_from(&stranger, &f.us, Encryption::Nip04)).await;
         assert!(
             f.rx.try_recv().is_err(),
             "a reply not authored by the peer must never answer a call"
         );
     }
 
-    #[test]
-    fn a_reply_with_a_bad_signature_is_ignored() {
+    #[tokio::test]
+    async fn a_reply_with_a_bad_signature_is_ignored() {
         let mut f = fixture();
         let genuine = reply_from(&f.peer, &f.us, Encryption::Nip04);
         let other = reply_from(&f.peer, &f.us, Encryption::Nip04);
@@ -516,27 +566,27 @@ mod tests {
             genuine.content.clone(),
             other.sig,
         );
-        f.listener.handle(&forged);
+        f.listener.handle(&forged).await;
         assert!(
             f.rx.try_recv().is_err(),
             "a reply whose signature does not verify must never answer a call"
         );
-        f.listener.handle(&genuine);
+        f.listener.handle(&genuine).await;
         assert!(
             f.rx.try_recv().is_ok(),
             "the genuine reply still gets through"
         );
     }
 
-    #[test]
-    fn an_event_that_decrypts_in_neither_scheme_is_dropped_without_failing_the_call() {
+    #[tokio::test]
+    async fn an_event_that_decrypts_in_neither_scheme_is_dropped_without_failing_the_call() {
         let mut f = fixture();
         for content in ["ping", "garbage?iv=AAAA", ""] {
             let event = EventBuilder::new(Kind::from(KIND_NOSTR_CONNECT), content)
                 .tag(Tag::public_key(f.us.public_key()))
                 .sign_with_keys(&f.peer)
                 .unwrap();
-            f.listener.handle(&event);
+            f.listener.handle(&event).await;
         }
         assert!(f.rx.try_recv().is_err(), "nothing reaches the call");
         assert!(
@@ -544,7 +594,7 @@ mod tests {
             "the call is still waiting"
         );
         f.listener
-            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip04));
+            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip04)).await;
         assert!(f.rx.try_recv().is_ok());
     }
 }

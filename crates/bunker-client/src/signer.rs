@@ -59,7 +59,7 @@ impl SignerClient {
     /// The URL's secret is not sent here; pass it to [`SignerClient::connect`].
     pub async fn new(client_keys: Keys, uri: &BunkerUri, opts: ClientOptions) -> Result<Self> {
         let spec = LinkSpec {
-            keys: client_keys,
+            signer: client_keys.into(),
             peer: uri.signer,
             relays: uri.relays.clone(),
             request_kind: KIND_NOSTR_CONNECT,
