@@ -127,7 +127,7 @@ impl Fleet {
             return Err(Error::InvalidInput("the key name is empty: give the bunker key that holds the operator key with --key NAME".into()));
         }
         let atm_relays = parse_atm_relays(&req.atm_relays)?;
-        let console = self.console().await?;
+        let signer = self.admin_signer().await?;
         on_step(&ProbeStep::Parsed {
             admin_pubkey: conn.admin.to_hex(),
             relays: conn.relays.iter().map(ToString::to_string).collect(),
@@ -137,12 +137,13 @@ impl Fleet {
             timeout: req.timeout,
             ..ClientOptions::default()
         };
-        let admin = AdminClient::connect(console.keys().clone(), &conn, options).await?;
+        let admin_npub = self.admin_npub().await?;
+        let admin = AdminClient::connect(signer, &conn, options).await?;
         let outcome = probe(&admin, key_name, &on_step).await;
         admin.shutdown().await;
         let (line, encryption, keys, operator_pubkey, policies) = outcome.map_err(|e| match e {
             Error::Bunker(b) if b.kind() == bunker_client::ErrorKind::NotAdmin => Error::NotAdmin {
-                npub: console.npub(),
+                npub: admin_npub,
             },
             other => other,
         })?;

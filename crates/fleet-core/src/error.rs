@@ -193,8 +193,11 @@ impl Error {
             Self::UnknownKey { .. } | Self::KeyLocked { .. } => ErrorKind::KeyLocked,
             Self::NotAdmin { .. } => ErrorKind::NotAdmin,
             Self::Bunker(e) => match e.kind() {
-                B::Timeout => ErrorKind::Timeout,
-                B::Unreachable | B::Closed => ErrorKind::Unreachable,
+                // A signer that does not answer is like a bunker that does not: the action
+                // waits in the outbox. A person's refusal is a refusal.
+                B::Timeout | B::SignerTimeout => ErrorKind::Timeout,
+                B::Unreachable | B::Closed | B::SignerUnreachable => ErrorKind::Unreachable,
+                B::SignerRefused => ErrorKind::Rejected,
                 B::NotAdmin => ErrorKind::NotAdmin,
                 B::KeyLocked => ErrorKind::KeyLocked,
                 B::Rejected | B::Unsupported | B::BunkerFault => ErrorKind::Rejected,

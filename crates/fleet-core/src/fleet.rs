@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bunker_client::{AdminClient, AdminConnection, ClientOptions};
+use bunker_client::{AdminClient, AdminConnection, ApprovalPrompt, ClientOptions, RequestSigner};
 use fleet_store::{profile, BunkerProfile, Db};
 use nostr::RelayUrl;
 
@@ -23,6 +23,10 @@ struct Inner {
     db: Db,
     secrets: Secrets,
     options: ClientOptions,
+    /// The remote signer connection, reused by every admin session (see `admin_key`).
+    remote_signer: tokio::sync::Mutex<Option<RequestSigner>>,
+    /// Shown before each remote signer call that may need a person.
+    signer_prompt: tokio::sync::Mutex<Option<ApprovalPrompt>>,
 }
 
 impl Fleet {
@@ -45,6 +49,8 @@ impl Fleet {
             db,
             secrets,
             options,
+            remote_signer: tokio::sync::Mutex::default(),
+            signer_prompt: tokio::sync::Mutex::default(),
         })))
     }
 
@@ -64,7 +70,7 @@ impl Fleet {
     /// reached.
     pub async fn admin_session(&self) -> Result<(AdminClient, BunkerProfile)> {
         let profile = self.profile().await?.ok_or(Error::NotConnected)?;
-        let console = self.console().await?;
+        let signer = self.admin_signer().await?;
         let admin = nostr::PublicKey::from_hex(&profile.admin_pubkey).map_err(|_| {
             Error::InvalidInput(
                 "the stored bunker profile is damaged: run `satop connect` again".into(),
@@ -88,9 +94,17 @@ impl Fleet {
             )
         })?;
         let conn = AdminConnection { admin, relays };
-        let client = AdminClient::connect(console.keys().clone(), &conn, self.0.options).await?;
+        let client = AdminClient::connect(signer, &conn, self.0.options).await?;
         client.use_line(line, profile.probed_at.is_some());
         Ok((client, profile))
+    }
+
+    pub(crate) fn remote_signer_cache(&self) -> &tokio::sync::Mutex<Option<RequestSigner>> {
+        &self.0.remote_signer
+    }
+
+    pub(crate) fn signer_prompt(&self) -> &tokio::sync::Mutex<Option<ApprovalPrompt>> {
+        &self.0.signer_prompt
     }
 
     /// The data directory.

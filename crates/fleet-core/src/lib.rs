@@ -32,9 +32,11 @@
 //! - [`audit`]: read and export the append-only audit log.
 //! - [`operator_events`]: roster, super-fee policy, app config as bunker-signed kind 30078.
 //! - [`codes`]: prepared pairing codes: mint ahead online, show offline, settle at sync.
+//! - [`admin_key`]: where the admin key lives: a remote NIP-46 signer or this computer.
 //! - [`rules`]: input rules both fronts call (names, sites, relays, passphrases).
 #![forbid(unsafe_code)]
 
+pub mod admin_key;
 pub mod audit;
 mod clock;
 pub mod codes;
