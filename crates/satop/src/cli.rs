@@ -29,8 +29,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create the console key (this app's identity) and print its npub.
-    Init,
+    /// Choose where the admin key lives and print its npub: this computer's secret store
+    /// (default: creates the console key), or a remote signer with --signer.
+    Init(InitArgs),
     /// Print the console npub and how to make it a bunker admin.
     Whoami,
     /// Probe a bunker as its administrator and store its profile.
@@ -232,6 +233,33 @@ pub struct ConnectArgs {
     /// Seconds to wait for each bunker reply.
     #[arg(long, default_value_t = 15)]
     pub timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Keep the admin key in a remote NIP-46 signer (a phone, a hardware signer, another
+    /// bunker): `bunker://<hex>?relay=…&secret=…` as the signer shows it (`-` reads it from
+    /// stdin, so it stays out of the shell history), or `nostrconnect` to show a code the
+    /// signer scans.
+    #[arg(long)]
+    pub signer: Option<String>,
+    /// With `--signer nostrconnect`: the relay the signer and this console meet on (default:
+    /// the bunker's admin relays). Repeat for two.
+    #[arg(long = "relay")]
+    pub relays: Vec<String>,
+    /// Seconds to wait for the signer to scan the nostrconnect code.
+    #[arg(long, default_value_t = 300)]
+    pub wait: u64,
+    /// Seconds a person has to approve each signer request (default 60; stored).
+    #[arg(long)]
+    pub approval_timeout: Option<u64>,
+    /// Seconds to keep probing until the bunker accepts the new admin npub (when a bunker is
+    /// connected); 0 skips the probe.
+    #[arg(long, default_value_t = 600)]
+    pub probe_wait: u64,
+    /// Once the bunker accepts the remote signer's key, delete the local console key.
+    #[arg(long)]
+    pub delete_local_key: bool,
 }
 
 #[derive(Debug, clap::Args)]

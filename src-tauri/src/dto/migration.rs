@@ -14,6 +14,8 @@ pub enum CheckState {
     Fail,
     /// Could not be verified; never a pass.
     Unknown,
+    /// Works, but a safer setup exists (the fix says how).
+    Warn,
 }
 
 impl From<CheckStatus> for CheckState {
@@ -22,6 +24,7 @@ impl From<CheckStatus> for CheckState {
             CheckStatus::Pass => Self::Pass,
             CheckStatus::Fail => Self::Fail,
             CheckStatus::Unknown => Self::Unknown,
+            CheckStatus::Warn => Self::Warn,
         }
     }
 }

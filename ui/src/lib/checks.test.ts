@@ -15,6 +15,12 @@ describe("checklistHeadline", () => {
     const h = checklistHeadline({ passed: false, checks: [{ status: "fail" }, { status: "unknown" }, { status: "unknown" }, { status: "pass" }] });
     expect(h).toBe("Not complete: 1 failing, 2 not verified.");
   });
+  it("says a warning is complete but not clean", () => {
+    expect(checkLabel("warn")).toBe("Warning");
+    expect(checkClass("warn")).not.toBe(checkClass("pass"));
+    const h = checklistHeadline({ passed: true, checks: [{ status: "pass" }, { status: "warn" }] });
+    expect(h).toBe("The move to the bunker is complete, with 1 warning: see the fix.");
+  });
 });
 
 describe("filterActivity", () => {

@@ -7,6 +7,8 @@ export function checkLabel(status: string): string {
       return "Pass";
     case "fail":
       return "Fail";
+    case "warn":
+      return "Warning";
     default:
       return "Unknown";
   }
@@ -26,7 +28,9 @@ export function checkClass(status: string): string {
 
 /** The checklist's headline. */
 export function checklistHeadline(list: { passed: boolean; checks: { status: string }[] }): string {
-  if (list.passed) return "The move to the bunker is complete: every check passes.";
+  const warn = list.checks.filter((c) => c.status === "warn").length;
+  if (list.passed && warn === 0) return "The move to the bunker is complete: every check passes.";
+  if (list.passed) return `The move to the bunker is complete, with ${warn} warning${warn === 1 ? "" : "s"}: see the fix.`;
   const fail = list.checks.filter((c) => c.status === "fail").length;
   const unknown = list.checks.filter((c) => c.status === "unknown").length;
   const parts = [fail > 0 ? `${fail} failing` : "", unknown > 0 ? `${unknown} not verified` : ""].filter((p) => p !== "");

@@ -16,6 +16,7 @@ use nostr::secp256k1::Message;
 use nostr::{EventId, Keys, SecretKey, SECP256K1};
 
 use super::{Check, CheckId};
+use crate::admin_key::SIGNER_CLIENT;
 use crate::secrets::{CONSOLE, CONSOLE_SESSION};
 use crate::{Fleet, DB_FILE};
 
@@ -40,7 +41,7 @@ pub(super) async fn no_account_key(fleet: &Fleet) -> Check {
     let mut own: Vec<SecretKey> = Vec::new();
     let secrets = fleet.secrets();
     check.note(format!("secret store: {}", secrets.describe()));
-    for name in [CONSOLE, CONSOLE_SESSION] {
+    for name in [CONSOLE, CONSOLE_SESSION, SIGNER_CLIENT] {
         match secrets.get(name).await {
             Ok(Some(sk)) => {
                 let pk = Keys::new(sk.clone()).public_key();
@@ -97,6 +98,10 @@ pub(super) async fn no_account_key(fleet: &Fleet) -> Check {
             .map(|sk| Keys::new(sk.clone()).public_key().to_hex()),
     );
     public.extend(operator.map(|pk| pk.to_hex()));
+    // A remote signer's address and the admin key it holds are public keys.
+    if let Ok(Some(signer)) = fleet.stored_signer().await {
+        public.extend([signer.signer.to_hex(), signer.admin.to_hex()]);
+    }
     let own_hex: Vec<String> = own.iter().map(SecretKey::to_secret_hex).collect();
     let findings = scan_cells(&cells, &public, &own_hex);
     let raw = raw_scan(db_files(fleet.data_dir()), &own).await;

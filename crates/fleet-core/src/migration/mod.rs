@@ -10,6 +10,7 @@
 //! No check ever puts a secret into its evidence: key names, table and column names, account
 //! ids and public keys only.
 
+mod admin_key;
 mod bunker;
 mod console;
 mod import;
@@ -35,6 +36,8 @@ pub enum CheckStatus {
     Fail,
     /// Could not be verified (offline, not set up, a table or column missing): never a pass.
     Unknown,
+    /// Works, but is not as safe as it should be: the evidence says why, the fix how.
+    Warn,
 }
 
 impl CheckStatus {
@@ -44,6 +47,7 @@ impl CheckStatus {
             Self::Pass => "pass",
             Self::Fail => "fail",
             Self::Unknown => "unknown",
+            Self::Warn => "warn",
         }
     }
 }
@@ -59,6 +63,9 @@ pub enum CheckId {
     ConsoleHoldsNoAccountKey,
     /// Every machine is paired through a bunker token, none legacy, none past its term.
     MachinesPairedThroughBunker,
+    /// No key that can administer the bunker is stored here: the admin key is in a remote
+    /// signer (a warning, not a failure, with the keyring or a file).
+    AdminKeyOffComputer,
     /// No LNbits account that owns machines keeps a private key; all sign through the bunker.
     LnbitsAccountsMigrated,
 }
@@ -70,6 +77,7 @@ impl CheckId {
             Self::OperatorKeyInBunker => "operator-key-in-bunker",
             Self::ConsoleHoldsNoAccountKey => "console-holds-no-account-key",
             Self::MachinesPairedThroughBunker => "machines-paired-through-bunker",
+            Self::AdminKeyOffComputer => "admin-key-off-computer",
             Self::LnbitsAccountsMigrated => "lnbits-accounts-migrated",
         }
     }
@@ -112,6 +120,15 @@ impl Check {
         self.fix.get_or_insert_with(|| fix.into());
     }
 
+    /// Records a warning, unless the check already failed or could not be verified.
+    fn warn(&mut self, fact: impl Into<String>, fix: impl Into<String>) {
+        if self.status == CheckStatus::Pass {
+            self.status = CheckStatus::Warn;
+        }
+        self.note(fact);
+        self.fix.get_or_insert_with(|| fix.into());
+    }
+
     /// Records that something could not be verified, unless it already failed.
     fn unknown(&mut self, fact: impl Into<String>, fix: impl Into<String>) {
         if self.status != CheckStatus::Fail {
@@ -132,12 +149,14 @@ pub struct Checklist {
 }
 
 impl Checklist {
-    /// `true` only when every check passed.
+    /// `true` when no check failed or stayed unknown (warnings pass: they say what is safer).
     pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.status == CheckStatus::Pass)
+        self.checks
+            .iter()
+            .all(|c| matches!(c.status, CheckStatus::Pass | CheckStatus::Warn))
     }
 
-    /// The checks that did not pass.
+    /// The checks that did not pass cleanly (warnings included).
     pub fn not_passed(&self) -> Vec<&Check> {
         self.checks
             .iter()
@@ -183,6 +202,7 @@ impl Fleet {
         let checks = vec![
             bunker::operator_key(self, opts.test_signature).await,
             console::no_account_key(self).await,
+            admin_key::admin_key_off_computer(self).await,
             paired::machines(self).await,
             lnbits::accounts(opts.lnbits.as_deref()).await,
         ];

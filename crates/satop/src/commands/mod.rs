@@ -26,10 +26,11 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Sandbox(args) => sandbox::run(cli.data_dir, &cli.secret_store, args).await,
         command => {
-            let creating = matches!(command, Command::Init);
+            let creating = matches!(command, Command::Init(_));
             let fleet = open_fleet(cli.data_dir, &cli.secret_store, creating)?;
+            identity::announce_signer_calls(&fleet).await;
             match command {
-                Command::Init => identity::init(&fleet).await,
+                Command::Init(args) => identity::init(&fleet, args).await,
                 Command::Whoami => identity::whoami(&fleet).await,
                 Command::Connect(args) => connect::run(&fleet, args).await,
                 Command::Status { json } => status::run(&fleet, json).await,
