@@ -1,0 +1,1 @@
+//! NDK (npm) as the phone: added below.
