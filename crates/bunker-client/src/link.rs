@@ -48,8 +48,17 @@ pub(crate) struct Answer {
     pub kind: u16,
 }
 
-/// What reaches a waiting call: the peer's reply, or the signer's failure to read one.
-type Delivery = Result<Response>;
+/// What reaches a waiting call.
+#[derive(Debug)]
+enum Delivery {
+    /// The peer's reply.
+    Reply(Response),
+    /// An event from the peer is being decrypted by a remote signer: the call may wait the
+    /// signer's approval time on top of the bunker's timeout.
+    Decrypting,
+    /// The remote signer could not read an event from the peer.
+    Failed(Error),
+}
 type Pending = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Delivery>>>>;
 
 /// Who a link talks to and how.
@@ -216,9 +225,9 @@ impl Link {
 
         // One deadline covers publishing and the reply, so a relay that accepts the message but
         // stalls can never hold a call past its timeout (§6.3 C10). It starts once the request
-        // is signed (a person may have approved it), and a remote signer gets its approval time
-        // on top for decrypting the reply.
-        let deadline = Instant::now() + timeout + self.signer.reply_allowance();
+        // is signed (a person may have approved it); a remote signer decrypting the peer's
+        // answer extends it by its approval time (see `Delivery::Decrypting`).
+        let deadline = Instant::now() + timeout;
         let (tx, mut rx) = mpsc::unbounded_channel();
         // Registered before publishing: the reply can arrive before `send_msg_to` returns.
         let _slot = PendingSlot::register(&self.pending, id.clone(), tx);
@@ -242,14 +251,23 @@ impl Link {
     async fn await_reply(
         &self,
         rx: &mut mpsc::UnboundedReceiver<Delivery>,
-        deadline: Instant,
+        mut deadline: Instant,
         timeout: Duration,
     ) -> Result<Answer> {
+        let mut extended = false;
         loop {
             let response = match timeout_at(deadline, rx.recv()).await {
                 Err(_) => return Err(Error::timeout(timeout, &self.relays)),
                 Ok(None) => return Err(Error::Closed),
-                Ok(Some(delivery)) => delivery?,
+                Ok(Some(Delivery::Failed(e))) => return Err(e),
+                Ok(Some(Delivery::Decrypting)) => {
+                    if !extended {
+                        deadline += self.signer.approval_timeout();
+                        extended = true;
+                    }
+                    continue;
+                }
+                Ok(Some(Delivery::Reply(response))) => response,
             };
             match wire::classify(&response) {
                 // §1.7: the real answer, if any, follows on the same id.
@@ -276,7 +294,10 @@ impl Link {
         generic: Error,
     ) -> Result<Answer> {
         let deadline = Instant::now() + self.options.duplicate_grace;
-        while let Ok(Some(Ok(response))) = timeout_at(deadline, rx.recv()).await {
+        while let Ok(Some(delivery)) = timeout_at(deadline, rx.recv()).await {
+            let Delivery::Reply(response) = delivery else {
+                continue;
+            };
             match wire::classify(&response) {
                 Reply::Failure(error) if !is_generic(&error) => return Err(error),
                 // Two backends for one key (§2.3.10) can answer once each: a success wins.
@@ -404,6 +425,9 @@ impl Listener {
             debug!(event = %event.id, "ignored an event with a bad id or signature");
             return;
         }
+        if self.signer.is_remote() {
+            self.tell_pending(|| Delivery::Decrypting);
+        }
         // By shape first, then the other scheme: 0.11 may answer a NIP-04 request in NIP-44
         // and send `acl` prompts in either (protocol/nsecbunkerd-0.11.md §1.2). Nothing of the
         // content is logged, and no pending call fails because of an unreadable event.
@@ -455,7 +479,7 @@ impl Listener {
                 let slot = lock(&self.pending).get(&response.id).cloned();
                 match slot {
                     Some(tx) => {
-                        let _ = tx.send(Ok(response));
+                        let _ = tx.send(Delivery::Reply(response));
                     }
                     None => debug!(kind = %event.kind, "dropped a reply for no running request"),
                 }
@@ -467,8 +491,12 @@ impl Listener {
 impl Listener {
     /// Ends every waiting call with `error`.
     fn fail_pending(&self, error: &Error) {
+        self.tell_pending(|| Delivery::Failed(error.clone()));
+    }
+
+    fn tell_pending(&self, delivery: impl Fn() -> Delivery) {
         for tx in lock(&self.pending).values() {
-            let _ = tx.send(Err(error.clone()));
+            let _ = tx.send(delivery());
         }
     }
 }
@@ -530,8 +558,10 @@ mod tests {
         let response = f
             .rx
             .try_recv()
-            .expect("the peer's reply must be delivered")
-            .expect("and be a reply");
+            .expect("the peer's reply must be delivered");
+        let Delivery::Reply(response) = response else {
+            panic!("a reply, not {response:?}");
+        };
         assert_eq!(
             (response.id.as_str(), response.kind),
             ("r1", KIND_NOSTR_CONNECT)

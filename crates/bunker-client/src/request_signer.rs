@@ -156,15 +156,6 @@ impl RequestSigner {
         self.calls.load(Ordering::Relaxed)
     }
 
-    /// Extra time a reply may take because decrypting it may wait for the signer.
-    pub(crate) fn reply_allowance(&self) -> Duration {
-        if self.remote {
-            self.approval_timeout
-        } else {
-            Duration::ZERO
-        }
-    }
-
     /// Signs `unsigned` and checks the result is exactly that event, signed by us.
     pub(crate) async fn sign(&self, unsigned: UnsignedEvent, what: String) -> Result<Event> {
         let expected = unsigned.clone();
