@@ -17,7 +17,7 @@ use sandbox::AtmSimulator;
 use crate::support::{files_under, Console, Phone};
 
 /// Pair, let the ATM sign, revoke, publish a fee policy: the admin parts through the phone.
-pub async fn fleet_journey(console: &Console, phone: &Phone) {
+pub async fn fleet_journey(console: &Console) {
     let fleet = &console.fleet;
     let before = fleet.admin_signer().await.unwrap().calls();
     let pending = fleet
@@ -43,12 +43,6 @@ pub async fn fleet_journey(console: &Console, phone: &Phone) {
         pairing_calls > 0,
         "the pairing's admin requests went through the phone"
     );
-    assert!(
-        phone.asked().iter().any(|m| m == "sign_event"),
-        "the phone signed: {:?}",
-        phone.asked()
-    );
-
     let outcome = fleet.revoke("Lobby ATM", |_| {}).await.unwrap();
     assert!(matches!(outcome, RevokeOutcome::Revoked { .. }), "{outcome:?}");
     assert!(
@@ -75,13 +69,28 @@ pub async fn fleet_journey(console: &Console, phone: &Phone) {
 /// in no file of the data dir (the cache, its WAL, the key file) and in no secret-store entry;
 /// the connection secret is in no file as text either.
 pub async fn assert_no_admin_key_here(console: &Console, phone: &Phone) {
-    let admin = phone.user.secret_key();
-    let secrets = [
+    assert_no_key_here(console, &phone.user, Some(&phone.signer), &phone.secret).await;
+}
+
+/// As [`assert_no_admin_key_here`], for any signer's admin key, NIP-46 key and secret.
+pub async fn assert_no_key_here(
+    console: &Console,
+    user: &nostr::Keys,
+    signer: Option<&nostr::Keys>,
+    connection_secret: &str,
+) {
+    let admin = user.secret_key();
+    let mut secrets = vec![
         Secret::new("the admin key (hex)", admin.to_secret_hex()),
         Secret::new("the admin key (nsec)", admin.to_bech32().unwrap()),
-        Secret::new("the signer's NIP-46 key (hex)", phone.signer.secret_key().to_secret_hex()),
-        Secret::new("the signer connection secret", phone.secret.clone()),
+        Secret::new("the signer connection secret", connection_secret),
     ];
+    if let Some(signer) = signer {
+        secrets.push(Secret::new(
+            "the signer's NIP-46 key (hex)",
+            signer.secret_key().to_secret_hex(),
+        ));
+    }
     let mut found = Vec::new();
     for file in files_under(console.data.path()) {
         let bytes = std::fs::read(&file).unwrap();
@@ -157,7 +166,12 @@ async fn init_with_a_bunker_url_then_connect_pair_sign_revoke_and_fee_through_th
 
     let caps = console.connect().await.unwrap();
     assert_eq!(caps.line, acceptance::flavour().to_string());
-    fleet_journey(&console, &phone).await;
+    fleet_journey(&console).await;
+    assert!(
+        phone.asked().iter().any(|m| m == "sign_event"),
+        "the phone signed: {:?}",
+        phone.asked()
+    );
     assert_admin_key_check_passes(&console).await;
     assert_no_admin_key_here(&console, &phone).await;
 }
@@ -194,6 +208,11 @@ async fn init_with_a_nostrconnect_code_the_phone_scans_then_the_whole_journey() 
         other => panic!("{other:?}"),
     }
     console.connect().await.unwrap();
-    fleet_journey(&console, &phone).await;
+    fleet_journey(&console).await;
+    assert!(
+        phone.asked().iter().any(|m| m == "sign_event"),
+        "the phone signed: {:?}",
+        phone.asked()
+    );
     assert_no_admin_key_here(&console, &phone).await;
 }
