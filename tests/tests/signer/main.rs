@@ -6,5 +6,6 @@
 
 mod faults;
 mod journey;
+mod logs;
 mod ndk;
 mod support;

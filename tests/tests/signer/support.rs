@@ -201,9 +201,15 @@ pub fn secrets_in(dir: &Path) -> Secrets {
 impl Console {
     /// A sandbox (this run's flavour) with `admin` in `admin.npubs`, and a fleet with no key.
     pub async fn start(admin: PublicKey) -> Self {
+        Self::start_on(admin, acceptance::flavour()).await
+    }
+
+    /// As [`Console::start`], on the `flavour` line.
+    pub async fn start_on(admin: PublicKey, flavour: sandbox::Flavour) -> Self {
         let data = tempfile::tempdir().unwrap();
         let bunker = tempfile::tempdir().unwrap();
         let mut cfg = acceptance::sandbox_config(bunker.path().join("bunker.sqlite3"));
+        cfg.flavour = flavour;
         cfg.admin_npubs = vec![admin];
         cfg.approval_timeout = Duration::from_millis(300);
         let sandbox = Sandbox::start(cfg).await.unwrap();

@@ -32,6 +32,11 @@ pub use self::stored::{
 };
 use crate::{Error, Fleet, Result};
 
+/// Log directives every front adds to its filter, whatever `RUST_LOG` says: nostr-connect
+/// logs each whole NIP-46 message at `debug` (the `connect` secret, the plaintext of every admin
+/// request and reply), so its debug and trace lines never reach a log.
+pub const LOG_MUTES: &[&str] = &["nostr_connect=info"];
+
 /// Extra time `NostrConnect` waits beyond our approval timeout, so that ours ends a call first
 /// (with a typed error naming what was asked).
 const NOSTR_CONNECT_MARGIN: Duration = Duration::from_secs(5);
