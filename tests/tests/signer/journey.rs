@@ -184,6 +184,7 @@ async fn init_with_a_nostrconnect_code_the_phone_scans_then_the_whole_journey() 
     let offer = console
         .fleet
         .offer_nostrconnect(&[console.relay().to_string()])
+        .await
         .unwrap();
     let url = offer.url().expose().clone();
     assert!(url.starts_with("nostrconnect://"));

@@ -4,6 +4,7 @@
 //! connect → pair → the ATM signs → revoke → fee policy, and nothing that can administer the
 //! bunker is ever on the console's disk.
 
+mod cli;
 mod faults;
 mod journey;
 mod logs;

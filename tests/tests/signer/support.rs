@@ -206,11 +206,16 @@ impl Console {
 
     /// As [`Console::start`], on the `flavour` line.
     pub async fn start_on(admin: PublicKey, flavour: sandbox::Flavour) -> Self {
+        Self::start_with(vec![admin], flavour).await
+    }
+
+    /// As [`Console::start_on`], with several admins.
+    pub async fn start_with(admins: Vec<PublicKey>, flavour: sandbox::Flavour) -> Self {
         let data = tempfile::tempdir().unwrap();
         let bunker = tempfile::tempdir().unwrap();
         let mut cfg = acceptance::sandbox_config(bunker.path().join("bunker.sqlite3"));
         cfg.flavour = flavour;
-        cfg.admin_npubs = vec![admin];
+        cfg.admin_npubs = admins;
         cfg.approval_timeout = Duration::from_millis(300);
         let sandbox = Sandbox::start(cfg).await.unwrap();
         let fleet =

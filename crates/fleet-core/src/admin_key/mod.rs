@@ -176,11 +176,13 @@ impl Fleet {
             .await
     }
 
-    /// A `nostrconnect://` offer on `relays` for a phone to scan (see [`NostrConnectOffer`]).
+    /// A `nostrconnect://` offer on `relays` for a phone to scan (see [`NostrConnectOffer`]),
+    /// already listening for the answer.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a bad or missing relay.
-    pub fn offer_nostrconnect(&self, relays: &[String]) -> Result<NostrConnectOffer> {
+    /// [`Error::InvalidInput`] for a bad or missing relay; [`Error::Bunker`] with kind
+    /// `SignerUnreachable` when no relay connects.
+    pub async fn offer_nostrconnect(&self, relays: &[String]) -> Result<NostrConnectOffer> {
         let relays = relays
             .iter()
             .map(|r| {
@@ -189,7 +191,9 @@ impl Fleet {
                     .map_err(|_| Error::InvalidInput(format!("signer relay {checked} is not a relay URL")))
             })
             .collect::<Result<Vec<_>>>()?;
-        NostrConnectOffer::new(relays)
+        let mut offer = NostrConnectOffer::new(relays)?;
+        offer.listen(self.client_options().connect_timeout).await?;
+        Ok(offer)
     }
 
     /// Waits up to `wait` for a signer to answer `offer`, then sets it up as with
@@ -199,7 +203,7 @@ impl Fleet {
     /// As [`NostrConnectOffer::wait_for_signer`] and [`Fleet::use_remote_signer`].
     pub async fn accept_nostrconnect(
         &self,
-        offer: NostrConnectOffer,
+        mut offer: NostrConnectOffer,
         wait: Duration,
     ) -> Result<SignerSetup> {
         let signer = offer.wait_for_signer(wait).await?;

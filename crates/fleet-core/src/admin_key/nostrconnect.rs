@@ -15,6 +15,7 @@ use nostr::secp256k1::rand::random;
 use nostr::{Filter, Keys, Kind, PublicKey, RelayUrl, Timestamp};
 use nostr_sdk::{Client, RelayPoolNotification};
 use serde_json::Value;
+use tokio::sync::broadcast;
 use tokio::time::{timeout_at, Instant};
 
 use crate::{Error, Result};
@@ -27,11 +28,14 @@ pub const PERMS: &str =
     "sign_event:24133,sign_event:24134,nip04_encrypt,nip04_decrypt,nip44_encrypt,nip44_decrypt";
 
 /// A `nostrconnect://` offer waiting for a signer. Holds the new NIP-46 client key and the
-/// connection secret; `Debug` shows neither.
+/// connection secret; `Debug` shows neither. Once opened it already listens, so a signer that
+/// answers the moment the code is scanned is heard (kind 24133 is ephemeral: a relay keeps
+/// nothing for a late subscriber).
 pub struct NostrConnectOffer {
     pub(super) client_keys: Keys,
     pub(super) secret: Sensitive<String>,
     pub(super) relays: Vec<RelayUrl>,
+    listening: Option<(Client, broadcast::Receiver<RelayPoolNotification>)>,
 }
 
 impl std::fmt::Debug for NostrConnectOffer {
@@ -62,7 +66,42 @@ impl NostrConnectOffer {
             client_keys: Keys::generate(),
             secret: Sensitive::new(secret),
             relays,
+            listening: None,
         })
+    }
+
+    /// Connects to the relays and starts listening for the signer's answer; call before
+    /// showing [`NostrConnectOffer::url`].
+    ///
+    /// # Errors
+    /// [`Error::Bunker`] with kind `SignerUnreachable` when no relay connects.
+    pub async fn listen(&mut self, connect_timeout: Duration) -> Result<()> {
+        let client = Client::default();
+        for relay in &self.relays {
+            client
+                .add_relay(relay.clone())
+                .await
+                .map_err(|_| unreachable())?;
+        }
+        let connected = client.try_connect(connect_timeout).await;
+        if connected.success.is_empty() {
+            client.shutdown().await;
+            return Err(unreachable());
+        }
+        let notifications = client.notifications();
+        let filter = Filter::new()
+            .kind(Kind::NostrConnect)
+            .pubkey(self.client_keys.public_key())
+            .since(Timestamp::now() - Duration::from_secs(60));
+        match client.subscribe(filter, None).await {
+            Ok(out) if !out.success.is_empty() => {}
+            _ => {
+                client.shutdown().await;
+                return Err(unreachable());
+            }
+        }
+        self.listening = Some((client, notifications));
+        Ok(())
     }
 
     /// The URL to show (as a QR) to the signer. It carries the connection secret: show it,
@@ -90,35 +129,21 @@ impl NostrConnectOffer {
         &self.relays
     }
 
-    /// Waits up to `wait` for a signer to answer the offer; returns the signer's public key
-    /// (the NIP-46 "remote signer" key, not yet the admin key: ask it with `get_public_key`).
+    /// Waits up to `wait` for a signer to answer the offer (listening first if
+    /// [`NostrConnectOffer::listen`] was not called); returns the signer's public key (the
+    /// NIP-46 "remote signer" key, not yet the admin key: ask it with `get_public_key`).
     ///
     /// # Errors
     /// [`Error::Bunker`] with kind `Unreachable` when no relay connects, `SignerTimeout` when
     /// no signer answered in time.
-    pub async fn wait_for_signer(&self, wait: Duration) -> Result<PublicKey> {
+    pub async fn wait_for_signer(&mut self, wait: Duration) -> Result<PublicKey> {
         let deadline = Instant::now() + wait;
-        let client = Client::default();
-        for relay in &self.relays {
-            client
-                .add_relay(relay.clone())
-                .await
-                .map_err(|_| unreachable())?;
+        if self.listening.is_none() {
+            self.listen(Duration::from_secs(10).min(wait)).await?;
         }
-        let connected = client.try_connect(Duration::from_secs(10).min(wait)).await;
-        if connected.success.is_empty() {
-            client.shutdown().await;
+        let Some((client, mut notifications)) = self.listening.take() else {
             return Err(unreachable());
-        }
-        let mut notifications = client.notifications();
-        let filter = Filter::new()
-            .kind(Kind::NostrConnect)
-            .pubkey(self.client_keys.public_key())
-            .since(Timestamp::now() - Duration::from_secs(60));
-        if client.subscribe(filter, None).await.is_err() {
-            client.shutdown().await;
-            return Err(unreachable());
-        }
+        };
         let found = loop {
             match timeout_at(deadline, notifications.recv()).await {
                 Err(_) | Ok(Err(_)) => break None,

@@ -75,7 +75,7 @@ async fn nostrconnect(fleet: &Fleet, args: &InitArgs) -> Result<SignerSetup, Fai
     } else {
         args.relays.clone()
     };
-    let offer = fleet.offer_nostrconnect(&relays)?;
+    let offer = fleet.offer_nostrconnect(&relays).await?;
     let url = offer.url();
     println!("Scan this with your signer app (Amber, nsec.app, …), or paste the URL into it:");
     println!("{}", url.expose());
