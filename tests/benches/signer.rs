@@ -55,7 +55,10 @@ async fn rounds(fleet: &Fleet, label: &str) -> Result<Figures> {
         revoke_calls: Vec::new(),
     };
     // Warm-up: creates the ATM policy and the signer connection (not counted).
-    one_pairing(fleet, &format!("{label}-warm")).await?.shutdown().await;
+    one_pairing(fleet, &format!("{label}-warm"))
+        .await?
+        .shutdown()
+        .await;
     for i in 0..ROUNDS {
         let name = format!("{label}-{i}");
         let calls = fleet.admin_signer().await?.calls();
@@ -109,10 +112,22 @@ async fn measure(flavour: Flavour) -> Result<()> {
     console.connect().await?;
     let remote_f = rounds(&console.fleet, "remote").await?;
 
-    println!("== remote admin signer vs local key, nsecbunkerd {flavour} line, {ROUNDS} rounds (ms)");
+    println!(
+        "== remote admin signer vs local key, nsecbunkerd {flavour} line, {ROUNDS} rounds (ms)"
+    );
     for (what, l, r, calls) in [
-        ("pairing", &local_f.pair_ms, &remote_f.pair_ms, &remote_f.pair_calls),
-        ("revoke", &local_f.revoke_ms, &remote_f.revoke_ms, &remote_f.revoke_calls),
+        (
+            "pairing",
+            &local_f.pair_ms,
+            &remote_f.pair_ms,
+            &remote_f.pair_calls,
+        ),
+        (
+            "revoke",
+            &local_f.revoke_ms,
+            &remote_f.revoke_ms,
+            &remote_f.revoke_calls,
+        ),
     ] {
         let (lm, rm) = (pct(l, 50.0), pct(r, 50.0));
         println!("{what:<8} local   {}", median_p95(l));

@@ -213,14 +213,22 @@ impl Link {
         // the 0.11 document: anything else kills a 0.11 daemon), whoever holds our key.
         let content = self
             .signer
-            .seal(scheme, &self.peer, &plaintext, &format!("the `{method}` request"))
+            .seal(
+                scheme,
+                &self.peer,
+                &plaintext,
+                &format!("the `{method}` request"),
+            )
             .await?;
         let unsigned = EventBuilder::new(kind, content)
             .tag(Tag::public_key(self.peer))
             .build(self.signer.public_key());
         let event: Event = self
             .signer
-            .sign(unsigned, format!("sign the `{method}` request (kind {kind})"))
+            .sign(
+                unsigned,
+                format!("sign the `{method}` request (kind {kind})"),
+            )
             .await?;
 
         // One deadline covers publishing and the reply, so a relay that accepts the message but
@@ -554,11 +562,9 @@ mod tests {
     async fn a_reply_from_the_peer_reaches_its_call_with_its_kind() {
         let mut f = fixture();
         f.listener
-            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip44)).await;
-        let response = f
-            .rx
-            .try_recv()
-            .expect("the peer's reply must be delivered");
+            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip44))
+            .await;
+        let response = f.rx.try_recv().expect("the peer's reply must be delivered");
         let Delivery::Reply(response) = response else {
             panic!("a reply, not {response:?}");
         };
@@ -574,7 +580,8 @@ mod tests {
         // Correctly encrypted to us, with the id of a running call, but by a stranger.
         let stranger = Keys::generate();
         f.listener
-            .handle(&reply_from(&stranger, &f.us, Encryption::Nip04)).await;
+            .handle(&reply_from(&stranger, &f.us, Encryption::Nip04))
+            .await;
         assert!(
             f.rx.try_recv().is_err(),
             "a reply not authored by the peer must never answer a call"
@@ -624,7 +631,8 @@ mod tests {
             "the call is still waiting"
         );
         f.listener
-            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip04)).await;
+            .handle(&reply_from(&f.peer, &f.us, Encryption::Nip04))
+            .await;
         assert!(f.rx.try_recv().is_ok());
     }
 }

@@ -119,9 +119,11 @@ impl RequestSigner {
             ..Self::remote(signer, Keys::generate().public_key(), approval_timeout)
         };
         let public_key = asking
-            .run(SignerStep::PublicKey, "share its public key".into(), async move {
-                inner.get_public_key().await
-            })
+            .run(
+                SignerStep::PublicKey,
+                "share its public key".into(),
+                async move { inner.get_public_key().await },
+            )
             .await?;
         Ok(Self {
             public_key,
@@ -181,7 +183,12 @@ impl RequestSigner {
     ) -> Result<String> {
         crypto::require_json_object(plaintext)?;
         let content = self
-            .encrypt(scheme, peer, plaintext, format!("encrypt {what} for the bunker"))
+            .encrypt(
+                scheme,
+                peer,
+                plaintext,
+                format!("encrypt {what} for the bunker"),
+            )
             .await?;
         if Encryption::of_payload(&content) != scheme {
             return Err(Error::SignerMisbehaved(
@@ -189,7 +196,12 @@ impl RequestSigner {
             ));
         }
         let back = self
-            .decrypt_with(scheme, peer, &content, format!("check the encrypted {what}"))
+            .decrypt_with(
+                scheme,
+                peer,
+                &content,
+                format!("check the encrypted {what}"),
+            )
             .await?;
         if back != plaintext {
             return Err(Error::SignerMisbehaved(
@@ -404,7 +416,12 @@ mod tests {
             t,
         );
         assert_eq!(unreachable.kind(), crate::ErrorKind::SignerUnreachable);
-        let timeout = classify(&SignerError::from("timeout"), SignerStep::Sign, "sign".into(), t);
+        let timeout = classify(
+            &SignerError::from("timeout"),
+            SignerStep::Sign,
+            "sign".into(),
+            t,
+        );
         assert_eq!(timeout.kind(), crate::ErrorKind::SignerTimeout);
         let refused = classify(
             &SignerError::from("user said no, secret=abc123"),

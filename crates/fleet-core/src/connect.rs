@@ -142,9 +142,9 @@ impl Fleet {
         let outcome = probe(&admin, key_name, &on_step).await;
         admin.shutdown().await;
         let (line, encryption, keys, operator_pubkey, policies) = outcome.map_err(|e| match e {
-            Error::Bunker(b) if b.kind() == bunker_client::ErrorKind::NotAdmin => Error::NotAdmin {
-                npub: admin_npub,
-            },
+            Error::Bunker(b) if b.kind() == bunker_client::ErrorKind::NotAdmin => {
+                Error::NotAdmin { npub: admin_npub }
+            }
             other => other,
         })?;
 

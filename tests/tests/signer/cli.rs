@@ -13,7 +13,10 @@ use crate::support::{Console, Phone, PASSPHRASE};
 fn satop(data: &Path) -> Command {
     let exe = std::env::current_exe().unwrap();
     let bin: PathBuf = exe.parent().and_then(Path::parent).unwrap().join("satop");
-    assert!(bin.exists(), "satop is not built: run `cargo build --locked -p satop` first");
+    assert!(
+        bin.exists(),
+        "satop is not built: run `cargo build --locked -p satop` first"
+    );
     let mut cmd = Command::new(bin);
     cmd.arg("--data-dir")
         .arg(data)
@@ -36,7 +39,12 @@ async fn run(mut cmd: Command, stdin: &str) -> Output {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     })
     .await
@@ -74,10 +82,22 @@ async fn satop_init_with_a_pasted_bunker_url_then_whoami_and_connect() {
     let out = run(init, &format!("{}\n", phone.bunker_url())).await;
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}{stderr}");
-    assert!(stdout.lines().any(|l| l == npub), "prints the signer's npub: {stdout}");
-    assert!(stderr.contains("Approve on your signer: share its public key"), "{stderr}");
-    assert!(stderr.contains(&format!("\"npubs\": [\"{npub}\"]")), "{stderr}");
-    assert!(!format!("{stdout}{stderr}").contains(&phone.secret), "the secret is never echoed");
+    assert!(
+        stdout.lines().any(|l| l == npub),
+        "prints the signer's npub: {stdout}"
+    );
+    assert!(
+        stderr.contains("Approve on your signer: share its public key"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("\"npubs\": [\"{npub}\"]")),
+        "{stderr}"
+    );
+    assert!(
+        !format!("{stdout}{stderr}").contains(&phone.secret),
+        "the secret is never echoed"
+    );
 
     let mut whoami = satop(data);
     whoami.arg("whoami");
@@ -88,7 +108,12 @@ async fn satop_init_with_a_pasted_bunker_url_then_whoami_and_connect() {
     let mut connect = satop(data);
     connect.args(connect_args(&console));
     let out = run(connect, "").await;
-    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert!(
         text(&out.stderr).contains("Approve on your signer: sign the `ping` request"),
         "each signer call is announced: {}",
@@ -104,7 +129,15 @@ async fn satop_init_shows_a_nostrconnect_code_and_waits_for_the_phone() {
     let data = console.data.path().to_path_buf();
     let relay = console.relay().to_string();
     let mut child = satop(&data)
-        .args(["init", "--signer", "nostrconnect", "--relay", &relay, "--wait", "30"])
+        .args([
+            "init",
+            "--signer",
+            "nostrconnect",
+            "--relay",
+            &relay,
+            "--wait",
+            "30",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -136,7 +169,10 @@ async fn satop_init_shows_a_nostrconnect_code_and_waits_for_the_phone() {
     let printed = rest.join().unwrap().join("\n");
     let errors = errors.join().unwrap();
     assert!(status.success(), "{errors}");
-    assert!(errors.contains("Waiting up to 30 s for your signer"), "{errors}");
+    assert!(
+        errors.contains("Waiting up to 30 s for your signer"),
+        "{errors}"
+    );
     assert!(
         printed.contains('\u{2588}') || printed.contains('\u{2580}'),
         "a terminal QR is printed"
@@ -154,7 +190,12 @@ async fn switching_a_console_to_a_phone_probes_the_bunker_then_deletes_the_local
         acceptance::flavour(),
     )
     .await;
-    console.fleet.secrets().set(CONSOLE, local.secret_key()).await.unwrap();
+    console
+        .fleet
+        .secrets()
+        .set(CONSOLE, local.secret_key())
+        .await
+        .unwrap();
     phone.relay = console.relay();
     phone.start().await;
     let data = console.data.path();
@@ -162,18 +203,41 @@ async fn switching_a_console_to_a_phone_probes_the_bunker_then_deletes_the_local
     let mut connect = satop(data);
     connect.args(connect_args(&console));
     let out = run(connect, "").await;
-    assert!(out.status.success(), "connect with the local key: {}", text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "connect with the local key: {}",
+        text(&out.stderr)
+    );
 
     let mut switch = satop(data);
-    switch.args(["init", "--signer", "-", "--probe-wait", "30", "--delete-local-key"]);
+    switch.args([
+        "init",
+        "--signer",
+        "-",
+        "--probe-wait",
+        "30",
+        "--delete-local-key",
+    ]);
     let out = run(switch, &format!("{}\n", phone.bunker_url())).await;
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stdout}{stderr}");
-    assert!(stderr.contains(&local.public_key().to_bech32().unwrap()), "names the old key: {stderr}");
-    assert!(stdout.contains("The bunker accepts the signer's key."), "{stdout}");
+    assert!(
+        stderr.contains(&local.public_key().to_bech32().unwrap()),
+        "names the old key: {stderr}"
+    );
+    assert!(
+        stdout.contains("The bunker accepts the signer's key."),
+        "{stdout}"
+    );
     assert!(stdout.contains("Deleted the local console key"), "{stdout}");
     assert!(
-        console.fleet.secrets().get(CONSOLE).await.unwrap().is_none(),
+        console
+            .fleet
+            .secrets()
+            .get(CONSOLE)
+            .await
+            .unwrap()
+            .is_none(),
         "the local admin key is gone"
     );
     let mut whoami = satop(data);

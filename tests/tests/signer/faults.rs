@@ -95,7 +95,10 @@ async fn a_person_who_refuses_to_sign_gets_a_clear_error_and_nothing_is_recorded
         text.contains("your signer refused to sign"),
         "says who refused and what: {text}"
     );
-    assert!(text.contains("approve it on the signer"), "says what to do: {text}");
+    assert!(
+        text.contains("approve it on the signer"),
+        "says what to do: {text}"
+    );
     let machine = console.fleet.machine("Refused ATM").await;
     assert!(
         machine.map_or(true, |m| m.state != MachineState::Active
@@ -113,7 +116,10 @@ async fn a_phone_that_goes_offline_mid_way_leaves_the_revoke_in_the_outbox_and_l
     let atm = pair(&console, "Lobby ATM").await;
     phone.go_offline();
     let outcome = console.fleet.revoke("Lobby ATM", |_| {}).await.unwrap();
-    assert!(matches!(outcome, RevokeOutcome::Pending { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, RevokeOutcome::Pending { .. }),
+        "{outcome:?}"
+    );
     let run = console.fleet.run_outbox(Due::Now, |_| {}).await.unwrap();
     let _ = run;
     assert_eq!(

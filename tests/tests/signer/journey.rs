@@ -32,7 +32,11 @@ pub async fn fleet_journey(console: &Console) {
     let (paired, atm) = (paired.unwrap(), atm.unwrap());
     let event = atm.sign_21000("withdraw 21000 sats").await.unwrap();
     event.verify().unwrap();
-    assert_eq!(event.pubkey, console.operator(), "the ATM signs as the operator");
+    assert_eq!(
+        event.pubkey,
+        console.operator(),
+        "the ATM signs as the operator"
+    );
     assert_eq!(
         fleet.machine("Lobby ATM").await.unwrap().state,
         MachineState::Active
@@ -44,7 +48,10 @@ pub async fn fleet_journey(console: &Console) {
         "the pairing's admin requests went through the phone"
     );
     let outcome = fleet.revoke("Lobby ATM", |_| {}).await.unwrap();
-    assert!(matches!(outcome, RevokeOutcome::Revoked { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, RevokeOutcome::Revoked { .. }),
+        "{outcome:?}"
+    );
     assert!(
         atm.sign_21000("after revoke").await.is_err(),
         "the bunker refuses the revoked ATM"
@@ -61,7 +68,11 @@ pub async fn fleet_journey(console: &Console) {
         )
         .await
         .unwrap();
-    assert_eq!(change.delivery, Some(Delivery::Done), "the fee policy is published");
+    assert_eq!(
+        change.delivery,
+        Some(Delivery::Done),
+        "the fee policy is published"
+    );
     assert!(!console.sandbox.bunker.is_dead(), "the bunker is alive");
 }
 
@@ -154,9 +165,15 @@ async fn init_with_a_bunker_url_then_connect_pair_sign_revoke_and_fee_through_th
         .use_remote_signer(&Sensitive::new(phone.bunker_url()))
         .await
         .unwrap();
-    assert_eq!(setup.admin_npub, phone.user.public_key().to_bech32().unwrap());
+    assert_eq!(
+        setup.admin_npub,
+        phone.user.public_key().to_bech32().unwrap()
+    );
     assert_eq!(setup.local_npub, None);
-    assert!(!setup.address.contains(&phone.secret), "the address is secret-less");
+    assert!(
+        !setup.address.contains(&phone.secret),
+        "the address is secret-less"
+    );
     assert_eq!(
         console.fleet.admin_npub().await.unwrap(),
         setup.admin_npub,
@@ -195,13 +212,18 @@ async fn init_with_a_nostrconnect_code_the_phone_scans_then_the_whole_journey() 
         url,
         "the QR the phone scans is exactly the URL"
     );
-    let waiting = console.fleet.accept_nostrconnect(offer, Duration::from_secs(20));
+    let waiting = console
+        .fleet
+        .accept_nostrconnect(offer, Duration::from_secs(20));
     let scanned = async {
         phone.scan(&url);
     };
     let (setup, ()) = tokio::join!(waiting, scanned);
     let setup = setup.unwrap();
-    assert_eq!(setup.admin_npub, phone.user.public_key().to_bech32().unwrap());
+    assert_eq!(
+        setup.admin_npub,
+        phone.user.public_key().to_bech32().unwrap()
+    );
     match console.fleet.admin_key_home().await.unwrap() {
         AdminKeyHome::RemoteSigner { address } => {
             assert!(address.contains(&phone.signer.public_key().to_hex()));

@@ -69,8 +69,14 @@ fn a_trace_log_of_the_remote_signer_journey_holds_no_key_and_no_connection_secre
     let log = std::fs::read(&log_path).unwrap();
     assert!(!log.is_empty(), "the journey logged something");
     let secrets = [
-        Secret::new("the admin key (hex)", phone.user.secret_key().to_secret_hex()),
-        Secret::new("the admin key (nsec)", phone.user.secret_key().to_bech32().unwrap()),
+        Secret::new(
+            "the admin key (hex)",
+            phone.user.secret_key().to_secret_hex(),
+        ),
+        Secret::new(
+            "the admin key (nsec)",
+            phone.user.secret_key().to_bech32().unwrap(),
+        ),
         Secret::new("the NIP-46 client key (hex)", client.to_secret_hex()),
         Secret::new("the connection secret", phone.secret.clone()),
     ];

@@ -53,9 +53,13 @@ impl NdkPhone {
     async fn wait_ready(&self) {
         let uri = NostrConnectURI::parse(&self.url).unwrap();
         for _ in 0..50 {
-            let probe =
-                NostrConnect::new(uri.clone(), Keys::generate(), Duration::from_millis(400), None)
-                    .unwrap();
+            let probe = NostrConnect::new(
+                uri.clone(),
+                Keys::generate(),
+                Duration::from_millis(400),
+                None,
+            )
+            .unwrap();
             let answered = probe.get_public_key().await.is_ok();
             probe.shutdown().await;
             if answered {
@@ -78,7 +82,11 @@ async fn ndk_nip46_backend_as_the_phone_administers_pairing_revoke_and_fees() {
     let user = Keys::generate();
     let console = Console::start(user.public_key()).await;
     let secret = "ndk-phone-7f3a9c21";
-    let phone = NdkPhone::start(console.relay().as_str_without_trailing_slash(), &user, secret);
+    let phone = NdkPhone::start(
+        console.relay().as_str_without_trailing_slash(),
+        &user,
+        secret,
+    );
     phone.wait_ready().await;
 
     let setup = console

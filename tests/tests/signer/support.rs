@@ -145,9 +145,13 @@ impl Phone {
     async fn wait_ready(&self) {
         let uri = NostrConnectURI::parse(self.bunker_url()).unwrap();
         for _ in 0..50 {
-            let probe =
-                NostrConnect::new(uri.clone(), Keys::generate(), Duration::from_millis(400), None)
-                    .unwrap();
+            let probe = NostrConnect::new(
+                uri.clone(),
+                Keys::generate(),
+                Duration::from_millis(400),
+                None,
+            )
+            .unwrap();
             let answered = probe.get_public_key().await.is_ok();
             probe.shutdown().await;
             if answered {
@@ -218,9 +222,12 @@ impl Console {
         cfg.admin_npubs = admins;
         cfg.approval_timeout = Duration::from_millis(300);
         let sandbox = Sandbox::start(cfg).await.unwrap();
-        let fleet =
-            Fleet::open_with(data.path(), secrets_in(data.path()), ClientOptions::loopback())
-                .unwrap();
+        let fleet = Fleet::open_with(
+            data.path(),
+            secrets_in(data.path()),
+            ClientOptions::loopback(),
+        )
+        .unwrap();
         Self {
             fleet,
             data,

@@ -151,10 +151,15 @@ impl Fleet {
             secret: secret.map(|s| s.expose().clone()),
         };
         let connect = NostrConnect::new(uri, client, approval + NOSTR_CONNECT_MARGIN, None)
-            .map_err(|_| Error::InvalidInput("the stored remote signer is damaged: run `satop init --signer …` again".into()))?;
+            .map_err(|_| {
+                Error::InvalidInput(
+                    "the stored remote signer is damaged: run `satop init --signer …` again".into(),
+                )
+            })?;
         // The admin key was asked once at set-up; a wrong one is caught by the first signature.
         let _ = connect.non_secure_set_user_public_key(stored.admin);
-        let mut signer = RequestSigner::remote(Arc::new(RemoteSigner::new(connect)), stored.admin, approval);
+        let mut signer =
+            RequestSigner::remote(Arc::new(RemoteSigner::new(connect)), stored.admin, approval);
         if let Some(prompt) = self.signer_prompt().lock().await.clone() {
             signer = signer.with_prompt(prompt);
         }
@@ -187,8 +192,9 @@ impl Fleet {
             .iter()
             .map(|r| {
                 let checked = crate::rules::relay::check_relay_url(r, "signer relay")?;
-                RelayUrl::parse(&checked)
-                    .map_err(|_| Error::InvalidInput(format!("signer relay {checked} is not a relay URL")))
+                RelayUrl::parse(&checked).map_err(|_| {
+                    Error::InvalidInput(format!("signer relay {checked} is not a relay URL"))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let mut offer = NostrConnectOffer::new(relays)?;
@@ -363,7 +369,10 @@ mod tests {
     #[test]
     fn a_good_signer_url_gives_key_relays_and_secret() {
         let pk = Keys::generate().public_key();
-        let url = format!("bunker://{}?relay=ws://127.0.0.1:7000&secret=abc", pk.to_hex());
+        let url = format!(
+            "bunker://{}?relay=ws://127.0.0.1:7000&secret=abc",
+            pk.to_hex()
+        );
         let (signer, relays, secret) = parse_bunker_url(&url).unwrap();
         assert_eq!(signer, pk);
         assert_eq!(relays.len(), 1);

@@ -257,10 +257,16 @@ mod tests {
         let secret = offer.secret.expose().clone();
         let good = [
             format!(r#"{{"id":"x","result":"{secret}"}}"#),
-            format!(r#"{{"id":"x","method":"connect","params":["{}","{secret}"]}}"#, signer.public_key().to_hex()),
+            format!(
+                r#"{{"id":"x","method":"connect","params":["{}","{secret}"]}}"#,
+                signer.public_key().to_hex()
+            ),
         ];
         for text in good {
-            assert!(offer.is_answer(&signer.public_key(), &to_us(&text)), "{text}");
+            assert!(
+                offer.is_answer(&signer.public_key(), &to_us(&text)),
+                "{text}"
+            );
         }
         let bad = [
             r#"{"id":"x","result":"wrong"}"#.to_owned(),
@@ -268,7 +274,10 @@ mod tests {
             "not json".to_owned(),
         ];
         for text in bad {
-            assert!(!offer.is_answer(&signer.public_key(), &to_us(&text)), "{text}");
+            assert!(
+                !offer.is_answer(&signer.public_key(), &to_us(&text)),
+                "{text}"
+            );
         }
     }
 }

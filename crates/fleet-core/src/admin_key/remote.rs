@@ -32,10 +32,7 @@ impl RemoteSigner {
         (*self.connect).clone().shutdown().await;
     }
 
-    async fn typed<T>(
-        &self,
-        outcome: Result<T, SignerError>,
-    ) -> Result<T, SignerError> {
+    async fn typed<T>(&self, outcome: Result<T, SignerError>) -> Result<T, SignerError> {
         match outcome {
             Ok(value) => Ok(value),
             Err(e) => {

@@ -58,7 +58,12 @@ impl Fleet {
     pub async fn stored_signer(&self) -> Result<Option<StoredSigner>> {
         let (address, admin) = self
             .db()
-            .interact(|c| Ok((settings::get(c, SETTING_SIGNER)?, settings::get(c, SETTING_ADMIN)?)))
+            .interact(|c| {
+                Ok((
+                    settings::get(c, SETTING_SIGNER)?,
+                    settings::get(c, SETTING_ADMIN)?,
+                ))
+            })
             .await?;
         let (Some(address), Some(admin)) = (address, admin) else {
             return Ok(None);
@@ -139,9 +144,7 @@ impl Fleet {
     }
 
     /// The stored client key and connection secret of the remote signer.
-    pub(super) async fn signer_credentials(
-        &self,
-    ) -> Result<(Keys, Option<Sensitive<String>>)> {
+    pub(super) async fn signer_credentials(&self) -> Result<(Keys, Option<Sensitive<String>>)> {
         let secrets = self.secrets();
         let client = secrets.get(SIGNER_CLIENT).await?.ok_or_else(|| {
             Error::InvalidInput(
@@ -149,7 +152,10 @@ impl Fleet {
                     .into(),
             )
         })?;
-        let secret = secrets.get(SIGNER_SECRET).await?.map(|sk| decode_secret(&sk));
+        let secret = secrets
+            .get(SIGNER_SECRET)
+            .await?
+            .map(|sk| decode_secret(&sk));
         Ok((Keys::new(client), secret.flatten()))
     }
 }
@@ -167,7 +173,11 @@ pub(super) fn encode_secret(secret: &Sensitive<String>) -> Result<SecretKey> {
     let mut raw = [0u8; 32];
     raw[0] = u8::try_from(bytes.len()).unwrap_or(0);
     raw[1..=bytes.len()].copy_from_slice(bytes);
-    SecretKey::from_slice(&raw).map_err(|_| Error::Secrets(SecretError::Task("the connection secret could not be encoded".into())))
+    SecretKey::from_slice(&raw).map_err(|_| {
+        Error::Secrets(SecretError::Task(
+            "the connection secret could not be encoded".into(),
+        ))
+    })
 }
 
 fn decode_secret(key: &SecretKey) -> Option<Sensitive<String>> {
@@ -176,7 +186,9 @@ fn decode_secret(key: &SecretKey) -> Option<Sensitive<String>> {
     if len == 0 || len > MAX_SECRET_LEN {
         return None;
     }
-    String::from_utf8(raw[1..=len].to_vec()).ok().map(Sensitive::new)
+    String::from_utf8(raw[1..=len].to_vec())
+        .ok()
+        .map(Sensitive::new)
 }
 
 #[cfg(test)]

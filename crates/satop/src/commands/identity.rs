@@ -36,7 +36,11 @@ pub async fn init(fleet: &Fleet, args: InitArgs) -> Result<(), Failure> {
             after_setup(fleet, &setup, &args).await
         }
         Some(url) => {
-            let url = if url == "-" { read_stdin_line()? } else { url.to_owned() };
+            let url = if url == "-" {
+                read_stdin_line()?
+            } else {
+                url.to_owned()
+            };
             let setup = fleet.use_remote_signer(&Sensitive::new(url)).await?;
             after_setup(fleet, &setup, &args).await
         }
@@ -71,7 +75,11 @@ async fn nostrconnect(fleet: &Fleet, args: &InitArgs) -> Result<SignerSetup, Fai
             .await?
             .map(|p| p.admin_relays)
             .filter(|r| !r.is_empty())
-            .ok_or_else(|| Failure::input("give the relay your signer and this console meet on: --relay wss://…"))?
+            .ok_or_else(|| {
+                Failure::input(
+                    "give the relay your signer and this console meet on: --relay wss://…",
+                )
+            })?
     } else {
         args.relays.clone()
     };
@@ -103,7 +111,10 @@ async fn after_setup(fleet: &Fleet, setup: &SignerSetup, args: &InitArgs) -> Res
         }
         return Ok(());
     }
-    eprintln!("Waiting for the bunker to accept {} (add it to admin.npubs and restart the bunker)…", setup.admin_npub);
+    eprintln!(
+        "Waiting for the bunker to accept {} (add it to admin.npubs and restart the bunker)…",
+        setup.admin_npub
+    );
     fleet
         .wait_until_bunker_accepts(
             Duration::from_secs(args.probe_wait),
@@ -135,7 +146,9 @@ pub async fn whoami(fleet: &Fleet) -> Result<(), Failure> {
         AdminKeyHome::RemoteSigner { address } => {
             eprintln!("The admin key lives in a remote signer ({address}).");
         }
-        AdminKeyHome::Local { store } => eprintln!("The admin key lives on this computer ({store})."),
+        AdminKeyHome::Local { store } => {
+            eprintln!("The admin key lives on this computer ({store}).")
+        }
     }
     print_admin_hint(&npub);
     Ok(())
@@ -151,7 +164,9 @@ fn read_stdin_line() -> Result<String, Failure> {
     std::io::stdin().lock().read_line(&mut line)?;
     let line = line.trim().to_owned();
     if line.is_empty() {
-        return Err(Failure::input("--signer - reads the signer's bunker:// URL from stdin, but stdin was empty"));
+        return Err(Failure::input(
+            "--signer - reads the signer's bunker:// URL from stdin, but stdin was empty",
+        ));
     }
     Ok(line)
 }
