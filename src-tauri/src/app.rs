@@ -46,6 +46,8 @@ struct Inner {
     pairings: Mutex<HashMap<u32, Slot>>,
     next_pairing: AtomicU32,
     notices: Mutex<Vec<String>>,
+    /// The `nostrconnect://` code on screen, waiting for a phone (its secret stays here).
+    offer: Mutex<Option<fleet_core::admin_key::NostrConnectOffer>>,
 }
 
 /// A pairing the UI knows by id. The URL (a bearer secret) stays here, in memory, for "copy
@@ -90,7 +92,27 @@ impl App {
             pairings: Mutex::new(HashMap::new()),
             next_pairing: AtomicU32::new(1),
             notices: Mutex::new(Vec::new()),
+            offer: Mutex::new(None),
         }))
+    }
+
+    /// Keeps the `nostrconnect://` code on screen (replacing an older one).
+    pub async fn hold_offer(&self, offer: fleet_core::admin_key::NostrConnectOffer) {
+        *self.0.offer.lock().await = Some(offer);
+    }
+
+    /// The code on screen, for waiting on it.
+    ///
+    /// # Errors
+    /// [`fleet_core::Error::InvalidInput`] when no code is shown.
+    pub async fn take_offer(
+        &self,
+    ) -> Result<fleet_core::admin_key::NostrConnectOffer, fleet_core::Error> {
+        self.0.offer.lock().await.take().ok_or_else(|| {
+            fleet_core::Error::InvalidInput(
+                "no nostrconnect code is shown: show one first (Use my phone)".into(),
+            )
+        })
     }
 
     /// The fleet (a cheap clone of the current handle).

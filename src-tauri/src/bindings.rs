@@ -8,7 +8,7 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder};
 
 use crate::commands::{
-    activity, codes, config, connect, console, fee, fleet, machine, migration, outbox, pairing,
+    activity, admin_key, codes, config, connect, console, fee, fleet, machine, migration, outbox, pairing,
     roster, sandbox, settings, status,
 };
 
@@ -18,6 +18,12 @@ pub fn builder() -> Builder<tauri::Wry> {
         .commands(collect_commands![
             console::console_show,
             console::console_export,
+            admin_key::admin_key_show,
+            admin_key::signer_use_url,
+            admin_key::signer_offer,
+            admin_key::signer_wait,
+            admin_key::signer_probe,
+            admin_key::signer_delete_local_key,
             status::status,
             sandbox::sandbox_start,
             connect::connect,

@@ -6,6 +6,7 @@
 //! exactly, which is why the bindings export them as `number` (see [`crate::bindings`]).
 
 mod activity;
+mod admin_key;
 mod codes;
 mod connect;
 mod fee;
@@ -17,6 +18,7 @@ mod publish;
 mod status;
 
 pub use activity::{ActivityEntry, ExportView};
+pub use admin_key::{AdminKeyView, KeyHome, SignerOfferView, SignerSetupView};
 pub use codes::{BurnView, CodeRow, CodesSummaryView, PrepareInput, ShownCodeView};
 pub use connect::{CapabilitiesView, ConnectInput, KeyView, PolicyView, ProbeEvent};
 pub use fee::{FeeInfo, FeeInput, FeeValues, PublishedFeeView, QueuedFeeView};

@@ -10,6 +10,18 @@ export const commands = {
 	consoleShow: () => typedError<ConsoleInfo, Failure>(__TAURI_INVOKE("console_show")),
 	/**  Exports the console key as a NIP-49 `ncryptsec` under `passphrase`. */
 	consoleExport: (passphrase: string) => typedError<string, Failure>(__TAURI_INVOKE("console_export", { passphrase })),
+	/**  Where the admin key lives and its npub. */
+	adminKeyShow: () => typedError<AdminKeyView_Serialize, Failure>(__TAURI_INVOKE("admin_key_show")),
+	/**  Uses the signer at `url` (`bunker://…?relay=…&secret=…`) for the admin key. */
+	signerUseUrl: (url: string) => typedError<SignerSetupView_Serialize, Failure>(__TAURI_INVOKE("signer_use_url", { url })),
+	/**  A `nostrconnect://` code on `relays`, listening already; [`signer_wait`] waits for it. */
+	signerOffer: (relays: string[]) => typedError<SignerOfferView, Failure>(__TAURI_INVOKE("signer_offer", { relays })),
+	/**  Waits up to `wait_secs` for the phone to answer the code shown by [`signer_offer`]. */
+	signerWait: (waitSecs: number) => typedError<SignerSetupView_Serialize, Failure>(__TAURI_INVOKE("signer_wait", { waitSecs })),
+	/**  One admin `ping` with the current admin key: does the bunker accept it yet? */
+	signerProbe: () => typedError<null, Failure>(__TAURI_INVOKE("signer_probe")),
+	/**  Deletes the local console key once the bunker accepts the remote signer's key. */
+	signerDeleteLocalKey: () => typedError<null, Failure>(__TAURI_INVOKE("signer_delete_local_key")),
 	/**  The stored state: console, secret store, bunker profile, sandbox. */
 	status: () => typedError<StatusView_Serialize, Failure>(__TAURI_INVOKE("status")),
 	/**
@@ -156,6 +168,37 @@ export type ActivityEntry_Serialize = {
 	detail: string | null,
 };
 
+/**  The admin key as the screens show it. */
+export type AdminKeyView = AdminKeyView_Serialize | AdminKeyView_Deserialize;
+
+/**  The admin key as the screens show it. */
+export type AdminKeyView_Deserialize = {
+	/**  Where it lives. */
+	home: KeyHome,
+	/**  The signer's secret-less address, or the secret store in words. */
+	place: string,
+	/**  The admin npub (absent while no key exists yet). */
+	npub?: string | null,
+	/**  The line for the bunker's `admin.npubs`. */
+	admin_npubs_line?: string | null,
+	/**  Whether a local console key is still stored. */
+	local_key_stored: boolean,
+};
+
+/**  The admin key as the screens show it. */
+export type AdminKeyView_Serialize = {
+	/**  Where it lives. */
+	home: KeyHome,
+	/**  The signer's secret-less address, or the secret store in words. */
+	place: string,
+	/**  The admin npub (absent while no key exists yet). */
+	npub: string | null,
+	/**  The line for the bunker's `admin.npubs`. */
+	admin_npubs_line: string | null,
+	/**  Whether a local console key is still stored. */
+	local_key_stored: boolean,
+};
+
 /**  The stored bunker profile, public parts. */
 export type BunkerView = BunkerView_Serialize | BunkerView_Deserialize;
 
@@ -276,7 +319,9 @@ export type CheckState =
 /**  Verified not done. */
 "fail" | 
 /**  Could not be verified; never a pass. */
-"unknown";
+"unknown" | 
+/**  Works, but a safer setup exists (the fix says how). */
+"warn";
 
 /**  One check as the screen shows it. */
 export type CheckView = CheckView_Serialize | CheckView_Deserialize;
@@ -658,6 +703,13 @@ export type ImportView = {
 	/**  Machines left out. */
 	skipped: SkippedView[],
 };
+
+/**  Where the admin key lives. */
+export type KeyHome = 
+/**  A remote NIP-46 signer (phone, hardware signer, another bunker). */
+"remote_signer" | 
+/**  This computer's secret store. */
+"this_computer";
 
 /**  A key on the bunker. */
 export type KeyView = KeyView_Serialize | KeyView_Deserialize;
@@ -1212,6 +1264,48 @@ export type ShownCodeView_Serialize = {
 	qr_modules: number,
 	/**  Pixels per module at natural size. */
 	qr_px_per_module: number,
+};
+
+/**
+ *  A `nostrconnect://` code for the phone to scan. The URL carries the one-time connection
+ *  secret: it is shown, never stored.
+ */
+export type SignerOfferView = {
+	/**  The URL (for "paste into the signer"). */
+	url: string,
+	/**  The URL as a QR (SVG), large. */
+	qr_svg: string,
+};
+
+/**  A remote signer just set up. */
+export type SignerSetupView = SignerSetupView_Serialize | SignerSetupView_Deserialize;
+
+/**  A remote signer just set up. */
+export type SignerSetupView_Deserialize = {
+	/**  The admin npub: the signer's user key. */
+	npub: string,
+	/**  The line for the bunker's `admin.npubs`. */
+	admin_npubs_line: string,
+	/**  The signer's secret-less address. */
+	address: string,
+	/**  The old local console key's npub, when one is still stored. */
+	local_npub?: string | null,
+	/**  What to allow in the signer for one-tap pairing. */
+	auto_approve_hint: string,
+};
+
+/**  A remote signer just set up. */
+export type SignerSetupView_Serialize = {
+	/**  The admin npub: the signer's user key. */
+	npub: string,
+	/**  The line for the bunker's `admin.npubs`. */
+	admin_npubs_line: string,
+	/**  The signer's secret-less address. */
+	address: string,
+	/**  The old local console key's npub, when one is still stored. */
+	local_npub: string | null,
+	/**  What to allow in the signer for one-tap pairing. */
+	auto_approve_hint: string,
 };
 
 /**  A machine the import left out. */

@@ -2,6 +2,7 @@
 //! input, call one core method, convert the output (STYLE.md item 2).
 
 pub mod activity;
+pub mod admin_key;
 pub mod codes;
 pub mod config;
 pub mod connect;

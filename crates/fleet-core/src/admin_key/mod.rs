@@ -74,6 +74,17 @@ pub struct SignerSetup {
     pub local_npub: Option<String>,
 }
 
+/// Where the admin key lives and its npub, for the screens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminKeyStatus {
+    /// Where it lives.
+    pub home: AdminKeyHome,
+    /// Its npub; `None` when it lives here but was not created yet.
+    pub npub: Option<String>,
+    /// Whether a local console key is stored (also while a remote signer holds the admin key).
+    pub local_key_stored: bool,
+}
+
 /// The `admin.npubs` line for the bunker's config.
 pub fn admin_npubs_line(npub: &str) -> String {
     format!("\"admin\": {{ \"npubs\": [\"{npub}\"] }}")
@@ -99,6 +110,24 @@ impl Fleet {
             None => AdminKeyHome::Local {
                 store: self.secrets().describe(),
             },
+        })
+    }
+
+    /// Where the admin key lives, its npub, and whether a local key is still stored.
+    ///
+    /// # Errors
+    /// [`Error::Store`], [`Error::Secrets`].
+    pub async fn admin_key_status(&self) -> Result<AdminKeyStatus> {
+        let home = self.admin_key_home().await?;
+        let local = crate::identity::ConsoleIdentity::load(self.secrets()).await?;
+        let npub = match &home {
+            AdminKeyHome::RemoteSigner { .. } => Some(self.admin_npub().await?),
+            AdminKeyHome::Local { .. } => local.as_ref().map(crate::identity::ConsoleIdentity::npub),
+        };
+        Ok(AdminKeyStatus {
+            home,
+            npub,
+            local_key_stored: local.is_some(),
         })
     }
 
