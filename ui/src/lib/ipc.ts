@@ -6,6 +6,9 @@ import { getCurrentWindow } from "@tauri-apps/api/window";
 import {
   commands,
   type ActivityEntry_Serialize as ActivityEntry,
+  type AdminKeyView_Serialize as AdminKeyView,
+  type SignerOfferView,
+  type SignerSetupView_Serialize as SignerSetupView,
   type BurnView_Serialize as BurnView,
   type CodeRow_Serialize as CodeRow,
   type CodesSummaryView_Serialize as CodesSummaryView,
@@ -44,6 +47,9 @@ import {
 
 export type {
   ActivityEntry,
+  AdminKeyView,
+  SignerOfferView,
+  SignerSetupView,
   BurnView,
   CodeRow,
   CodesSummaryView,
@@ -106,6 +112,12 @@ export const ipc = {
   status: () => unwrap(commands.status()),
   consoleShow: () => unwrap(commands.consoleShow()),
   consoleExport: (passphrase: string) => unwrap(commands.consoleExport(passphrase)),
+  adminKeyShow: () => unwrap(commands.adminKeyShow()),
+  signerUseUrl: (url: string) => unwrap(commands.signerUseUrl(url)),
+  signerOffer: (relays: string[]) => unwrap(commands.signerOffer(relays)),
+  signerWait: (waitSecs: number) => unwrap(commands.signerWait(waitSecs)),
+  signerProbe: () => unwrap(commands.signerProbe()),
+  signerDeleteLocalKey: () => unwrap(commands.signerDeleteLocalKey()),
   sandboxStart: (flavour: SandboxFlavour) => unwrap(commands.sandboxStart(flavour)),
   connect: (input: ConnectInput, onStep: (e: ProbeEvent) => void) => unwrap(commands.connect(input, channel(onStep))),
   fleetList: () => unwrap(commands.fleetList()),
