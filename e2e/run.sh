@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 suite="${1:-all}"
 case "$suite" in
-  all) files="smoke.test.mjs journey.test.mjs sandbox-flavour.test.mjs" ;;
+  all) files="smoke.test.mjs journey.test.mjs sandbox-flavour.test.mjs signer.test.mjs" ;;
   smoke) files="smoke.test.mjs" ;;
   bench) files="" ;;
   *) echo "usage: e2e/run.sh [all|smoke|bench]" >&2; exit 2 ;;
