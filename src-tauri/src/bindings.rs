@@ -8,8 +8,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder};
 
 use crate::commands::{
-    activity, admin_key, codes, config, connect, console, fee, fleet, machine, migration, outbox, pairing,
-    roster, sandbox, settings, status,
+    activity, admin_key, codes, config, connect, console, fee, fleet, machine, migration, outbox,
+    pairing, roster, sandbox, settings, status,
 };
 
 /// The builder with every command.

@@ -37,8 +37,8 @@ pub async fn signer_offer(
 ) -> Result<SignerOfferView, Failure> {
     let offer = app.fleet().offer_nostrconnect(&relays).await?;
     let url = offer.url();
-    let qr = PairingQr::render(url.expose(), &QrOptions::default())
-        .map_err(fleet_core::Error::from)?;
+    let qr =
+        PairingQr::render(url.expose(), &QrOptions::default()).map_err(fleet_core::Error::from)?;
     let view = SignerOfferView {
         url: url.expose().clone(),
         qr_svg: qr.svg().to_string(),

@@ -11,7 +11,9 @@ use std::time::Duration;
 use nostr::nips::nip19::ToBech32;
 use nostr::nips::nip46::{NostrConnectRequest, NostrConnectURI};
 use nostr::{Keys, PublicKey};
-use nostr_connect::prelude::{NostrConnectKeys, NostrConnectRemoteSigner, NostrConnectSignerActions};
+use nostr_connect::prelude::{
+    NostrConnectKeys, NostrConnectRemoteSigner, NostrConnectSignerActions,
+};
 
 struct ApproveAll;
 
@@ -63,8 +65,8 @@ fn run(image: &std::path::Path, seconds: u64) -> anyhow::Result<()> {
         .enable_all()
         .build()?
         .block_on(async {
-            let _ = tokio::time::timeout(Duration::from_secs(seconds), signer.serve(ApproveAll))
-                .await;
+            let _ =
+                tokio::time::timeout(Duration::from_secs(seconds), signer.serve(ApproveAll)).await;
         });
     Ok(())
 }

@@ -122,7 +122,9 @@ impl Fleet {
         let local = crate::identity::ConsoleIdentity::load(self.secrets()).await?;
         let npub = match &home {
             AdminKeyHome::RemoteSigner { .. } => Some(self.admin_npub().await?),
-            AdminKeyHome::Local { .. } => local.as_ref().map(crate::identity::ConsoleIdentity::npub),
+            AdminKeyHome::Local { .. } => {
+                local.as_ref().map(crate::identity::ConsoleIdentity::npub)
+            }
         };
         Ok(AdminKeyStatus {
             home,
