@@ -22,12 +22,16 @@ test("a phone scans the nostrconnect QR on screen and becomes the admin signer",
     await s.waitFor('[data-testid="console-npub"]', 30_000);
     await s.click('[data-testid="try-sandbox"]');
     await s.waitFor('[data-testid="sandbox-banner"]', 30_000);
-    await s.waitFor('[data-testid="nav-settings"]', 30_000);
+    // Connected: the bunker's admin relay is where the phone and the console meet.
+    await s.waitFor('[data-testid="fleet-empty"]', 30_000);
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="admin-key"]', 30_000);
     await s.click('[data-testid="signer-phone"]');
     await s.click('[data-testid="signer-show-code"]');
-    await s.waitFor('[data-testid="signer-qr"]', 30_000);
+    await until("the code or an error", async () => (await s.findAll('[data-testid="signer-qr"], [data-testid="admin-key"] [role="alert"]')).length > 0, 30_000);
+    const shown = await s.text('[data-testid="admin-key"]');
+    await s.screenshot(artifacts, "20-signer-code");
+    assert.ok((await s.findAll('[data-testid="signer-qr"]')).length > 0, `the code is shown:\n${shown}`);
     assert.match(await s.text('[data-testid="signer-status"]'), /Waiting for your signer/);
     const shot = await s.screenshot(artifacts, "20-signer-qr");
 

@@ -55,7 +55,7 @@ impl NostrConnectOffer {
     pub fn new(relays: Vec<RelayUrl>) -> Result<Self> {
         if relays.is_empty() {
             return Err(Error::InvalidInput(
-                "a nostrconnect offer needs a relay the phone can reach: give --relay wss://…"
+                "a nostrconnect code needs a relay your signer can reach, e.g. wss://relay.example.com (satop: --relay)"
                     .into(),
             ));
         }
