@@ -143,7 +143,7 @@ impl App {
             timeout,
             ..*current.client_options()
         };
-        let reopened = Fleet::open_with(current.data_dir(), current.secrets().clone(), options)?;
+        let reopened = current.reopen_with(options)?;
         *self.0.fleet.write().unwrap_or_else(PoisonError::into_inner) = reopened;
         Ok(())
     }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use specta_typescript::Typescript;
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{collect_commands, collect_events, Builder};
 
 use crate::commands::{
     activity, admin_key, codes, config, connect, console, fee, fleet, machine, migration, outbox,
@@ -61,6 +61,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             settings::auto_revoke_get,
             settings::auto_revoke_set,
         ])
+        .events(collect_events![crate::dto::SignerApproval])
         // Every integer crossing the boundary is a unix time or a small id, far below 2^53.
         .dangerously_cast_bigints_to_number()
 }

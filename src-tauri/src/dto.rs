@@ -18,7 +18,7 @@ mod publish;
 mod status;
 
 pub use activity::{ActivityEntry, ExportView};
-pub use admin_key::{AdminKeyView, KeyHome, SignerOfferView, SignerSetupView};
+pub use admin_key::{AdminKeyView, KeyHome, SignerApproval, SignerOfferView, SignerSetupView};
 pub use codes::{BurnView, CodeRow, CodesSummaryView, PrepareInput, ShownCodeView};
 pub use connect::{CapabilitiesView, ConnectInput, KeyView, PolicyView, ProbeEvent};
 pub use fee::{FeeInfo, FeeInput, FeeValues, PublishedFeeView, QueuedFeeView};

@@ -22,6 +22,14 @@ pub fn run() {
             let data_dir = setup::data_dir()?;
             let app = tauri::async_runtime::block_on(App::open(&data_dir, secrets?))?;
             tauri_app.manage(app.clone());
+            // Every remote signer call that may need a tap is shown with a countdown.
+            let handle = tauri_app.handle().clone();
+            tauri::async_runtime::block_on(app.fleet().set_signer_prompt(std::sync::Arc::new(
+                move |a| {
+                    let _ =
+                        tauri_specta::Event::emit(&crate::dto::SignerApproval::from(a), &handle);
+                },
+            )));
             tauri::async_runtime::spawn(app.clone().keep_fleet());
             // Demo mode: a console that last used the embedded sandbox gets it back at start,
             // on the same port, so the stored profile keeps working.

@@ -54,6 +54,20 @@ impl Fleet {
         })))
     }
 
+    /// The same console opened again with other bunker timeouts; the signer prompt set with
+    /// [`Fleet::set_signer_prompt`] carries over.
+    ///
+    /// # Errors
+    /// As [`Fleet::open`].
+    pub fn reopen_with(&self, options: ClientOptions) -> Result<Self> {
+        let reopened = Self::open_with(self.data_dir(), self.secrets().clone(), options)?;
+        let prompt = self.0.signer_prompt.try_lock().ok().and_then(|p| p.clone());
+        if let Ok(mut slot) = reopened.0.signer_prompt.try_lock() {
+            *slot = prompt;
+        }
+        Ok(reopened)
+    }
+
     /// Timeouts used for every bunker call.
     pub fn client_options(&self) -> &ClientOptions {
         &self.0.options

@@ -81,3 +81,22 @@ pub struct SignerOfferView {
     /// The URL as a QR (SVG), large.
     pub qr_svg: String,
 }
+
+/// The app is about to ask the remote signer for something a person may have to approve:
+/// the screens show "Approve on your signer: <what>" with a countdown.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct SignerApproval {
+    /// What the signer is asked, in words.
+    pub what: String,
+    /// How long it has to answer, in seconds.
+    pub timeout_secs: u32,
+}
+
+impl From<&bunker_client::Approval> for SignerApproval {
+    fn from(a: &bunker_client::Approval) -> Self {
+        Self {
+            what: a.what.clone(),
+            timeout_secs: u32::try_from(a.timeout.as_secs()).unwrap_or(u32::MAX),
+        }
+    }
+}

@@ -5,6 +5,8 @@ import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import {
   commands,
+  events,
+  type SignerApproval,
   type ActivityEntry_Serialize as ActivityEntry,
   type AdminKeyView_Serialize as AdminKeyView,
   type SignerOfferView,
@@ -158,6 +160,12 @@ export const ipc = {
   protectFromCapture: (on: boolean) => getCurrentWindow().setContentProtected(on).catch(() => undefined),
   fullscreen: (on: boolean) => getCurrentWindow().setFullscreen(on).catch(() => undefined),
 };
+
+/** Calls `on` whenever the app asks the remote signer for something to approve; returns the
+ * function that stops listening. */
+export async function onSignerApproval(on: (a: SignerApproval) => void): Promise<() => void> {
+  return events.signerApproval.listen((e) => on(e.payload));
+}
 
 /** The user-facing message of any thrown value. */
 export function messageOf(e: unknown): string {
