@@ -9,5 +9,6 @@ mod cli;
 mod faults;
 mod journey;
 mod logs;
+mod lying;
 mod ndk;
 mod support;
