@@ -3,10 +3,12 @@
 // (tests/src/bin/test-phone.rs: rust-nostr's NostrConnectRemoteSigner) decodes it from a
 // screenshot, as a phone camera would, and connects through it; the screen then shows the
 // signer's npub and the admin.npubs line, and probes the bunker (which does not list the
-// phone's key yet: "Not yet").
+// phone's key yet: "Not yet"). The code's secret joins the known secrets e2e/run.sh scans the
+// app's log for.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { artifacts, launch } from "./harness.mjs";
 import { until } from "./webdriver.mjs";
@@ -40,6 +42,9 @@ test("a phone scans the nostrconnect QR on screen and becomes the admin signer",
     phone.stdout.on("data", (d) => (printed += d));
     phone.stderr.on("data", (d) => (printed += d));
     const npub = await until("the phone decoded the QR", () => printed.match(/^npub: (npub1\w+)$/m)?.[1], 30_000);
+    const secret = await until("the phone read the code's secret", () => printed.match(/^connection-secret: (\S+)$/m)?.[1], 30_000);
+    // e2e/run.sh scans the app's log for it: the code's secret is shown, never logged.
+    if (process.env.E2E_KNOWN_SECRETS) appendFileSync(process.env.E2E_KNOWN_SECRETS, `nostrconnect connection secret=${secret}\n`, { mode: 0o600 });
 
     await s.waitFor('[data-testid="signer-setup"]', 60_000);
     const setup = await s.text('[data-testid="signer-setup"]');

@@ -2,7 +2,8 @@
 //! that scans the Welcome/Settings screen's `nostrconnect://` code. It decodes the code from the
 //! screenshot (fleet-core's rqrr decoder, as a phone camera would read it), then serves as
 //! rust-nostr's `NostrConnectRemoteSigner` with a fresh admin key for N seconds (default 60),
-//! approving everything. Prints `npub: <admin npub>` once it answers. Test keys only.
+//! approving everything. Prints `npub: <admin npub>` and `connection-secret: <secret>` (for the
+//! run's log scan) before it serves. Test keys only.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +17,13 @@ use nostr_connect::prelude::{
 };
 
 struct ApproveAll;
+
+fn secret_for_scan(url: &str) -> String {
+    url.split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .unwrap_or_default()
+        .to_owned()
+}
 
 impl NostrConnectSignerActions for ApproveAll {
     fn approve(&self, _client: &PublicKey, _req: &NostrConnectRequest) -> bool {
@@ -61,6 +69,8 @@ fn run(image: &std::path::Path, seconds: u64) -> anyhow::Result<()> {
     };
     let signer = NostrConnectRemoteSigner::from_uri(uri, keys, Some(secret), None)?;
     println!("npub: {}", user.public_key().to_bech32()?);
+    // For the e2e run's log scan: the app must never log the code's secret.
+    println!("connection-secret: {}", secret_for_scan(&url));
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
