@@ -15,6 +15,8 @@
 //!
 //! - [`connect`]: probe a bunker and store its profile.
 //! - [`status`]: what is stored, offline.
+//! - [`dashboard`]: counts by state, what needs attention and the fix for each, bunker, relays
+//!   and outbox health, offline "as of" the last sync.
 //! - [`secrets`]: where the console keys live (OS keyring, encrypted file, memory).
 //! - [`identity`]: the console identity (admin key) and the console session key.
 //! - [`qr`]: pairing QR codes, self-checked.
@@ -25,6 +27,8 @@
 //! - [`lifecycle`]: the machine states (`unpaired` … `revoke pending`, `revoked`, `legacy`) and
 //!   their transitions.
 //! - [`revoke`]: revoke a machine (offline: `revoke pending` until the bunker is reachable).
+//! - [`bulk`]: select machines by name or site; revoke them all with one typed confirmation.
+//! - [`repair_queue`]: machines to pair again at the next visit.
 //! - [`term`]: the 30-day access term: expiring machines, re-pair, revoke at the end.
 //! - [`reconcile`]: compare the cache with the bunker's clients and tokens.
 //! - [`outbox`]: run queued network actions in order, exactly once, with backoff.
@@ -36,9 +40,11 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod bulk;
 mod clock;
 pub mod codes;
 pub mod connect;
+pub mod dashboard;
 mod error;
 mod fleet;
 pub mod identity;
@@ -51,6 +57,7 @@ pub mod outbox;
 pub mod pairing;
 pub mod qr;
 pub mod reconcile;
+pub mod repair_queue;
 pub mod revoke;
 pub mod rules;
 pub mod secrets;
