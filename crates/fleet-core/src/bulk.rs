@@ -65,7 +65,7 @@ impl Selection {
     }
 
     /// What the confirmation stands for, in words: `the site's name ("Main St")`.
-    fn what_to_type(&self, expected: &str) -> String {
+    pub fn what_to_type(&self, expected: &str) -> String {
         match self {
             Self::Site { .. } => format!("the site's name ({expected:?})"),
             Self::Names { .. } => format!("the number of machines ({expected})"),
