@@ -23,6 +23,7 @@
 //! - [`migration`]: the migration status checklist and the legacy import from LNbits.
 //! - [`machines`]: add and list the fleet's machines.
 //! - [`liveness`]: when each ATM was last seen (heartbeats, NIP-46 requests); silent machines.
+//! - [`watch`]: while the app runs, the ATMs' live NIP-46 traffic and heartbeats into `last_seen_at`.
 //! - [`pairing`]: pair an ATM: mint a kind-21000 token, show it, watch the redemption, burn on cancel.
 //! - [`lifecycle`]: the machine states (`unpaired` … `revoke pending`, `revoked`, `legacy`) and
 //!   their transitions.
@@ -64,6 +65,7 @@ pub mod secrets;
 pub mod status;
 pub mod sync;
 pub mod term;
+pub mod watch;
 
 pub use clock::unix_now;
 pub use error::{Error, ErrorKind, Result};
