@@ -20,6 +20,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             console::console_export,
             status::status,
             dashboard::dashboard,
+            dashboard::watch_status,
             sandbox::sandbox_start,
             connect::connect,
             fleet::fleet_list,

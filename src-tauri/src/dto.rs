@@ -27,7 +27,7 @@ pub use codes::{BurnView, CodeRow, CodesSummaryView, PrepareInput, ShownCodeView
 pub use connect::{CapabilitiesView, ConnectInput, KeyView, PolicyView, ProbeEvent};
 pub use dashboard::{
     AttentionRow, BunkerHealthView, ConcernView, CountsView, DashboardView, FixView,
-    OutboxSummaryView, ReachView, RelayHealthView,
+    OutboxSummaryView, ReachView, RelayHealthView, WatchView,
 };
 pub use fee::{FeeInfo, FeeInput, FeeValues, PublishedFeeView, QueuedFeeView};
 pub use machine::{

@@ -14,6 +14,8 @@ export const commands = {
 	status: () => typedError<StatusView_Serialize, Failure>(__TAURI_INVOKE("status")),
 	/**  Counts by state, what needs attention, bunker, relays and outbox, "as of" the last sync. */
 	dashboard: () => typedError<DashboardView_Serialize, Failure>(__TAURI_INVOKE("dashboard")),
+	/**  What the live watch of the ATMs' traffic is doing (relays connected, machines watched). */
+	watchStatus: () => typedError<WatchView_Serialize, Failure>(__TAURI_INVOKE("watch_status")),
 	/**
 	 *  Starts the sandbox bunker in `flavour` (nsecbunkerd 0.10 or 0.11) with this console as
 	 *  admin; returns what to connect to.
@@ -1853,6 +1855,45 @@ export type UnknownClientView_Serialize = {
 	fingerprint: string,
 	/**  Its description on the bunker. */
 	description: string | null,
+};
+
+/**  What the app's live watch of the ATMs' traffic is doing. */
+export type WatchView = WatchView_Serialize | WatchView_Deserialize;
+
+/**  What the app's live watch of the ATMs' traffic is doing. */
+export type WatchView_Deserialize = {
+	/**  Whether it runs (it starts with the app). */
+	running: boolean,
+	/**  ATM relays connected now. */
+	connected_relays: number,
+	/**  Paired machines watched. */
+	watched_machines: number,
+	/**  Verified sightings since the app started. */
+	seen: number,
+	/**  Events ignored (not from a paired machine of this operator). */
+	ignored: number,
+	/**  The newest sighting (unix seconds). */
+	last_sighting_at?: number | null,
+	/**  Why it is not watching, if it is not. */
+	waiting?: string | null,
+};
+
+/**  What the app's live watch of the ATMs' traffic is doing. */
+export type WatchView_Serialize = {
+	/**  Whether it runs (it starts with the app). */
+	running: boolean,
+	/**  ATM relays connected now. */
+	connected_relays: number,
+	/**  Paired machines watched. */
+	watched_machines: number,
+	/**  Verified sightings since the app started. */
+	seen: number,
+	/**  Events ignored (not from a paired machine of this operator). */
+	ignored: number,
+	/**  The newest sighting (unix seconds). */
+	last_sighting_at: number | null,
+	/**  Why it is not watching, if it is not. */
+	waiting: string | null,
 };
 
 /* Tauri Specta runtime */

@@ -5,6 +5,7 @@ use fleet_core::dashboard::{
     AttentionItem, BunkerHealth, Concern, Dashboard, Fix, OutboxSummary, Reach, RelayHealth,
     StateCounts,
 };
+use fleet_core::watch::WatchStatus;
 use serde::Serialize;
 use specta::Type;
 
@@ -329,6 +330,42 @@ impl From<Dashboard> for DashboardView {
             bunker: d.bunker.into(),
             relays: d.relays.into(),
             outbox: d.outbox.into(),
+        }
+    }
+}
+
+/// What the app's live watch of the ATMs' traffic is doing.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct WatchView {
+    /// Whether it runs (it starts with the app).
+    pub running: bool,
+    /// ATM relays connected now.
+    pub connected_relays: u32,
+    /// Paired machines watched.
+    pub watched_machines: u32,
+    /// Verified sightings since the app started.
+    pub seen: u32,
+    /// Events ignored (not from a paired machine of this operator).
+    pub ignored: u32,
+    /// The newest sighting (unix seconds).
+    pub last_sighting_at: Option<i64>,
+    /// Why it is not watching, if it is not.
+    pub waiting: Option<String>,
+}
+
+impl From<Option<WatchStatus>> for WatchView {
+    fn from(s: Option<WatchStatus>) -> Self {
+        let running = s.is_some();
+        let s = s.unwrap_or_default();
+        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            running,
+            connected_relays: count(s.connected_relays),
+            watched_machines: count(s.watched_machines),
+            seen: small(s.seen),
+            ignored: small(s.ignored),
+            last_sighting_at: s.last_sighting_at,
+            waiting: s.waiting,
         }
     }
 }
