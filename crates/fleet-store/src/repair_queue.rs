@@ -107,11 +107,13 @@ mod tests {
             vec![
                 Queued {
                     machine_id: 7,
-                    queued_at: 200
+                    queued_at: 200,
+                    atm_pubkey: Some("ab".into()),
                 },
                 Queued {
                     machine_id: 3,
-                    queued_at: 250
+                    queued_at: 250,
+                    atm_pubkey: None,
                 },
             ]
         );
