@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bulk;
+mod dashboard;
 mod events;
 mod kill;
 mod liveness;
