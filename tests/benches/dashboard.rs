@@ -116,7 +116,11 @@ async fn seed(dir: &std::path::Path) -> Result<()> {
                 if i % 100 == 90 {
                     machines::update_state(&tx, m.id, MachineState::Revoked)?;
                 }
-                let seen = if i % 50 == 11 { now - 3 * 86_400 } else { now - 120 };
+                let seen = if i % 50 == 11 {
+                    now - 3 * 86_400
+                } else {
+                    now - 120
+                };
                 liveness::record(
                     &tx,
                     &Seen {
