@@ -27,6 +27,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             fleet::machine_add,
             machine::machine_history,
             machine::machine_revoke,
+            bulk::revoke_many_preview,
             bulk::revoke_many,
             bulk::sites,
             bulk::repair_queue_list,

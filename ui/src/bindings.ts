@@ -38,6 +38,8 @@ export const commands = {
 	 *  offline it ends `pending` and runs at the next sync. Steps go to `on_step`.
 	 */
 	machineRevoke: (name: string, confirmName: string, onStep: Channel<RevokeEvent>) => typedError<RevokeView_Serialize, Failure>(__TAURI_INVOKE("machine_revoke", { name, confirmName, onStep })),
+	/**  What revoking the selection would do, and the exact text to type to confirm it. Offline. */
+	revokeManyPreview: (selection: SelectionInput) => typedError<BulkPreviewView, Failure>(__TAURI_INVOKE("revoke_many_preview", { selection })),
 	/**
 	 *  Revokes every selected machine once `confirmation` is the site's name (or, for names, how
 	 *  many); offline each waits in the outbox. Per-machine progress goes to `on_progress`.
@@ -232,6 +234,20 @@ export type AttentionRow_Serialize = {
 	since: number | null,
 	/**  One line for people. */
 	detail: string,
+};
+
+/**  What a bulk revoke would do, and the exact text the operator types to confirm it. */
+export type BulkPreviewView = {
+	/**  The selected machines' names. */
+	machines: string[],
+	/**  Of which have bunker access to revoke. */
+	revocable: number,
+	/**  Machines with nothing to revoke. */
+	skipped: SkippedMachine[],
+	/**  The exact text to type (the site's name as stored, or the count). */
+	confirmation: string,
+	/**  What it stands for, in the core's words. */
+	what_to_type: string,
 };
 
 /**  Progress of a bulk revoke, per machine. */

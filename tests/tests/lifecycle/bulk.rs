@@ -48,6 +48,11 @@ fn site() -> Selection {
 async fn a_wrong_confirmation_is_refused_and_nothing_changes() {
     let env = Env::start().await;
     let (lobby, _bar, _dock) = site_of_two(&env).await;
+    let preview = env.fleet.revoke_many_preview(&site()).await.unwrap();
+    assert_eq!(preview.confirmation, "Main St");
+    assert_eq!(preview.what_to_type, "the site's name (\"Main St\")");
+    assert_eq!((preview.machines.len(), preview.revocable), (3, 2));
+    assert_eq!(preview.skipped[0].0, "Spare");
     for typed in ["Main", "3", "", "Harbour"] {
         let err = env
             .fleet
