@@ -38,6 +38,9 @@ use crate::{Error, Fleet, Result};
 /// The watch's subscription ids: this prefix and a number.
 const WATCH_ID_PREFIX: &str = "satop-watch-";
 
+/// How long [`LiveWatch::stop`] waits for the last write.
+pub const STOP_WAIT: Duration = Duration::from_secs(2);
+
 /// How the watch paces itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchOptions {
@@ -104,13 +107,17 @@ impl LiveWatch {
         self.status.clone()
     }
 
-    /// Stops the watch, writing the sightings gathered so far first.
+    /// Stops the watch, writing the sightings gathered so far first. A watch busy connecting
+    /// to an unanswering relay is given [`STOP_WAIT`], then aborted (nothing is lost but the
+    /// sightings of that moment, which the next sync reads again from the heartbeats).
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(STOP_WAIT, &mut task).await.is_err() {
+                task.abort();
+            }
         }
     }
 }
