@@ -147,3 +147,48 @@ async fn the_watch_waits_while_the_relay_is_down_and_picks_up_when_it_is_back() 
     .await;
     watch.stop().await;
 }
+
+#[tokio::test]
+async fn a_heartbeat_from_the_real_atm_client_is_seen_live_while_the_watch_runs() {
+    let env = Env::start().await;
+    let watch = env.fleet.watch_liveness(quick());
+    // The ATM pairs with satmachine-atm's own library (as `satmachine-atm pair` does).
+    let pending = env
+        .fleet
+        .begin_pairing(&acceptance::quick_pairing("Kiosk"), |_| {})
+        .await
+        .unwrap();
+    let state_dir = tempfile::tempdir().unwrap();
+    let opts = atm_client::PairOptions {
+        replace: false,
+        client: crate::support::options(),
+    };
+    let url = pending.pairing_url().expose().clone();
+    let (paired, recorded) = tokio::join!(
+        atm_client::pair(state_dir.path(), &url, &opts),
+        pending.wait(std::future::pending(), |_| {})
+    );
+    paired.unwrap();
+    recorded.unwrap();
+    until(&watch, "watching the new machine", |s| {
+        s.watched_machines == 1
+    })
+    .await;
+
+    let state = atm_client::AtmState::load(state_dir.path()).unwrap();
+    atm_client::publish_heartbeat(
+        &state,
+        HeartbeatStatus::Ok,
+        Some(Duration::from_secs(300)),
+        crate::support::options(),
+    )
+    .await
+    .unwrap();
+    eventually("Kiosk seen by its heartbeat", || async {
+        let id = env.fleet.machine("Kiosk").await.unwrap().id;
+        let (all, _) = env.fleet.liveness(unix_now()).await.unwrap();
+        (all[&id].seen_by.as_deref() == Some("heartbeat")).then_some(())
+    })
+    .await;
+    watch.stop().await;
+}
