@@ -852,6 +852,15 @@ fn the_repair_queue_takes_a_site_lists_the_action_and_lets_machines_off() {
     );
     let board = json(satop(data.path()).args(["dashboard", "--json"]));
     assert_eq!(board["counts"]["repair_queued"], 2, "{board}");
+    let machines = json(satop(data.path()).args(["machine", "list", "--json"]));
+    let flagged: Vec<&str> = machines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["repair_queued"] == true)
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["ATM 0", "ATM 3"], "{machines}");
     assert!(
         run(satop(data.path()).args(["machine", "repair-queue", "remove", "ATM 3"]))
             .status

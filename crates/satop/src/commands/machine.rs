@@ -75,6 +75,12 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
                 })
                 .collect();
             let (liveness, checked_at) = fleet.liveness(now).await?;
+            let queued: std::collections::HashSet<i64> = fleet
+                .repair_queue()
+                .await?
+                .into_iter()
+                .map(|q| q.machine_id)
+                .collect();
             let unseen = MachineLiveness {
                 last_seen_at: None,
                 seen_by: None,
@@ -89,6 +95,7 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
                         machine: m,
                         liveness: liveness.get(&m.id).unwrap_or(&unseen),
                         liveness_checked_at: checked_at,
+                        repair_queued: queued.contains(&m.id),
                     })
                     .collect();
                 return print_json(&rows);
@@ -103,6 +110,11 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
                     None => "never".to_string(),
                 };
                 let silent = if live.silent { "  SILENT" } else { "" };
+                let repair = if queued.contains(&m.id) {
+                    "  RE-PAIR"
+                } else {
+                    ""
+                };
                 let fp = m.fingerprint.as_deref().unwrap_or("-");
                 let term = match v.days_left {
                     Some(d) if d >= 0 => format!("{d} days left"),
@@ -110,7 +122,7 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
                     None => "-".to_string(),
                 };
                 println!(
-                    "#{:<4} {:<24} {:<15} client {fp}  term {term}  seen {seen}{silent}  {}",
+                    "#{:<4} {:<24} {:<15} client {fp}  term {term}  seen {seen}{silent}{repair}  {}",
                     m.id,
                     shown(&m.name),
                     m.state,
@@ -140,4 +152,6 @@ struct ListRow<'a> {
     liveness: &'a MachineLiveness,
     /// When the relays were last read: the "as of" of `last_seen_at`.
     liveness_checked_at: Option<i64>,
+    /// Queued for re-pair (`satop machine repair-queue`) and not re-paired since.
+    repair_queued: bool,
 }
