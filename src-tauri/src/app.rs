@@ -15,6 +15,7 @@ use std::time::Duration;
 use bunker_client::{ClientOptions, Sensitive};
 use fleet_core::pairing::{LeftoverOutcome, PairStep, UnburnedCode};
 use fleet_core::secrets::Secrets;
+use fleet_core::watch::{LiveWatch, WatchOptions, WatchStatus};
 use fleet_core::{ErrorKind, Fleet};
 use sandbox::{Flavour, Sandbox, SandboxConfig};
 use tokio::sync::{oneshot, Mutex};
@@ -48,6 +49,8 @@ struct Inner {
     notices: Mutex<Vec<String>>,
     /// The `nostrconnect://` code on screen, waiting for a phone (its secret stays here).
     offer: Mutex<Option<fleet_core::admin_key::NostrConnectOffer>>,
+    /// The live watch of the ATMs' traffic (liveness), while the app runs.
+    watch: Mutex<Option<LiveWatch>>,
 }
 
 /// A pairing the UI knows by id. The URL (a bearer secret) stays here, in memory, for "copy
@@ -93,6 +96,7 @@ impl App {
             next_pairing: AtomicU32::new(1),
             notices: Mutex::new(Vec::new()),
             offer: Mutex::new(None),
+            watch: Mutex::new(None),
         }))
     }
 
@@ -462,9 +466,32 @@ impl App {
                 }
             }
         }
+        if let Some(watch) = self.0.watch.lock().await.take() {
+            watch.stop().await;
+        }
         if let Some(s) = self.0.sandbox.lock().await.take() {
             s.shutdown().await;
         }
+    }
+
+    /// Starts the live watch of the paired ATMs' NIP-46 traffic and heartbeats (idempotent). It
+    /// waits by itself while no bunker is connected and follows later connects and pairings.
+    /// Returns a receiver of its status, whose `writes` changes each time new sightings are in
+    /// the cache (`None` when it was already running).
+    pub async fn start_watch(&self) -> Option<tokio::sync::watch::Receiver<WatchStatus>> {
+        let mut slot = self.0.watch.lock().await;
+        if slot.is_some() {
+            return None;
+        }
+        let watch = self.fleet().watch_liveness(WatchOptions::default());
+        let updates = watch.updates();
+        *slot = Some(watch);
+        Some(updates)
+    }
+
+    /// What the live watch is doing (`None` before it started).
+    pub async fn watch_status(&self) -> Option<WatchStatus> {
+        self.0.watch.lock().await.as_ref().map(LiveWatch::status)
     }
 }
 

@@ -8,8 +8,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, collect_events, Builder};
 
 use crate::commands::{
-    activity, admin_key, codes, config, connect, console, fee, fleet, machine, migration, outbox,
-    pairing, roster, sandbox, settings, status,
+    activity, admin_key, bulk, codes, config, connect, console, dashboard, fee, fleet, machine,
+    migration, outbox, pairing, roster, sandbox, settings, status,
 };
 
 /// The builder with every command.
@@ -25,12 +25,20 @@ pub fn builder() -> Builder<tauri::Wry> {
             admin_key::signer_probe,
             admin_key::signer_delete_local_key,
             status::status,
+            dashboard::dashboard,
+            dashboard::watch_status,
             sandbox::sandbox_start,
             connect::connect,
             fleet::fleet_list,
             fleet::machine_add,
             machine::machine_history,
             machine::machine_revoke,
+            bulk::revoke_many_preview,
+            bulk::revoke_many,
+            bulk::sites,
+            bulk::repair_queue_list,
+            bulk::repair_queue_add,
+            bulk::repair_queue_remove,
             pairing::pair_begin,
             pairing::pair_wait,
             pairing::pair_reveal,
@@ -61,7 +69,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             settings::auto_revoke_get,
             settings::auto_revoke_set,
         ])
-        .events(collect_events![crate::dto::SignerApproval])
+        .events(collect_events![
+            crate::dto::SignerApproval,
+            crate::events::LivenessSeen
+        ])
         // Every integer crossing the boundary is a unix time or a small id, far below 2^53.
         .dangerously_cast_bigints_to_number()
 }

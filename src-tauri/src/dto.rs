@@ -7,8 +7,10 @@
 
 mod activity;
 mod admin_key;
+mod bulk;
 mod codes;
 mod connect;
+mod dashboard;
 mod fee;
 mod machine;
 mod migration;
@@ -19,8 +21,16 @@ mod status;
 
 pub use activity::{ActivityEntry, ExportView};
 pub use admin_key::{AdminKeyView, KeyHome, SignerApproval, SignerOfferView, SignerSetupView};
+pub use bulk::{
+    BulkPreviewView, BulkProgressView, BulkRevokeView, BulkStepView, RepairQueueChangeView,
+    RepairQueuedView, SelectionInput, SiteView, SkippedMachine,
+};
 pub use codes::{BurnView, CodeRow, CodesSummaryView, PrepareInput, ShownCodeView};
 pub use connect::{CapabilitiesView, ConnectInput, KeyView, PolicyView, ProbeEvent};
+pub use dashboard::{
+    AttentionRow, BunkerHealthView, ConcernView, CountsView, DashboardView, FixView,
+    OutboxSummaryView, ReachView, RelayHealthView, WatchView,
+};
 pub use fee::{FeeInfo, FeeInput, FeeValues, PublishedFeeView, QueuedFeeView};
 pub use machine::{
     FleetView, HistoryEntry, MachineStateView, MachineView, PairingChoiceView, RevokeEvent,

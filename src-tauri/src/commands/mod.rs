@@ -3,10 +3,12 @@
 
 pub mod activity;
 pub mod admin_key;
+pub mod bulk;
 pub mod codes;
 pub mod config;
 pub mod connect;
 pub mod console;
+pub mod dashboard;
 pub mod fee;
 pub mod fleet;
 pub mod machine;
