@@ -9,8 +9,14 @@ use crate::{Error, Fleet, Result};
 /// A machine as the CLI and UI show it: public data only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MachineSummary {
-    /// Row id; the bunker knows the machine as `satmachine-<id>`.
+    /// Row id (local to this cache).
     pub id: i64,
+    /// The machine's id on every console, the bunker and the relays (10 Crockford base32
+    /// characters).
+    pub uid: String,
+    /// The bunker's name for it (`satmachine-<uid>`; `satmachine-<row id>` for machines added
+    /// before ids travelled).
+    pub client_name: String,
     /// Display name.
     pub name: String,
     /// Where it stands.
@@ -38,6 +44,8 @@ impl From<&Machine> for MachineSummary {
             .map(|pk| bunker_client::fingerprint(&pk));
         Self {
             id: m.id,
+            uid: m.uid.clone(),
+            client_name: m.client_name.clone(),
             name: m.name.clone(),
             site: m.site.clone(),
             state: m.state.as_str().to_string(),

@@ -577,7 +577,7 @@ mod tests {
     #[test]
     fn actions_round_trip_through_an_outbox_row() {
         let action = Action::Revoke(RevokeAction::machine(
-            7,
+            "satmachine-7",
             Some(3),
             Some("ab".into()),
             "operator",

@@ -214,7 +214,7 @@ fn apply(
 
     let mut current: HashMap<String, i64> = HashMap::new();
     for m in &list {
-        let name = crate::pairing::client_name(m.id);
+        let name = m.client_name.clone();
         let named = by_name
             .get(name.as_str())
             .map(Vec::as_slice)
@@ -350,7 +350,7 @@ fn apply(
 
     let ids: HashMap<String, i64> = list
         .iter()
-        .map(|m| (crate::pairing::client_name(m.id), m.id))
+        .map(|m| (m.client_name.clone(), m.id))
         .collect();
     let pairing: HashSet<i64> = list
         .iter()
@@ -515,7 +515,7 @@ impl Fleet {
                 };
                 let id = u64::try_from(client.id).unwrap_or_default();
                 let action = Action::Revoke(RevokeAction::client(
-                    m.id,
+                    &m.client_name,
                     id,
                     Some(client.pubkey.clone()),
                     REVIVED_REASON,
@@ -556,7 +556,7 @@ fn enqueue_client_revoke(
         return Ok(false);
     }
     let action = Action::Revoke(RevokeAction::client(
-        m.id,
+        &m.client_name,
         u.id,
         Some(u.pubkey.to_hex()),
         reason,
