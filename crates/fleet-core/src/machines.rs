@@ -92,6 +92,64 @@ impl Fleet {
             .await?)
     }
 
+    /// Renames a machine (same rules as [`Fleet::add_machine`]); the roster publication is
+    /// queued with it, so the other consoles see the new name after their next sync.
+    ///
+    /// # Errors
+    /// [`Error::MachineNotFound`]; [`Error::InvalidInput`] for a bad name; [`Error::Store`]
+    /// with kind `Conflict` for a taken name.
+    pub async fn rename_machine(&self, name: &str, new_name: &str) -> Result<Machine> {
+        let machine = self.machine(name).await?;
+        let new_name = text::machine_name(new_name)?;
+        let key = text::name_key(&new_name);
+        let id = machine.id;
+        Ok(self
+            .db()
+            .interact(move |c| {
+                let tx = c.transaction()?;
+                if let Some(taken) = machines::list(&tx)?
+                    .into_iter()
+                    .find(|m| m.id != id && text::name_key(&m.name) == key)
+                {
+                    return Err(fleet_store::Error::NameTaken {
+                        name: text::escape_for_terminal(&taken.name).into_owned(),
+                    });
+                }
+                machines::rename(&tx, id, &new_name)?;
+                let renamed = machines::get(&tx, id)?.ok_or(fleet_store::Error::NotFound {
+                    what: "machine",
+                    id,
+                })?;
+                tx.commit()?;
+                Ok(renamed)
+            })
+            .await?)
+    }
+
+    /// Sets (or, with `None` or blank, clears) a machine's site; the roster publication is
+    /// queued with it.
+    ///
+    /// # Errors
+    /// [`Error::MachineNotFound`]; [`Error::InvalidInput`] for a bad site; [`Error::Store`].
+    pub async fn set_machine_site(&self, name: &str, site: Option<&str>) -> Result<Machine> {
+        let machine = self.machine(name).await?;
+        let site = text::site(site)?;
+        let id = machine.id;
+        Ok(self
+            .db()
+            .interact(move |c| {
+                let tx = c.transaction()?;
+                machines::set_site(&tx, id, site.as_deref())?;
+                let changed = machines::get(&tx, id)?.ok_or(fleet_store::Error::NotFound {
+                    what: "machine",
+                    id,
+                })?;
+                tx.commit()?;
+                Ok(changed)
+            })
+            .await?)
+    }
+
     /// Every machine, ordered by name.
     ///
     /// # Errors

@@ -32,6 +32,7 @@ use tracing::{info, warn};
 
 use crate::operator_events::PublishAction;
 use crate::revoke::RevokeAction;
+use crate::roster::RosterAction;
 use crate::{Error, ErrorKind, Fleet, Result};
 
 /// Name of the lock file in the data directory.
@@ -48,6 +49,8 @@ pub enum Action {
     Revoke(RevokeAction),
     /// Sign an operator-authored event through the bunker, verify and publish it.
     PublishEvent(PublishAction),
+    /// Read, merge, build and publish the fleet roster (content built when it runs).
+    PublishRoster(RosterAction),
 }
 
 impl Action {
@@ -56,6 +59,7 @@ impl Action {
         match self {
             Self::Revoke(_) => "revoke",
             Self::PublishEvent(_) => "publish_event",
+            Self::PublishRoster(_) => crate::roster::ACTION,
         }
     }
 
@@ -343,6 +347,7 @@ impl Fleet {
             Some(Action::PublishEvent(action)) => {
                 crate::operator_events::execute(session, &action).await
             }
+            Some(Action::PublishRoster(_)) => crate::roster::execute(session).await,
             None => Err(Error::InvalidInput(format!(
                 "unknown outbox action {:?}",
                 item.action
@@ -477,6 +482,7 @@ fn summarize(item: &OutboxItem) -> String {
     match Action::from_item(item) {
         Some(Action::Revoke(a)) => a.summary(),
         Some(Action::PublishEvent(a)) => format!("publish {} (kind 30078)", a.d_tag),
+        Some(Action::PublishRoster(_)) => "publish the fleet roster (kind 30078)".into(),
         None => item.action.clone(),
     }
 }

@@ -29,6 +29,13 @@ pub struct SyncReport {
     /// Why the liveness check did not run (ATM relays unreachable, …); never fatal.
     #[serde(default)]
     pub liveness_error: Option<String>,
+    /// The fleet roster merged from the relays (the other consoles' changes), when it ran and
+    /// a roster is published.
+    #[serde(default)]
+    pub roster: Option<crate::roster::RosterMerge>,
+    /// Why the roster was not merged (relays unreachable, roster refused); never fatal.
+    #[serde(default)]
+    pub roster_error: Option<String>,
 }
 
 impl Fleet {
@@ -41,6 +48,13 @@ impl Fleet {
     pub async fn sync(&self, on_event: impl Fn(&OutboxEvent)) -> Result<SyncReport> {
         let terms = self.enforce_terms(unix_now()).await?;
         let outbox = self.run_outbox(Due::Now, on_event).await?;
+        // The other consoles' changes, before the reconcile, so that it knows their machines'
+        // clients and has the last word on access.
+        let (roster, roster_error) = match self.sync_roster().await {
+            Ok(r) => (r, None),
+            Err(crate::Error::Store(e)) => return Err(crate::Error::Store(e)),
+            Err(e) => (None, Some(e.to_string())),
+        };
         // Prepared codes before the reconcile, so that a machine paired from a redeemed code is
         // known to the reconcile as the owner of its client.
         let codes = match self.sync_codes(unix_now()).await {
@@ -75,6 +89,8 @@ impl Fleet {
             codes,
             liveness,
             liveness_error,
+            roster,
+            roster_error,
         })
     }
 }
@@ -95,6 +111,14 @@ impl SyncReport {
         }
         if let Some(l) = self.liveness.as_ref().filter(|l| l.is_news()) {
             lines.push(l.summary());
+        }
+        if let Some(r) = &self.roster {
+            lines.extend(r.added.iter().map(|l| format!("from the roster: {l}")));
+            lines.extend(r.updated.iter().map(|l| format!("from the roster: {l}")));
+            lines.extend(r.conflicts.iter().map(|l| format!("roster conflict: {l}")));
+        }
+        if let Some(e) = &self.roster_error {
+            lines.push(format!("the fleet roster was not merged: {e}"));
         }
         let Some(r) = &self.reconcile else {
             return lines;
@@ -154,6 +178,8 @@ mod tests {
             codes: None,
             liveness: None,
             liveness_error: None,
+            roster: None,
+            roster_error: None,
         };
         report.terms.revokes_queued.push("Lobby".into());
         assert_eq!(

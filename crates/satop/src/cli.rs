@@ -76,6 +76,9 @@ pub enum Command {
     /// kind-30078 event.
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// The fleet shared by every console of this bunker.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Publish an app-config document (NIP-78, `satmachine:config:<name>`) signed by the bunker.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -150,6 +153,20 @@ pub enum MachineCommand {
         #[arg(long)]
         site: Option<String>,
     },
+    /// Rename a machine (the other consoles see it after their next sync).
+    Rename {
+        /// Its current name.
+        name: String,
+        /// The new name: 1 to 50 characters, unique ignoring case.
+        new_name: String,
+    },
+    /// Set or clear a machine's site.
+    Site {
+        /// The machine's name.
+        name: String,
+        /// Where it stands; omit to clear it.
+        site: Option<String>,
+    },
     /// List the machines.
     List {
         /// Print JSON instead of text.
@@ -168,6 +185,18 @@ pub enum MachineCommand {
         /// LNbits data directory, a .sqlite3 file, or a postgres:// URL.
         #[arg(long, value_name = "PATH|URL")]
         lnbits_db: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Rebuild this console's cache from the bunker and the relays (a new or wiped laptop, or
+    /// another console of the same bunker): the latest verified roster, the fee policy and app
+    /// config, the bunker's clients and tokens. Reports what it found and every conflict.
+    Restore {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,

@@ -4,6 +4,7 @@ mod audit;
 mod code;
 mod connect;
 mod fee;
+mod fleet;
 mod identity;
 mod machine;
 mod migration;
@@ -45,6 +46,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Command::Fee(cmd) => fee::run(&fleet, cmd).await,
                 Command::Roster(cmd) => publish::roster(&fleet, cmd).await,
                 Command::Config(cmd) => publish::config(&fleet, cmd).await,
+                Command::Fleet(cmd) => fleet::run(&fleet, cmd).await,
                 Command::Term(args) => term::run(&fleet, args).await,
                 Command::Sandbox(_) => Ok(()),
             }

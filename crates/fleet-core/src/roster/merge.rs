@@ -1,0 +1,296 @@
+//! Merging a verified roster into the cache: how one console learns what the others did.
+//!
+//! The rules (README "Several consoles"), per machine id:
+//! 1. **Newest change wins**: the record with the later `changed_at` (then the greater console
+//!    npub, so every console picks the same) is kept, all its fields at once.
+//! 2. **Stricter access wins**: a machine revoked (or being revoked) on one side stays revoked
+//!    unless the other side paired it *after* the revoke (a deliberate re-pair, with a new key).
+//!    The bunker has the last word at the reconcile that follows: a client revoked there makes
+//!    the machine revoked; a client revoked here but active there is flagged and revoked again.
+//! 3. **Same name on two machines** (added on two consoles): the machine added first keeps the
+//!    name; the later one is renamed `<name> (<id>)` on every console.
+//! 4. A machine this console is pairing right now keeps its local record until the pairing ends.
+//!
+//! Machines are never removed by a merge: a machine missing from the roster stays.
+
+use fleet_store::{
+    audit, machines, published, KnownMachine, Machine, MachineState, NewAuditEntry,
+    PublishedEvent, Transaction,
+};
+use nostr::nips::nip19::ToBech32;
+use nostr::{FromBech32, JsonUtil, PublicKey, TagKind};
+use serde::Serialize;
+
+use super::document::{Entry, Roster};
+use crate::operator_events::OPERATOR_EVENT_KIND;
+use crate::rules::text;
+
+/// What a merge did, for people.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RosterMerge {
+    /// Machines in the roster.
+    pub machines: usize,
+    /// Machines another console added, now known here (names).
+    pub added: Vec<String>,
+    /// Machines another console changed, taken over here (one line each: what changed, who).
+    pub updated: Vec<String>,
+    /// Conflicts and how the rules settled them (one line each).
+    pub conflicts: Vec<String>,
+}
+
+fn npub(hex: Option<&str>, here: &str) -> String {
+    hex.and_then(|h| PublicKey::from_hex(h).ok())
+        .and_then(|pk| pk.to_bech32().ok())
+        .unwrap_or_else(|| here.to_owned())
+}
+
+fn known(e: &Entry, state: MachineState) -> KnownMachine {
+    KnownMachine {
+        uid: e.id.clone(),
+        client_name: e.client.clone(),
+        name: e.name.clone(),
+        site: e.site.clone(),
+        state,
+        atm_client_pubkey: e.atm_pubkey.clone(),
+        paired_at: e.paired_at,
+        bunker_token_expires_at: e.term_ends_at,
+        created_at: e.added_at,
+        changed_at: e.changed_at,
+        changed_by: PublicKey::from_bech32(&e.changed_by)
+            .ok()
+            .map(|pk| pk.to_hex()),
+    }
+}
+
+fn is_revoking(state: MachineState) -> bool {
+    matches!(state, MachineState::Revoked | MachineState::RevokePending)
+}
+
+fn is_paired(state: MachineState) -> bool {
+    matches!(
+        state,
+        MachineState::Active | MachineState::Expiring | MachineState::Expired
+    )
+}
+
+/// `name` with the machine id appended, within the name limit.
+fn suffixed(name: &str, uid: &str) -> String {
+    let tail = format!(" ({uid})");
+    let room = text::MAX_NAME_CHARS.saturating_sub(tail.chars().count());
+    let base: String = name.chars().take(room).collect();
+    format!("{}{tail}", base.trim_end())
+}
+
+/// Rule 3 for `incoming` (which is about to be stored under its name): renames whichever of it
+/// and the local holder of the name was added later.
+fn settle_name(
+    tx: &Transaction<'_>,
+    incoming: &mut KnownMachine,
+    here: &str,
+    report: &mut RosterMerge,
+) -> fleet_store::Result<()> {
+    let key = text::name_key(&incoming.name);
+    let Some(holder) = machines::list(tx)?
+        .into_iter()
+        .find(|m| m.uid != incoming.uid && text::name_key(&m.name) == key)
+    else {
+        return Ok(());
+    };
+    let by = npub(incoming.changed_by.as_deref(), here);
+    if (holder.created_at, &holder.uid) <= (incoming.created_at, &incoming.uid) {
+        let renamed = suffixed(&incoming.name, &incoming.uid);
+        report.conflicts.push(format!(
+            "{:?} was added on two consoles ({by} and {}): the one added first keeps the name, \
+             the other is now {renamed:?}",
+            incoming.name,
+            npub(holder.changed_by.as_deref(), here)
+        ));
+        incoming.name = renamed;
+    } else {
+        let renamed = suffixed(&holder.name, &holder.uid);
+        machines::rename(tx, holder.id, &renamed)?;
+        report.conflicts.push(format!(
+            "{:?} was added on two consoles ({by} first): this console's machine is now \
+             {renamed:?}",
+            holder.name
+        ));
+    }
+    Ok(())
+}
+
+fn describe(local: &Machine, remote: &KnownMachine) -> String {
+    let mut what = Vec::new();
+    if local.name != remote.name {
+        what.push(format!("name {:?} → {:?}", local.name, remote.name));
+    }
+    if local.site != remote.site {
+        what.push(format!(
+            "site {:?} → {:?}",
+            local.site.as_deref().unwrap_or(""),
+            remote.site.as_deref().unwrap_or("")
+        ));
+    }
+    if local.state != remote.state {
+        what.push(format!("state {} → {}", local.state, remote.state));
+    }
+    if local.atm_client_pubkey != remote.atm_client_pubkey {
+        what.push("new ATM key".into());
+    }
+    if local.bunker_token_expires_at != remote.bunker_token_expires_at {
+        what.push("access term changed".into());
+    }
+    if what.is_empty() {
+        "no visible change".into()
+    } else {
+        what.join(", ")
+    }
+}
+
+fn audit_by(
+    tx: &Transaction<'_>,
+    machine: i64,
+    outcome: &str,
+    detail: String,
+    console: Option<&str>,
+) -> fleet_store::Result<()> {
+    audit::append_by(
+        tx,
+        &NewAuditEntry {
+            action: "roster_merge".into(),
+            machine_id: Some(machine),
+            outcome: outcome.into(),
+            detail: Some(detail),
+        },
+        console,
+    )?;
+    Ok(())
+}
+
+/// Merges `roster` into the cache (call inside one transaction: all or nothing) and records
+/// its events as the last published versions of their `d` tags. `here` is this console's npub.
+///
+/// # Errors
+/// [`fleet_store::Error`] (the transaction is then dropped: nothing changes).
+pub(crate) fn merge(
+    tx: &Transaction<'_>,
+    roster: &Roster,
+    here: &str,
+) -> fleet_store::Result<RosterMerge> {
+    let mut report = RosterMerge {
+        machines: roster.entries.len(),
+        ..RosterMerge::default()
+    };
+    for e in &roster.entries {
+        let Ok(state) = e.state.parse::<MachineState>() else {
+            continue; // read() refused these already
+        };
+        let mut remote = known(e, state);
+        let by = e.changed_by.as_str();
+        let Some(local) = machines::find_by_uid(tx, &e.id)? else {
+            settle_name(tx, &mut remote, here, &mut report)?;
+            let added = machines::insert_known(tx, &remote)?;
+            let line = format!("{}: added on console {by}", added.name);
+            audit_by(tx, added.id, "added", line.clone(), remote.changed_by.as_deref())?;
+            report.added.push(line);
+            continue;
+        };
+        let local_by = npub(local.changed_by.as_deref(), here);
+        let remote_newer = (e.changed_at, by) > (local.changed_at, local_by.as_str());
+        if local.state == MachineState::Pairing {
+            if remote_newer {
+                report.conflicts.push(format!(
+                    "{}: changed on console {by} while this console pairs it: kept as here \
+                     until the pairing ends",
+                    local.name
+                ));
+            }
+            continue;
+        }
+        if remote_newer {
+            let repaired_after_revoke =
+                remote.paired_at.unwrap_or(i64::MIN) > local.changed_at;
+            if is_revoking(local.state) && !is_revoking(state) && !repaired_after_revoke {
+                // Rule 2: keep the revoke and this console's key; take name and site.
+                report.conflicts.push(format!(
+                    "{}: revoked here, still paired on console {by} (paired before the revoke): \
+                     stays revoked",
+                    local.name
+                ));
+                remote.state = local.state;
+                remote.atm_client_pubkey = local.atm_client_pubkey.clone();
+                remote.paired_at = local.paired_at;
+                remote.bunker_token_expires_at = local.bunker_token_expires_at;
+            }
+            if remote.name != local.name {
+                settle_name(tx, &mut remote, here, &mut report)?;
+            }
+            let line = format!("{}: {} (console {by})", local.name, describe(&local, &remote));
+            machines::adopt(tx, local.id, &remote)?;
+            audit_by(tx, local.id, "updated", line.clone(), remote.changed_by.as_deref())?;
+            report.updated.push(line);
+        } else if is_revoking(state)
+            && is_paired(local.state)
+            && local.paired_at.unwrap_or(i64::MIN) <= e.changed_at
+        {
+            // Rule 2, the other way: the newer change here was made before the revoke there.
+            let revoked = KnownMachine {
+                state,
+                changed_at: e.changed_at,
+                changed_by: remote.changed_by.clone(),
+                ..known_from_local(&local)
+            };
+            let line = format!(
+                "{}: revoked on console {by} while changed here: revoked",
+                local.name
+            );
+            report.conflicts.push(line.clone());
+            machines::adopt(tx, local.id, &revoked)?;
+            audit_by(tx, local.id, "revoked", line, remote.changed_by.as_deref())?;
+        }
+    }
+    record_events(tx, roster)?;
+    Ok(report)
+}
+
+fn known_from_local(m: &Machine) -> KnownMachine {
+    KnownMachine {
+        uid: m.uid.clone(),
+        client_name: m.client_name.clone(),
+        name: m.name.clone(),
+        site: m.site.clone(),
+        state: m.state,
+        atm_client_pubkey: m.atm_client_pubkey.clone(),
+        paired_at: m.paired_at,
+        bunker_token_expires_at: m.bunker_token_expires_at,
+        created_at: m.created_at,
+        changed_at: m.changed_at,
+        changed_by: m.changed_by.clone(),
+    }
+}
+
+/// Records the roster's events as the last published versions (newer ones only).
+fn record_events(tx: &Transaction<'_>, roster: &Roster) -> fleet_store::Result<()> {
+    for event in &roster.events {
+        let Some(d) = event.tags.find(TagKind::d()).and_then(|t| t.content()) else {
+            continue;
+        };
+        let created = i64::try_from(event.created_at.as_secs()).unwrap_or(i64::MAX);
+        if published::get(tx, d)?.is_some_and(|p| p.created_at >= created) {
+            continue;
+        }
+        published::upsert(
+            tx,
+            &PublishedEvent {
+                d_tag: d.to_owned(),
+                kind: OPERATOR_EVENT_KIND,
+                event_id: event.id.to_hex(),
+                content: event.content.clone(),
+                event_json: event.as_json(),
+                created_at: created,
+                published_at: created,
+                relays: Vec::new(),
+            },
+        )?;
+    }
+    Ok(())
+}
