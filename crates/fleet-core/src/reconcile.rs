@@ -651,7 +651,7 @@ mod tests {
         let tx = c.transaction().unwrap();
         let m = paired(&tx, "Lobby", Some(3), A);
         let snap = BunkerSnapshot {
-            users: vec![user(3, A, "satmachine-1", true)],
+            users: vec![user(3, A, &m.client_name, true)],
             ..BunkerSnapshot::default()
         };
         let report = apply(&tx, &snap, 100).unwrap();
@@ -670,8 +670,8 @@ mod tests {
         machines::update_state(&tx, m.id, MachineState::Pairing).unwrap();
         let snap = BunkerSnapshot {
             users: vec![
-                user(3, A, "satmachine-1", false),
-                user(8, B, "satmachine-1", false),
+                user(3, A, &m.client_name, false),
+                user(8, B, &m.client_name, false),
             ],
             ..BunkerSnapshot::default()
         };
@@ -713,10 +713,10 @@ mod tests {
     fn unknown_clients_are_reported_and_kept_in_the_snapshot() {
         let mut c = conn();
         let tx = c.transaction().unwrap();
-        paired(&tx, "Lobby", Some(3), A);
+        let m = paired(&tx, "Lobby", Some(3), A);
         let snap = BunkerSnapshot {
             users: vec![
-                user(3, A, "satmachine-1", false),
+                user(3, A, &m.client_name, false),
                 user(4, C, "someone's phone", false),
                 user(5, B, CONSOLE_CLIENT_NAME, false),
             ],
@@ -754,7 +754,7 @@ mod tests {
         let report = apply(
             &tx,
             &BunkerSnapshot {
-                users: vec![user(6, A, "satmachine-1", false)],
+                users: vec![user(6, A, &m.client_name, false)],
                 ..BunkerSnapshot::default()
             },
             100,
