@@ -348,10 +348,7 @@ fn apply(
         }
     }
 
-    let ids: HashMap<String, i64> = list
-        .iter()
-        .map(|m| (m.client_name.clone(), m.id))
-        .collect();
+    let ids: HashMap<String, i64> = list.iter().map(|m| (m.client_name.clone(), m.id)).collect();
     let pairing: HashSet<i64> = list
         .iter()
         .filter(|m| m.state == MachineState::Pairing)

@@ -508,7 +508,11 @@ mod tests {
         );
         let by_name = RevokeAction::machine("satmachine-1", None, None, "operator");
         assert_eq!(resolve(&users, &by_name), vec![3]);
-        assert!(resolve(&users, &RevokeAction::machine("satmachine-5", None, None, "operator")).is_empty());
+        assert!(resolve(
+            &users,
+            &RevokeAction::machine("satmachine-5", None, None, "operator")
+        )
+        .is_empty());
     }
 
     #[test]

@@ -47,14 +47,15 @@ impl Fleet {
     /// [`crate::Error::Store`].
     pub async fn sync(&self, on_event: impl Fn(&OutboxEvent)) -> Result<SyncReport> {
         let terms = self.enforce_terms(unix_now()).await?;
-        let outbox = self.run_outbox(Due::Now, on_event).await?;
-        // The other consoles' changes, before the reconcile, so that it knows their machines'
-        // clients and has the last word on access.
+        // The other consoles' changes first: the outbox then publishes what the relays lack,
+        // and the reconcile knows their machines' clients and has the last word on access.
         let (roster, roster_error) = match self.sync_roster().await {
             Ok(r) => (r, None),
             Err(crate::Error::Store(e)) => return Err(crate::Error::Store(e)),
+            Err(crate::Error::NotConnected) => (None, None),
             Err(e) => (None, Some(e.to_string())),
         };
+        let outbox = self.run_outbox(Due::Now, on_event).await?;
         // Prepared codes before the reconcile, so that a machine paired from a redeemed code is
         // known to the reconcile as the owner of its client.
         let codes = match self.sync_codes(unix_now()).await {

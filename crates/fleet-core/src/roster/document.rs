@@ -258,7 +258,9 @@ fn checked<'e>(e: &'e Event, operator: &PublicKey, what: &str) -> Result<&'e str
         ));
     }
     if e.kind != Kind::from(OPERATOR_EVENT_KIND) {
-        return Err(format!("the {what} event is not kind {OPERATOR_EVENT_KIND}"));
+        return Err(format!(
+            "the {what} event is not kind {OPERATOR_EVENT_KIND}"
+        ));
     }
     if e.content.len() > MAX_CONTENT_BYTES {
         return Err(format!(
@@ -298,7 +300,11 @@ fn check_entry(e: &Entry, bucket: u32, buckets: u32) -> Result<(), String> {
     let bad = |what: &str, err: crate::Error| format!("machine {id} has a bad {what}: {err}");
     match text::machine_name(&e.name) {
         Ok(name) if name == e.name => {}
-        Ok(_) => return Err(format!("machine {id} has a name that is not in its stored form")),
+        Ok(_) => {
+            return Err(format!(
+                "machine {id} has a name that is not in its stored form"
+            ))
+        }
         Err(err) => return Err(bad("name", err)),
     }
     if let Err(err) = text::site(e.site.as_deref()) {
@@ -315,13 +321,13 @@ fn check_entry(e: &Entry, bucket: u32, buckets: u32) -> Result<(), String> {
     }
     if let Some(pk) = &e.atm_pubkey {
         if PublicKey::from_hex(pk).is_err() || pk.len() != 64 {
-            return Err(format!("machine {id} has an ATM key that is not a hex pubkey"));
+            return Err(format!(
+                "machine {id} has an ATM key that is not a hex pubkey"
+            ));
         }
     }
     if PublicKey::from_bech32(&e.changed_by).is_err() {
-        return Err(format!(
-            "machine {id} names a console that is not an npub"
-        ));
+        return Err(format!("machine {id} names a console that is not an npub"));
     }
     Ok(())
 }
@@ -341,7 +347,8 @@ pub fn read(events: &[Event], operator: &PublicKey) -> Result<Option<Roster>, St
             continue;
         }
         let slot = newest.entry(d).or_insert(e);
-        if (e.created_at, e.id) > (slot.created_at, slot.id) {
+        // NIP-01: the newest; at the same second, the lowest id (what relays keep).
+        if (e.created_at, std::cmp::Reverse(e.id)) > (slot.created_at, std::cmp::Reverse(slot.id)) {
             *slot = e;
         }
     }
@@ -349,8 +356,8 @@ pub fn read(events: &[Event], operator: &PublicKey) -> Result<Option<Roster>, St
         return Ok(None);
     };
     let content = checked(head_event, operator, "roster head")?;
-    let value: serde_json::Value = serde_json::from_str(content)
-        .map_err(|e| format!("the roster head is not JSON ({e})"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(content).map_err(|e| format!("the roster head is not JSON ({e})"))?;
     let version = value.get("v").and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(VERSION)) {
         return Err(format!(
@@ -359,8 +366,8 @@ pub fn read(events: &[Event], operator: &PublicKey) -> Result<Option<Roster>, St
             version.map_or_else(|| "unknown".to_owned(), |v| v.to_string())
         ));
     }
-    let head: Head = serde_json::from_value(value)
-        .map_err(|e| format!("the roster head is malformed ({e})"))?;
+    let head: Head =
+        serde_json::from_value(value).map_err(|e| format!("the roster head is malformed ({e})"))?;
     if !head.buckets.is_power_of_two() || head.buckets > MAX_BUCKETS {
         return Err(format!(
             "the roster head has {} buckets (a power of two up to {MAX_BUCKETS} expected)",
@@ -374,12 +381,11 @@ pub fn read(events: &[Event], operator: &PublicKey) -> Result<Option<Roster>, St
         if !chunks_seen.insert(r.d.as_str()) {
             return Err(format!("the roster head lists chunk {} twice", r.d));
         }
-        let bucket = r
-            .d
-            .strip_prefix(&format!("{CHUNK_D_PREFIX}{}:", head.buckets))
-            .and_then(|b| b.parse::<u32>().ok())
-            .filter(|b| *b < head.buckets)
-            .ok_or_else(|| format!("the roster head lists {:?}, not one of its chunks", r.d))?;
+        let bucket =
+            r.d.strip_prefix(&format!("{CHUNK_D_PREFIX}{}:", head.buckets))
+                .and_then(|b| b.parse::<u32>().ok())
+                .filter(|b| *b < head.buckets)
+                .ok_or_else(|| format!("the roster head lists {:?}, not one of its chunks", r.d))?;
         let event = newest.get(r.d.as_str()).copied().ok_or_else(|| {
             format!(
                 "chunk {} is not on the relays (a publication in progress, or a relay that \
@@ -391,7 +397,10 @@ pub fn read(events: &[Event], operator: &PublicKey) -> Result<Option<Roster>, St
         let chunk: Chunk = serde_json::from_str(checked(event, operator, &what)?)
             .map_err(|e| format!("{what} is malformed ({e})"))?;
         if chunk.v != VERSION || chunk.bucket != bucket || chunk.buckets != head.buckets {
-            return Err(format!("{what} does not say it is bucket {bucket} of {}", head.buckets));
+            return Err(format!(
+                "{what} does not say it is bucket {bucket} of {}",
+                head.buckets
+            ));
         }
         for e in chunk.machines {
             check_entry(&e, bucket, head.buckets)?;
@@ -446,11 +455,7 @@ mod tests {
     }
 
     fn publish(keys: &Keys, built: &Built) -> Vec<Event> {
-        let mut events: Vec<Event> = built
-            .chunks
-            .iter()
-            .map(|(d, c)| sign(keys, d, c))
-            .collect();
+        let mut events: Vec<Event> = built.chunks.iter().map(|(d, c)| sign(keys, d, c)).collect();
         events.push(sign(keys, ROSTER_D_TAG, &built.head));
         events
     }
@@ -516,7 +521,9 @@ mod tests {
         assert!(err.contains("not by the operator key"), "{err}");
 
         let bad = [sign(&keys, ROSTER_D_TAG, "{\"v\":2,\"buckets\":")];
-        assert!(read(&bad, &keys.public_key()).unwrap_err().contains("not JSON"));
+        assert!(read(&bad, &keys.public_key())
+            .unwrap_err()
+            .contains("not JSON"));
 
         let huge = format!(
             "{{\"v\":2,\"buckets\":1,\"machines\":0,\"chunks\":[],\"pad\":\"{}\"}}",
@@ -555,7 +562,9 @@ mod tests {
         assert!(err.contains("not one of ours"), "{err}");
 
         e.id = "not-an-id!".into();
-        assert!(check_entry(&e, 0, 1).unwrap_err().contains("is not a machine id"));
+        assert!(check_entry(&e, 0, 1)
+            .unwrap_err()
+            .contains("is not a machine id"));
         let mut e = sample(2);
         e.client = "satmachine-someone-else".into();
         assert!(check_entry(&e, bucket_of(&e.id, 1).unwrap(), 1)

@@ -19,7 +19,7 @@ pub(crate) async fn execute(session: &mut Session) -> Result<Completion> {
     // Read-merge-write: another console's changes come in first, so this publication never
     // drops them. A refused roster on the relays is replaced by this console's.
     let events = fleet.operator_documents().await?;
-    let refused = match fleet.merge_roster_events(&events).await {
+    let refused = match fleet.merge_roster_events(&events, false).await {
         Ok(_) => None,
         Err(Error::RosterRefused { reason }) => {
             warn!(%reason, "the roster on the relays was refused; publishing this console's");

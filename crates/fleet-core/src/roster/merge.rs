@@ -14,8 +14,8 @@
 //! Machines are never removed by a merge: a machine missing from the roster stays.
 
 use fleet_store::{
-    audit, machines, published, KnownMachine, Machine, MachineState, NewAuditEntry,
-    PublishedEvent, Transaction,
+    audit, machines, published, KnownMachine, Machine, MachineState, NewAuditEntry, PublishedEvent,
+    Transaction,
 };
 use nostr::nips::nip19::ToBech32;
 use nostr::{FromBech32, JsonUtil, PublicKey, TagKind};
@@ -190,7 +190,13 @@ pub(crate) fn merge(
             settle_name(tx, &mut remote, here, &mut report)?;
             let added = machines::insert_known(tx, &remote)?;
             let line = format!("{}: added on console {by}", added.name);
-            audit_by(tx, added.id, "added", line.clone(), remote.changed_by.as_deref())?;
+            audit_by(
+                tx,
+                added.id,
+                "added",
+                line.clone(),
+                remote.changed_by.as_deref(),
+            )?;
             report.added.push(line);
             continue;
         };
@@ -207,8 +213,7 @@ pub(crate) fn merge(
             continue;
         }
         if remote_newer {
-            let repaired_after_revoke =
-                remote.paired_at.unwrap_or(i64::MIN) > local.changed_at;
+            let repaired_after_revoke = remote.paired_at.unwrap_or(i64::MIN) > local.changed_at;
             if is_revoking(local.state) && !is_revoking(state) && !repaired_after_revoke {
                 // Rule 2: keep the revoke and this console's key; take name and site.
                 report.conflicts.push(format!(
@@ -224,9 +229,19 @@ pub(crate) fn merge(
             if remote.name != local.name {
                 settle_name(tx, &mut remote, here, &mut report)?;
             }
-            let line = format!("{}: {} (console {by})", local.name, describe(&local, &remote));
+            let line = format!(
+                "{}: {} (console {by})",
+                local.name,
+                describe(&local, &remote)
+            );
             machines::adopt(tx, local.id, &remote)?;
-            audit_by(tx, local.id, "updated", line.clone(), remote.changed_by.as_deref())?;
+            audit_by(
+                tx,
+                local.id,
+                "updated",
+                line.clone(),
+                remote.changed_by.as_deref(),
+            )?;
             report.updated.push(line);
         } else if is_revoking(state)
             && is_paired(local.state)

@@ -98,7 +98,7 @@ impl Fleet {
     /// [`Error::RosterRefused`] for a bad roster (nothing changes); [`Error::Store`].
     pub async fn sync_roster(&self) -> Result<Option<RosterMerge>> {
         let events = self.operator_documents().await?;
-        self.merge_roster_events(&events).await
+        self.merge_roster_events(&events, true).await
     }
 
     /// Every operator document (kind 30078 by the operator key) on the ATM relays.
@@ -115,25 +115,69 @@ impl Fleet {
         .await
     }
 
-    /// Reads the roster among `events` and merges it, in one transaction.
-    pub(crate) async fn merge_roster_events(&self, events: &[Event]) -> Result<Option<RosterMerge>> {
+    /// Reads the roster among `events` and merges it, in one transaction. With `catch_up`, a
+    /// roster publication is queued when the relays do not say what this cache says (a
+    /// change made here that another console's publication overtook, or no roster yet).
+    pub(crate) async fn merge_roster_events(
+        &self,
+        events: &[Event],
+        catch_up: bool,
+    ) -> Result<Option<RosterMerge>> {
         let profile = self.profile().await?.ok_or(Error::NotConnected)?;
         let operator = session::operator_key(&profile)?;
-        let Some(roster) = document::read(events, &operator)
-            .map_err(|reason| Error::RosterRefused { reason })?
-        else {
-            return Ok(None);
-        };
+        let roster =
+            document::read(events, &operator).map_err(|reason| Error::RosterRefused { reason })?;
         let here = self.console().await?.npub();
+        let item = Action::PublishRoster(RosterAction::default()).to_item(None)?;
         let report = self
             .db()
             .interact(move |c| {
                 let tx = c.transaction()?;
-                let report = merge::merge(&tx, &roster, &here)?;
+                let report = match &roster {
+                    Some(r) => Some(merge::merge(&tx, r, &here)?),
+                    None => None,
+                };
+                if catch_up && relays_behind(&tx, roster.as_ref(), &here)? {
+                    let pending = outbox::unfinished(&tx)?
+                        .into_iter()
+                        .any(|r| r.action == ACTION && r.status == OutboxStatus::Pending);
+                    if !pending {
+                        outbox::enqueue(&tx, &item)?;
+                    }
+                }
                 tx.commit()?;
                 Ok(report)
             })
             .await?;
-        Ok(Some(report))
+        Ok(report)
     }
+}
+
+/// Whether the roster on the relays (`None`: none) differs from the one this cache builds.
+fn relays_behind(
+    tx: &fleet_store::Transaction<'_>,
+    roster: Option<&document::Roster>,
+    here: &str,
+) -> fleet_store::Result<bool> {
+    let list = fleet_store::machines::list(tx)?;
+    let Some(roster) = roster else {
+        return Ok(!list.is_empty());
+    };
+    let entries = list.iter().map(|m| document::entry(m, here)).collect();
+    let Ok(built) = document::build(entries, roster.buckets) else {
+        return Ok(false);
+    };
+    let on_relays: std::collections::HashMap<&str, &str> = roster
+        .events
+        .iter()
+        .filter_map(|e| {
+            let d = e.tags.find(nostr::TagKind::d()).and_then(|t| t.content())?;
+            Some((d, e.content.as_str()))
+        })
+        .collect();
+    Ok(on_relays.get(ROSTER_D_TAG) != Some(&built.head.as_str())
+        || built
+            .chunks
+            .iter()
+            .any(|(d, c)| on_relays.get(d.as_str()) != Some(&c.as_str())))
 }

@@ -103,7 +103,7 @@ impl Fleet {
     pub async fn restore(&self) -> Result<RestoreReport> {
         let events = self.operator_documents().await?;
         // Refuse a bad roster before anything is written.
-        let roster = self.merge_roster_events(&events).await?;
+        let roster = self.merge_roster_events(&events, false).await?;
         let documents = self.restore_documents(&events).await?;
         let reconcile = self.reconcile().await?;
         Ok(RestoreReport {
@@ -126,7 +126,10 @@ impl Fleet {
                 continue;
             }
             let slot = newest.entry(d.to_owned()).or_insert(e);
-            if (e.created_at, e.id) > (slot.created_at, slot.id) {
+            // NIP-01: the newest; at the same second, the lowest id (what relays keep).
+            if (e.created_at, std::cmp::Reverse(e.id))
+                > (slot.created_at, std::cmp::Reverse(slot.id))
+            {
                 *slot = e;
             }
         }
@@ -152,7 +155,8 @@ impl Fleet {
                 let tx = c.transaction()?;
                 let mut restored = Vec::new();
                 for p in found {
-                    if published::get(&tx, &p.d_tag)?.is_some_and(|old| old.created_at >= p.created_at)
+                    if published::get(&tx, &p.d_tag)?
+                        .is_some_and(|old| old.created_at >= p.created_at)
                     {
                         continue;
                     }
