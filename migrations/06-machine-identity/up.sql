@@ -46,7 +46,8 @@ END;
 -- from the cache when it runs). Only once connected: a console that has no bunker publishes
 -- nothing, and a merge of another console's change (explicit `changed_at`) queues nothing.
 CREATE TRIGGER machines_roster_on_insert AFTER INSERT ON machines
-WHEN EXISTS (SELECT 1 FROM bunker_profile)
+WHEN NEW.changed_by IS NULL
+ AND EXISTS (SELECT 1 FROM bunker_profile)
  AND NOT EXISTS (SELECT 1 FROM outbox WHERE action = 'publish_roster' AND status = 'pending')
 BEGIN
     INSERT INTO outbox (action, payload, status, attempts, next_attempt_at, created_at, updated_at)
