@@ -515,9 +515,11 @@ impl Fleet {
                 reason: row.last_error.unwrap_or_default(),
             },
             OutboxStatus::Pending | OutboxStatus::Running => Delivery::Pending {
+                // A row the run did not reach waits for what stopped the run.
                 reason: row.last_error.or_else(|| {
                     run.busy
                         .then(|| "another satop process is running the outbox".to_string())
+                        .or_else(|| run.waiting.clone())
                 }),
             },
         })

@@ -41,9 +41,17 @@ fn machines_added_before_keep_their_bunker_name_and_get_distinct_ids() {
     ids.dedup();
     assert_eq!(ids.len(), 3, "every machine its own id");
     for m in &list {
-        assert_eq!(m.client_name, format!("satmachine-{}", m.id), "old name kept");
+        assert_eq!(
+            m.client_name,
+            format!("satmachine-{}", m.id),
+            "old name kept"
+        );
         assert_eq!(m.uid.len(), UID_LEN);
-        assert!(m.uid.bytes().all(|b| UID_ALPHABET.contains(&b)), "{}", m.uid);
+        assert!(
+            m.uid.bytes().all(|b| UID_ALPHABET.contains(&b)),
+            "{}",
+            m.uid
+        );
     }
 }
 
@@ -70,7 +78,11 @@ fn changes_the_roster_carries_queue_one_publication_once_connected() {
     let row = outbox::pending(&c, i64::MAX).unwrap().remove(0);
     outbox::mark_running(&c, row.id).unwrap();
     machines::update_state(&c, m.id, MachineState::Revoked).unwrap();
-    assert_eq!(roster_rows(&c), 2, "a change during a run queues the next one");
+    assert_eq!(
+        roster_rows(&c),
+        2,
+        "a change during a run queues the next one"
+    );
 }
 
 #[test]
@@ -103,7 +115,10 @@ fn another_consoles_change_is_recorded_as_theirs_and_queues_nothing() {
     )
     .unwrap();
     let after = machines::find_by_uid(&c, "7B8QTJK86S").unwrap().unwrap();
-    assert_eq!((after.changed_at, after.changed_by), (11, Some("cd".repeat(32))));
+    assert_eq!(
+        (after.changed_at, after.changed_by),
+        (11, Some("cd".repeat(32)))
+    );
     assert_eq!(roster_rows(&c), 0, "a merge queues nothing");
     machines::rename(&c, m.id, "Renamed here").unwrap();
     let after = machines::get(&c, m.id).unwrap().unwrap();
