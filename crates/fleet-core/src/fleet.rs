@@ -123,16 +123,16 @@ impl Fleet {
         Ok((console, created))
     }
 
-    /// Stores this console's public key, which every audit entry written here names as the
+    /// Stores this console's npub, which every audit entry written here names as the
     /// console that acted (several consoles administer one fleet).
     async fn remember_console(&self, console: &ConsoleIdentity) -> Result<()> {
-        let hex = console.public_key().to_hex();
+        let npub = console.npub();
         self.db()
             .interact(move |c| {
                 if fleet_store::settings::get(c, fleet_store::audit::CONSOLE_SETTING)?.as_deref()
-                    != Some(hex.as_str())
+                    != Some(npub.as_str())
                 {
-                    fleet_store::settings::set(c, fleet_store::audit::CONSOLE_SETTING, &hex)?;
+                    fleet_store::settings::set(c, fleet_store::audit::CONSOLE_SETTING, &npub)?;
                 }
                 Ok(())
             })

@@ -34,25 +34,25 @@ pub struct AuditEntry {
     pub outcome: String,
     /// Detail.
     pub detail: Option<String>,
-    /// The console that acted (hex pubkey); `None` for entries written before consoles were
-    /// named (migration 06).
+    /// The console that acted (npub); `None` for entries written before consoles were named
+    /// (migration 06).
     pub console: Option<String>,
 }
 
-/// Settings key holding this console's pubkey (hex), which [`append`] stamps on each entry.
-pub const CONSOLE_SETTING: &str = "console_pubkey";
+/// Settings key holding this console's npub, which [`append`] stamps on each entry.
+pub const CONSOLE_SETTING: &str = "console_npub";
 
 /// Appends an entry stamped now and returns it.
 ///
 /// # Errors
 /// [`crate::Error::Sqlite`].
-/// The entry names this console (the pubkey stored under [`CONSOLE_SETTING`]) as the actor.
+/// The entry names this console (the npub stored under [`CONSOLE_SETTING`]) as the actor.
 pub fn append(conn: &Connection, entry: &NewAuditEntry) -> Result<AuditEntry> {
     let here = crate::settings::get(conn, CONSOLE_SETTING)?;
     append_by(conn, entry, here.as_deref())
 }
 
-/// Appends an entry stamped now, naming `console` (hex pubkey) as the console that acted: for a
+/// Appends an entry stamped now, naming `console` (npub) as the console that acted: for a
 /// change another console made, learnt from the roster.
 ///
 /// # Errors

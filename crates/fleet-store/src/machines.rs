@@ -117,7 +117,7 @@ pub struct Machine {
     pub updated_at: i64,
     /// When it last changed in a way the roster carries (unix seconds), here or elsewhere.
     pub changed_at: i64,
-    /// The console (hex pubkey) that made that change; `None` when it was this console.
+    /// The console (npub) that made that change; `None` when it was this console.
     pub changed_by: Option<String>,
 }
 
@@ -144,7 +144,7 @@ pub struct KnownMachine {
     pub created_at: i64,
     /// When it last changed.
     pub changed_at: i64,
-    /// Which console changed it last (hex pubkey).
+    /// Which console changed it last (npub).
     pub changed_by: Option<String>,
 }
 

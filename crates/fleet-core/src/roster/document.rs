@@ -168,12 +168,7 @@ pub fn entry(m: &Machine, here: &str) -> Entry {
         term_ends_at: m.bunker_token_expires_at,
         added_at: m.created_at,
         changed_at: m.changed_at,
-        changed_by: m
-            .changed_by
-            .as_deref()
-            .and_then(|hex| PublicKey::from_hex(hex).ok())
-            .and_then(|pk| pk.to_bech32().ok())
-            .unwrap_or_else(|| here.to_owned()),
+        changed_by: m.changed_by.clone().unwrap_or_else(|| here.to_owned()),
     }
 }
 

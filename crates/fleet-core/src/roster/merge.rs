@@ -17,8 +17,7 @@ use fleet_store::{
     audit, machines, published, KnownMachine, Machine, MachineState, NewAuditEntry, PublishedEvent,
     Transaction,
 };
-use nostr::nips::nip19::ToBech32;
-use nostr::{FromBech32, JsonUtil, PublicKey, TagKind};
+use nostr::{JsonUtil, TagKind};
 use serde::Serialize;
 
 use super::document::{Entry, Roster};
@@ -38,10 +37,9 @@ pub struct RosterMerge {
     pub conflicts: Vec<String>,
 }
 
-fn npub(hex: Option<&str>, here: &str) -> String {
-    hex.and_then(|h| PublicKey::from_hex(h).ok())
-        .and_then(|pk| pk.to_bech32().ok())
-        .unwrap_or_else(|| here.to_owned())
+/// The console that made a change: the one stored, else this console.
+fn npub(stored: Option<&str>, here: &str) -> String {
+    stored.unwrap_or(here).to_owned()
 }
 
 fn known(e: &Entry, state: MachineState) -> KnownMachine {
@@ -56,9 +54,7 @@ fn known(e: &Entry, state: MachineState) -> KnownMachine {
         bunker_token_expires_at: e.term_ends_at,
         created_at: e.added_at,
         changed_at: e.changed_at,
-        changed_by: PublicKey::from_bech32(&e.changed_by)
-            .ok()
-            .map(|pk| pk.to_hex()),
+        changed_by: Some(e.changed_by.clone()),
     }
 }
 

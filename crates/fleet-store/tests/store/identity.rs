@@ -7,6 +7,9 @@ use rusqlite::Connection;
 
 use crate::conn;
 
+/// Another console.
+const THEM: &str = "npub1v4j5xsenqvnnn8j8xd9hnzd0xvmrqgszqjchxv90hxvfm2w6v0gsrq9shz";
+
 fn roster_rows(c: &Connection) -> usize {
     outbox::unfinished(c)
         .unwrap()
@@ -100,7 +103,7 @@ fn another_consoles_change_is_recorded_as_theirs_and_queues_nothing() {
         bunker_token_expires_at: Some(20),
         created_at: 5,
         changed_at: 10,
-        changed_by: Some("cd".repeat(32)),
+        changed_by: Some(THEM.to_owned()),
     };
     let m = machines::insert_known(&c, &known).unwrap();
     assert_eq!(roster_rows(&c), 0);
@@ -117,7 +120,7 @@ fn another_consoles_change_is_recorded_as_theirs_and_queues_nothing() {
     let after = machines::find_by_uid(&c, "7B8QTJK86S").unwrap().unwrap();
     assert_eq!(
         (after.changed_at, after.changed_by),
-        (11, Some("cd".repeat(32)))
+        (11, Some(THEM.to_owned()))
     );
     assert_eq!(roster_rows(&c), 0, "a merge queues nothing");
     machines::rename(&c, m.id, "Renamed here").unwrap();
