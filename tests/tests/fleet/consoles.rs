@@ -1,6 +1,7 @@
 //! Two consoles on one bunker see each other's pairings and revocations after a sync, and their
 //! machines never share a bunker client name.
 
+use fleet_core::migration::{CheckId, CheckOptions, CheckStatus};
 use fleet_core::revoke::RevokeOutcome;
 use fleet_store::MachineState;
 
@@ -60,6 +61,18 @@ async fn a_pairing_on_one_console_reaches_the_other_and_the_others_revoke_comes_
             .any(|e| e.action == "pair" && e.console.as_deref() == Some(a_npub.as_str())),
         "A's own pairing names A: {own:?}"
     );
+
+    // What the roster brought in (another console's npub, its events) reads as public to the
+    // migration check's secret scan.
+    for fleet in [&env.a, &env.b] {
+        let opts = CheckOptions {
+            lnbits: None,
+            test_signature: false,
+        };
+        let list = fleet.migration_check(&opts).await.unwrap();
+        let scan = list.get(CheckId::ConsoleHoldsNoAccountKey).unwrap();
+        assert_eq!(scan.status, CheckStatus::Pass, "{scan:?}");
+    }
 }
 
 #[tokio::test]
