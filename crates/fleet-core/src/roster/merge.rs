@@ -13,6 +13,8 @@
 //!
 //! Machines are never removed by a merge: a machine missing from the roster stays.
 
+use std::collections::HashMap;
+
 use fleet_store::{
     audit, machines, published, KnownMachine, Machine, MachineState, NewAuditEntry, PublishedEvent,
     Transaction,
@@ -77,19 +79,52 @@ fn suffixed(name: &str, uid: &str) -> String {
     format!("{}{tail}", base.trim_end())
 }
 
+/// The cache's machines by name key (NFC, lower case): what rule 3 compares with. Built once
+/// per merge and kept current, so a merge of 10,000 machines reads the table once.
+struct Names {
+    by_key: HashMap<String, Machine>,
+    key_of: HashMap<String, String>,
+}
+
+impl Names {
+    fn load(tx: &Transaction<'_>) -> fleet_store::Result<Self> {
+        let mut names = Self {
+            by_key: HashMap::new(),
+            key_of: HashMap::new(),
+        };
+        for m in machines::list(tx)? {
+            names.update(m);
+        }
+        Ok(names)
+    }
+
+    /// Records that machine `uid` is now stored as `stored`.
+    fn update(&mut self, stored: Machine) {
+        let key = text::name_key(&stored.name);
+        if let Some(old) = self.key_of.insert(stored.uid.clone(), key.clone()) {
+            if self.by_key.get(&old).is_some_and(|m| m.uid == stored.uid) {
+                self.by_key.remove(&old);
+            }
+        }
+        self.by_key.insert(key, stored);
+    }
+
+    fn holder(&self, key: &str, not: &str) -> Option<Machine> {
+        self.by_key.get(key).filter(|m| m.uid != not).cloned()
+    }
+}
+
 /// Rule 3 for `incoming` (which is about to be stored under its name): renames whichever of it
 /// and the local holder of the name was added later.
 fn settle_name(
     tx: &Transaction<'_>,
+    names: &mut Names,
     incoming: &mut KnownMachine,
     here: &str,
     report: &mut RosterMerge,
 ) -> fleet_store::Result<()> {
     let key = text::name_key(&incoming.name);
-    let Some(holder) = machines::list(tx)?
-        .into_iter()
-        .find(|m| m.uid != incoming.uid && text::name_key(&m.name) == key)
-    else {
+    let Some(holder) = names.holder(&key, &incoming.uid) else {
         return Ok(());
     };
     let by = npub(incoming.changed_by.as_deref(), here);
@@ -110,6 +145,9 @@ fn settle_name(
              {renamed:?}",
             holder.name
         ));
+        if let Some(m) = machines::get(tx, holder.id)? {
+            names.update(m);
+        }
     }
     Ok(())
 }
@@ -176,6 +214,7 @@ pub(crate) fn merge(
         machines: roster.entries.len(),
         ..RosterMerge::default()
     };
+    let mut names = Names::load(tx)?;
     for e in &roster.entries {
         let Ok(state) = e.state.parse::<MachineState>() else {
             continue; // read() refused these already
@@ -183,8 +222,9 @@ pub(crate) fn merge(
         let mut remote = known(e, state);
         let by = e.changed_by.as_str();
         let Some(local) = machines::find_by_uid(tx, &e.id)? else {
-            settle_name(tx, &mut remote, here, &mut report)?;
+            settle_name(tx, &mut names, &mut remote, here, &mut report)?;
             let added = machines::insert_known(tx, &remote)?;
+            names.update(added.clone());
             let line = format!("{}: added on console {by}", added.name);
             audit_by(
                 tx,
@@ -223,7 +263,7 @@ pub(crate) fn merge(
                 remote.bunker_token_expires_at = local.bunker_token_expires_at;
             }
             if remote.name != local.name {
-                settle_name(tx, &mut remote, here, &mut report)?;
+                settle_name(tx, &mut names, &mut remote, here, &mut report)?;
             }
             let line = format!(
                 "{}: {} (console {by})",
@@ -231,6 +271,9 @@ pub(crate) fn merge(
                 describe(&local, &remote)
             );
             machines::adopt(tx, local.id, &remote)?;
+            if let Some(m) = machines::get(tx, local.id)? {
+                names.update(m);
+            }
             audit_by(
                 tx,
                 local.id,
