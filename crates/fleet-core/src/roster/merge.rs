@@ -84,6 +84,8 @@ fn suffixed(name: &str, uid: &str) -> String {
 struct Names {
     by_key: HashMap<String, Machine>,
     key_of: HashMap<String, String>,
+    /// Bunker client name → machine id, to catch two machines with one bunker name.
+    clients: HashMap<String, String>,
 }
 
 impl Names {
@@ -91,6 +93,7 @@ impl Names {
         let mut names = Self {
             by_key: HashMap::new(),
             key_of: HashMap::new(),
+            clients: HashMap::new(),
         };
         for m in machines::list(tx)? {
             names.update(m);
@@ -101,6 +104,8 @@ impl Names {
     /// Records that machine `uid` is now stored as `stored`.
     fn update(&mut self, stored: Machine) {
         let key = text::name_key(&stored.name);
+        self.clients
+            .insert(stored.client_name.clone(), stored.uid.clone());
         if let Some(old) = self.key_of.insert(stored.uid.clone(), key.clone()) {
             if self.by_key.get(&old).is_some_and(|m| m.uid == stored.uid) {
                 self.by_key.remove(&old);
@@ -222,6 +227,17 @@ pub(crate) fn merge(
         let mut remote = known(e, state);
         let by = e.changed_by.as_str();
         let Some(local) = machines::find_by_uid(tx, &e.id)? else {
+            if let Some(other) = names.clients.get(&e.client).filter(|u| **u != e.id) {
+                // Two machines added on two consoles before ids travelled, both `satmachine-1`:
+                // the bunker cannot tell them apart, so neither is merged over the other.
+                report.conflicts.push(format!(
+                    "{}: not added: its bunker name {} is also machine {other}'s here (both were \
+                     added before machine ids travelled): revoke one of them and add it again, which gives it \
+                     a bunker name of its own",
+                    e.name, e.client
+                ));
+                continue;
+            }
             settle_name(tx, &mut names, &mut remote, here, &mut report)?;
             let added = machines::insert_known(tx, &remote)?;
             names.update(added.clone());
@@ -347,4 +363,93 @@ fn record_events(tx: &Transaction<'_>, roster: &Roster) -> fleet_store::Result<(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use fleet_store::NewMachine;
+
+    use super::*;
+
+    const THEM: &str = "npub1v4j5xsenqvnnn8j8xd9hnzd0xvmrqgszqjchxv90hxvfm2w6v0gsrq9shz";
+
+    fn conn() -> fleet_store::Connection {
+        let mut c = fleet_store::Connection::open_in_memory().unwrap();
+        fleet_store::MIGRATIONS.to_latest(&mut c).unwrap();
+        c
+    }
+
+    fn entry(id: &str, client: &str, name: &str) -> Entry {
+        Entry {
+            id: id.into(),
+            client: client.into(),
+            name: name.into(),
+            site: None,
+            state: "unpaired".into(),
+            atm_pubkey: None,
+            paired_at: None,
+            term_ends_at: None,
+            added_at: 1,
+            changed_at: 1,
+            changed_by: THEM.into(),
+        }
+    }
+
+    fn roster(entries: Vec<Entry>) -> Roster {
+        Roster {
+            buckets: 1,
+            entries,
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_machine_whose_old_bunker_name_is_taken_here_is_reported_not_merged() {
+        let mut c = conn();
+        let tx = c.transaction().unwrap();
+        let mine = machines::insert(&tx, &NewMachine::new("Mine")).unwrap();
+        tx.execute(
+            "UPDATE machines SET client_name = 'satmachine-1' WHERE id = ?1",
+            [mine.id],
+        )
+        .unwrap();
+        let theirs = entry("7B8QTJK86S", "satmachine-1", "Theirs");
+        let report = merge(&tx, &roster(vec![theirs]), "npub1here").unwrap();
+        assert!(report.added.is_empty());
+        assert!(report.conflicts[0].contains("satmachine-1"), "{report:?}");
+        assert_eq!(
+            machines::list(&tx).unwrap().len(),
+            1,
+            "nothing merged over it"
+        );
+    }
+
+    #[test]
+    fn a_newer_change_is_taken_and_an_older_one_is_not() {
+        let mut c = conn();
+        let tx = c.transaction().unwrap();
+        let first = entry("7B8QTJK86S", "satmachine-7B8QTJK86S", "Lobby");
+        merge(&tx, &roster(vec![first.clone()]), "npub1here").unwrap();
+        let newer = Entry {
+            name: "North".into(),
+            changed_at: 5,
+            ..first.clone()
+        };
+        let report = merge(&tx, &roster(vec![newer]), "npub1here").unwrap();
+        assert_eq!(report.updated.len(), 1, "{report:?}");
+        let older = Entry {
+            name: "South".into(),
+            changed_at: 3,
+            ..first
+        };
+        let report = merge(&tx, &roster(vec![older]), "npub1here").unwrap();
+        assert!(report.updated.is_empty(), "{report:?}");
+        let m = machines::find_by_uid(&tx, "7B8QTJK86S").unwrap().unwrap();
+        assert_eq!((m.name.as_str(), m.changed_at), ("North", 5));
+        assert_eq!(
+            m.changed_by.as_deref(),
+            Some(THEM),
+            "attributed to its console"
+        );
+    }
 }
