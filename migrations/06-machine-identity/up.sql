@@ -30,13 +30,17 @@ CREATE UNIQUE INDEX machines_uid ON machines (uid);
 CREATE UNIQUE INDEX machines_client_name ON machines (client_name);
 
 -- A change the roster carries marks the row as changed here, now, unless the statement itself
--- set `changed_at` (the roster merge, which records another console's change).
+-- set `changed_at` (the roster merge, which records another console's change). Moving between
+-- active, expiring and expired is the clock's doing, not a change: every console derives it from
+-- the access term's end, which the roster carries.
 CREATE TRIGGER machines_changed_here AFTER UPDATE ON machines
 WHEN NEW.changed_at IS OLD.changed_at
  AND (NEW.name IS NOT OLD.name OR NEW.site IS NOT OLD.site
       OR NEW.atm_client_pubkey IS NOT OLD.atm_client_pubkey OR NEW.paired_at IS NOT OLD.paired_at
       OR NEW.bunker_token_expires_at IS NOT OLD.bunker_token_expires_at
-      OR NEW.state IS NOT OLD.state)
+      OR (NEW.state IS NOT OLD.state
+          AND NOT (NEW.state IN ('active', 'expiring', 'expired')
+                   AND OLD.state IN ('active', 'expiring', 'expired'))))
 BEGIN
     UPDATE machines SET changed_at = NEW.updated_at, changed_by = NULL WHERE id = NEW.id;
 END;
@@ -59,7 +63,9 @@ WHEN NEW.changed_at IS OLD.changed_at
  AND (NEW.name IS NOT OLD.name OR NEW.site IS NOT OLD.site
       OR NEW.atm_client_pubkey IS NOT OLD.atm_client_pubkey OR NEW.paired_at IS NOT OLD.paired_at
       OR NEW.bunker_token_expires_at IS NOT OLD.bunker_token_expires_at
-      OR NEW.state IS NOT OLD.state)
+      OR (NEW.state IS NOT OLD.state
+          AND NOT (NEW.state IN ('active', 'expiring', 'expired')
+                   AND OLD.state IN ('active', 'expiring', 'expired'))))
  AND EXISTS (SELECT 1 FROM bunker_profile)
  AND NOT EXISTS (SELECT 1 FROM outbox WHERE action = 'publish_roster' AND status = 'pending')
 BEGIN

@@ -46,7 +46,6 @@ impl Fleet {
     /// # Errors
     /// [`crate::Error::Store`].
     pub async fn sync(&self, on_event: impl Fn(&OutboxEvent)) -> Result<SyncReport> {
-        let terms = self.enforce_terms(unix_now()).await?;
         // The other consoles' changes first: the outbox then publishes what the relays lack,
         // and the reconcile knows their machines' clients and has the last word on access.
         let (roster, roster_error) = match self.sync_roster().await {
@@ -55,6 +54,8 @@ impl Fleet {
             Err(crate::Error::NotConnected) => (None, None),
             Err(e) => (None, Some(e.to_string())),
         };
+        // The clock after the merge: a term another console renewed is not swept as ending here.
+        let terms = self.enforce_terms(unix_now()).await?;
         let outbox = self.run_outbox(Due::Now, on_event).await?;
         // Prepared codes before the reconcile, so that a machine paired from a redeemed code is
         // known to the reconcile as the owner of its client.

@@ -146,11 +146,14 @@ pub fn bucket_of(uid: &str, buckets: u32) -> Option<u32> {
 }
 
 /// The state a roster carries for `state`: a pairing in progress is this console's business,
-/// shown to the others as what the machine was before (paired if it has a key).
+/// shown to the others as what the machine was before (paired if it has a key); expiring and
+/// expired are the clock's reading of the term's end (carried), so they travel as `active` and
+/// the roster does not change when a term ticks over.
 fn carried_state(m: &Machine) -> MachineState {
     match m.state {
         MachineState::Pairing if m.atm_client_pubkey.is_some() => MachineState::Active,
         MachineState::Pairing => MachineState::Unpaired,
+        MachineState::Expiring | MachineState::Expired => MachineState::Active,
         other => other,
     }
 }

@@ -128,3 +128,17 @@ fn another_consoles_change_is_recorded_as_theirs_and_queues_nothing() {
     assert_eq!(after.changed_by, None, "a change here is this console's");
     assert_eq!(roster_rows(&c), 1);
 }
+
+#[test]
+fn a_term_ticking_over_is_the_clocks_doing_not_a_change() {
+    let c = conn();
+    let m = machines::insert(&c, &NewMachine::new("Lobby")).unwrap();
+    machines::update_state(&c, m.id, MachineState::Active).unwrap();
+    connect(&c);
+    let before = machines::get(&c, m.id).unwrap().unwrap();
+    machines::update_state(&c, m.id, MachineState::Expiring).unwrap();
+    machines::update_state(&c, m.id, MachineState::Expired).unwrap();
+    let after = machines::get(&c, m.id).unwrap().unwrap();
+    assert_eq!(after.changed_at, before.changed_at);
+    assert_eq!(roster_rows(&c), 0, "nothing for the roster to say");
+}
