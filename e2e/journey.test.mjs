@@ -150,10 +150,13 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
       (await s.text('[data-testid="fee-published-percent"]')) === "2.5 %");
     assert.equal(await s.text('[data-testid="fee-signer"]'), `${signed} (operator key, verified)`);
     await s.screenshot(artifacts, "11b-fee-signed");
+    // The roster went out by itself with the pairing and the revoke (the fleet's shared record,
+    // published through the outbox): it lists the revoked machine as revoked, and asking again
+    // signs nothing.
+    await until("the roster shows as published, with the revoked machine", async () =>
+      /Published .*: 1 machine,/.test(await s.text('[data-testid="roster-last"]')));
     await s.click('[data-testid="roster-publish"]');
-    await s.waitFor('[data-testid="roster-result"][data-outcome="published"]', 60_000);
-    await until("the roster shows as published, without the revoked machine", async () =>
-      /Published .*: 0 machines/.test(await s.text('[data-testid="roster-last"]')));
+    await s.waitFor('[data-testid="roster-result"][data-outcome="unchanged"]', 60_000);
 
     // App config: bad JSON is refused with what to write; a good document is signed and published.
     await s.type('[data-testid="config-name"]', "limits");
@@ -188,6 +191,11 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="settings"]');
     await s.screenshot(artifacts, "09-settings");
+    // Restore from the bunker and relays: the roster holds this console's one machine.
+    await s.click('[data-testid="restore"]');
+    await s.waitFor('[data-testid="restore-report"]', 60_000);
+    assert.match(await s.text('[data-testid="restore-report"]'), /roster: 1 machine\(s\)/);
+    await s.screenshot(artifacts, "09b-restore");
   } catch (e) {
     // The screen as it was when the journey failed: the first thing to look at.
     await s.screenshot(artifacts, "99-journey-failed").catch(() => {});

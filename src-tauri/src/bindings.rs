@@ -58,6 +58,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             fee::fee_set,
             roster::roster_last,
             roster::roster_publish,
+            roster::fleet_restore,
             config::config_preview,
             config::config_set,
             migration::migration_last,

@@ -39,5 +39,5 @@ pub use machine::{
 pub use migration::{CheckState, CheckView, ChecklistView, ImportView, SkippedView};
 pub use outbox::{OutboxRow, OutboxStep, SyncView, UnknownClientView};
 pub use pairing::{OldKeyView, PairEvent, PairInput, PairedView, PairingView};
-pub use publish::{DiffView, FieldChangeView, PublishResult, RosterView};
+pub use publish::{DiffView, FieldChangeView, PublishResult, RestoreView, RosterView};
 pub use status::{BunkerView, ConsoleInfo, SandboxFlavour, SandboxInfo, StatusView};

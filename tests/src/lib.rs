@@ -41,6 +41,16 @@ pub async fn connected_sandbox(fleet: &Fleet, mut cfg: SandboxConfig) -> anyhow:
     let (console, _) = fleet.init_console().await?;
     cfg.admin_npubs = vec![console.public_key()];
     let sandbox = Sandbox::start(cfg).await?;
+    connect(fleet, &sandbox).await?;
+    Ok(sandbox)
+}
+
+/// Connects `fleet` (whose console must be one of the sandbox's admins) as `satop connect`
+/// would: key [`KEY`], the sandbox relay as the ATM relay.
+///
+/// # Errors
+/// When the connect fails.
+pub async fn connect(fleet: &Fleet, sandbox: &Sandbox) -> anyhow::Result<()> {
     let req = ConnectRequest {
         connection: sandbox.bunker.admin_connection_string(),
         key_name: KEY.into(),
@@ -48,7 +58,7 @@ pub async fn connected_sandbox(fleet: &Fleet, mut cfg: SandboxConfig) -> anyhow:
         timeout: Duration::from_secs(5),
     };
     fleet.connect(&req, |_| {}).await?;
-    Ok(sandbox)
+    Ok(())
 }
 
 /// A pairing of the machine `name` (created when new) that polls the bunker every 20 ms, so a

@@ -121,6 +121,11 @@ export const commands = {
 	 *  equals the published one); offline it waits in the outbox. Steps go to `on_step`.
 	 */
 	rosterPublish: (onStep: Channel<OutboxStep>) => typedError<PublishResult_Serialize, Failure>(__TAURI_INVOKE("roster_publish", { onStep })),
+	/**
+	 *  Rebuilds the local cache from the bunker and the relays: the roster, fee policy and app
+	 *  config, then the bunker's clients and tokens (a new laptop, or another console's changes).
+	 */
+	fleetRestore: () => typedError<RestoreView, Failure>(__TAURI_INVOKE("fleet_restore")),
 	/**  What publishing `value` (JSON text) under `name` would change. Offline. */
 	configPreview: (name: string, value: string) => typedError<DiffView_Serialize, Failure>(__TAURI_INVOKE("config_preview", { name, value })),
 	/**  Has the bunker sign the document, verifies and publishes it; offline it waits in the outbox. */
@@ -1664,6 +1669,16 @@ export type RepairQueuedView_Serialize = {
 	action: FixView,
 	/**  The action in words. */
 	action_label: string,
+};
+
+/**  What a restore from the bunker and the relays found (fleet-core's words). */
+export type RestoreView = {
+	/**  Machines on the roster (0 when none is published). */
+	machines: number,
+	/**  What was found and done, one line each. */
+	lines: string[],
+	/**  Every conflict and how it was settled, one line each. */
+	conflicts: string[],
 };
 
 /**  Progress of a revoke. */

@@ -32,6 +32,10 @@ pub struct AuditRecord {
     pub outcome: String,
     /// Detail; never a secret.
     pub detail: Option<String>,
+    /// The console that acted (npub): this one, or another console of the same bunker whose
+    /// change came in with the roster. `None` for entries older than consoles being named.
+    #[serde(default)]
+    pub console: Option<String>,
 }
 
 impl Fleet {
@@ -106,6 +110,7 @@ fn record(e: AuditEntry, names: &HashMap<i64, String>) -> AuditRecord {
         machine_id: e.machine_id,
         outcome: e.outcome,
         detail: e.detail,
+        console: e.console,
     }
 }
 

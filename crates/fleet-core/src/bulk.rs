@@ -502,6 +502,8 @@ mod tests {
     fn machine(id: i64, name: &str, site: Option<&str>) -> Machine {
         Machine {
             id,
+            uid: format!("UID{id:07}"),
+            client_name: format!("satmachine-{id}"),
             name: name.into(),
             site: site.map(str::to_string),
             state: MachineState::Active,
@@ -512,6 +514,8 @@ mod tests {
             legacy: false,
             created_at: 0,
             updated_at: 0,
+            changed_at: 0,
+            changed_by: None,
         }
     }
 

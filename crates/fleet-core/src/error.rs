@@ -117,6 +117,12 @@ pub enum Error {
         /// What is wrong with it.
         problem: &'static str,
     },
+    /// A roster read from the relays was refused as a whole; nothing local changed.
+    #[error("the fleet roster on the relays was refused: {reason}; nothing was changed here")]
+    RosterRefused {
+        /// What is wrong with it, and what to do.
+        reason: String,
+    },
     /// No relay accepted the operator event.
     #[error("no relay accepted the event ({relays}); it stays queued")]
     NotPublished {
@@ -224,7 +230,7 @@ impl Error {
                 ErrorKind::InvalidInput
             }
             Self::RevokeUnconfirmed { .. } => ErrorKind::Timeout,
-            Self::EventNotVerified { .. } => ErrorKind::Rejected,
+            Self::EventNotVerified { .. } | Self::RosterRefused { .. } => ErrorKind::Rejected,
             Self::NotPublished { .. } => ErrorKind::Unreachable,
             Self::Lnbits(e) => match e.kind() {
                 lnbits_source::ErrorKind::InvalidInput | lnbits_source::ErrorKind::NotFound => {

@@ -85,6 +85,7 @@ impl Fleet {
     pub async fn admin_session(&self) -> Result<(AdminClient, BunkerProfile)> {
         let profile = self.profile().await?.ok_or(Error::NotConnected)?;
         let signer = self.admin_signer().await?;
+        self.remember_console().await?;
         let admin = nostr::PublicKey::from_hex(&profile.admin_pubkey).map_err(|_| {
             Error::InvalidInput(
                 "the stored bunker profile is damaged: run `satop connect` again".into(),
@@ -142,10 +143,30 @@ impl Fleet {
     /// # Errors
     /// [`Error::Secrets`] when the secret store cannot be read or written.
     pub async fn init_console(&self) -> Result<(ConsoleIdentity, bool)> {
-        if let Some(existing) = ConsoleIdentity::load(self.secrets()).await? {
-            return Ok((existing, false));
-        }
-        Ok((ConsoleIdentity::create(self.secrets()).await?, true))
+        let (console, created) = match ConsoleIdentity::load(self.secrets()).await? {
+            Some(existing) => (existing, false),
+            None => (ConsoleIdentity::create(self.secrets()).await?, true),
+        };
+        self.remember_console().await?;
+        Ok((console, created))
+    }
+
+    /// Stores this console's npub, which every audit entry written here names as the
+    /// console that acted (several consoles administer one fleet).
+    /// This console is known by its admin key: a remote signer's, else the local console key's.
+    async fn remember_console(&self) -> Result<()> {
+        let npub = self.admin_npub().await?;
+        self.db()
+            .interact(move |c| {
+                if fleet_store::settings::get(c, fleet_store::audit::CONSOLE_SETTING)?.as_deref()
+                    != Some(npub.as_str())
+                {
+                    fleet_store::settings::set(c, fleet_store::audit::CONSOLE_SETTING, &npub)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
     }
 
     /// The console identity.

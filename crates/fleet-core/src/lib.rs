@@ -35,7 +35,9 @@
 //! - [`outbox`]: run queued network actions in order, exactly once, with backoff.
 //! - [`sync`]: terms, outbox, reconcile in one go (`satop sync`, the app's Sync now).
 //! - [`audit`]: read and export the append-only audit log.
-//! - [`operator_events`]: roster, super-fee policy, app config as bunker-signed kind 30078.
+//! - [`operator_events`]: super-fee policy, app config as bunker-signed kind 30078.
+//! - [`roster`]: the fleet roster, the fleet's shared record on the relays: publish, merge
+//!   (several consoles), restore.
 //! - [`codes`]: prepared pairing codes: mint ahead online, show offline, settle at sync.
 //! - [`admin_key`]: where the admin key lives: a remote NIP-46 signer or this computer.
 //! - [`rules`]: input rules both fronts call (names, sites, relays, passphrases).
@@ -62,6 +64,7 @@ pub mod qr;
 pub mod reconcile;
 pub mod repair_queue;
 pub mod revoke;
+pub mod roster;
 pub mod rules;
 pub mod secrets;
 pub mod status;

@@ -478,6 +478,10 @@ mod tests {
             legacy: false,
             created_at: 0,
             updated_at: 0,
+            uid: "0000000001".into(),
+            client_name: "satmachine-0000000001".into(),
+            changed_at: 0,
+            changed_by: None,
         }
     }
 

@@ -9,8 +9,14 @@ use crate::{Error, Fleet, Result};
 /// A machine as the CLI and UI show it: public data only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MachineSummary {
-    /// Row id; the bunker knows the machine as `satmachine-<id>`.
+    /// Row id (local to this cache).
     pub id: i64,
+    /// The machine's id on every console, the bunker and the relays (10 Crockford base32
+    /// characters).
+    pub uid: String,
+    /// The bunker's name for it (`satmachine-<uid>`; `satmachine-<row id>` for machines added
+    /// before ids travelled).
+    pub client_name: String,
     /// Display name.
     pub name: String,
     /// Where it stands.
@@ -38,6 +44,8 @@ impl From<&Machine> for MachineSummary {
             .map(|pk| bunker_client::fingerprint(&pk));
         Self {
             id: m.id,
+            uid: m.uid.clone(),
+            client_name: m.client_name.clone(),
             name: m.name.clone(),
             site: m.site.clone(),
             state: m.state.as_str().to_string(),
@@ -80,6 +88,64 @@ impl Fleet {
                 let machine = machines::insert(&tx, &new)?;
                 tx.commit()?;
                 Ok(machine)
+            })
+            .await?)
+    }
+
+    /// Renames a machine (same rules as [`Fleet::add_machine`]); the roster publication is
+    /// queued with it, so the other consoles see the new name after their next sync.
+    ///
+    /// # Errors
+    /// [`Error::MachineNotFound`]; [`Error::InvalidInput`] for a bad name; [`Error::Store`]
+    /// with kind `Conflict` for a taken name.
+    pub async fn rename_machine(&self, name: &str, new_name: &str) -> Result<Machine> {
+        let machine = self.machine(name).await?;
+        let new_name = text::machine_name(new_name)?;
+        let key = text::name_key(&new_name);
+        let id = machine.id;
+        Ok(self
+            .db()
+            .interact(move |c| {
+                let tx = c.transaction()?;
+                if let Some(taken) = machines::list(&tx)?
+                    .into_iter()
+                    .find(|m| m.id != id && text::name_key(&m.name) == key)
+                {
+                    return Err(fleet_store::Error::NameTaken {
+                        name: text::escape_for_terminal(&taken.name).into_owned(),
+                    });
+                }
+                machines::rename(&tx, id, &new_name)?;
+                let renamed = machines::get(&tx, id)?.ok_or(fleet_store::Error::NotFound {
+                    what: "machine",
+                    id,
+                })?;
+                tx.commit()?;
+                Ok(renamed)
+            })
+            .await?)
+    }
+
+    /// Sets (or, with `None` or blank, clears) a machine's site; the roster publication is
+    /// queued with it.
+    ///
+    /// # Errors
+    /// [`Error::MachineNotFound`]; [`Error::InvalidInput`] for a bad site; [`Error::Store`].
+    pub async fn set_machine_site(&self, name: &str, site: Option<&str>) -> Result<Machine> {
+        let machine = self.machine(name).await?;
+        let site = text::site(site)?;
+        let id = machine.id;
+        Ok(self
+            .db()
+            .interact(move |c| {
+                let tx = c.transaction()?;
+                machines::set_site(&tx, id, site.as_deref())?;
+                let changed = machines::get(&tx, id)?.ok_or(fleet_store::Error::NotFound {
+                    what: "machine",
+                    id,
+                })?;
+                tx.commit()?;
+                Ok(changed)
             })
             .await?)
     }

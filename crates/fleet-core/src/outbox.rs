@@ -32,6 +32,7 @@ use tracing::{info, warn};
 
 use crate::operator_events::PublishAction;
 use crate::revoke::RevokeAction;
+use crate::roster::RosterAction;
 use crate::{Error, ErrorKind, Fleet, Result};
 
 /// Name of the lock file in the data directory.
@@ -48,6 +49,8 @@ pub enum Action {
     Revoke(RevokeAction),
     /// Sign an operator-authored event through the bunker, verify and publish it.
     PublishEvent(PublishAction),
+    /// Read, merge, build and publish the fleet roster (content built when it runs).
+    PublishRoster(RosterAction),
 }
 
 impl Action {
@@ -56,6 +59,7 @@ impl Action {
         match self {
             Self::Revoke(_) => "revoke",
             Self::PublishEvent(_) => "publish_event",
+            Self::PublishRoster(_) => crate::roster::ACTION,
         }
     }
 
@@ -343,6 +347,7 @@ impl Fleet {
             Some(Action::PublishEvent(action)) => {
                 crate::operator_events::execute(session, &action).await
             }
+            Some(Action::PublishRoster(_)) => crate::roster::execute(session).await,
             None => Err(Error::InvalidInput(format!(
                 "unknown outbox action {:?}",
                 item.action
@@ -477,6 +482,7 @@ fn summarize(item: &OutboxItem) -> String {
     match Action::from_item(item) {
         Some(Action::Revoke(a)) => a.summary(),
         Some(Action::PublishEvent(a)) => format!("publish {} (kind 30078)", a.d_tag),
+        Some(Action::PublishRoster(_)) => "publish the fleet roster (kind 30078)".into(),
         None => item.action.clone(),
     }
 }
@@ -509,9 +515,11 @@ impl Fleet {
                 reason: row.last_error.unwrap_or_default(),
             },
             OutboxStatus::Pending | OutboxStatus::Running => Delivery::Pending {
+                // A row the run did not reach waits for what stopped the run.
                 reason: row.last_error.or_else(|| {
                     run.busy
                         .then(|| "another satop process is running the outbox".to_string())
+                        .or_else(|| run.waiting.clone())
                 }),
             },
         })
@@ -577,7 +585,7 @@ mod tests {
     #[test]
     fn actions_round_trip_through_an_outbox_row() {
         let action = Action::Revoke(RevokeAction::machine(
-            7,
+            "satmachine-7",
             Some(3),
             Some("ab".into()),
             "operator",

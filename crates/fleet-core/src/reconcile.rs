@@ -214,7 +214,7 @@ fn apply(
 
     let mut current: HashMap<String, i64> = HashMap::new();
     for m in &list {
-        let name = crate::pairing::client_name(m.id);
+        let name = m.client_name.clone();
         let named = by_name
             .get(name.as_str())
             .map(Vec::as_slice)
@@ -348,10 +348,7 @@ fn apply(
         }
     }
 
-    let ids: HashMap<String, i64> = list
-        .iter()
-        .map(|m| (crate::pairing::client_name(m.id), m.id))
-        .collect();
+    let ids: HashMap<String, i64> = list.iter().map(|m| (m.client_name.clone(), m.id)).collect();
     let pairing: HashSet<i64> = list
         .iter()
         .filter(|m| m.state == MachineState::Pairing)
@@ -515,7 +512,7 @@ impl Fleet {
                 };
                 let id = u64::try_from(client.id).unwrap_or_default();
                 let action = Action::Revoke(RevokeAction::client(
-                    m.id,
+                    &m.client_name,
                     id,
                     Some(client.pubkey.clone()),
                     REVIVED_REASON,
@@ -556,7 +553,7 @@ fn enqueue_client_revoke(
         return Ok(false);
     }
     let action = Action::Revoke(RevokeAction::client(
-        m.id,
+        &m.client_name,
         u.id,
         Some(u.pubkey.to_hex()),
         reason,
@@ -651,7 +648,7 @@ mod tests {
         let tx = c.transaction().unwrap();
         let m = paired(&tx, "Lobby", Some(3), A);
         let snap = BunkerSnapshot {
-            users: vec![user(3, A, "satmachine-1", true)],
+            users: vec![user(3, A, &m.client_name, true)],
             ..BunkerSnapshot::default()
         };
         let report = apply(&tx, &snap, 100).unwrap();
@@ -670,8 +667,8 @@ mod tests {
         machines::update_state(&tx, m.id, MachineState::Pairing).unwrap();
         let snap = BunkerSnapshot {
             users: vec![
-                user(3, A, "satmachine-1", false),
-                user(8, B, "satmachine-1", false),
+                user(3, A, &m.client_name, false),
+                user(8, B, &m.client_name, false),
             ],
             ..BunkerSnapshot::default()
         };
@@ -713,10 +710,10 @@ mod tests {
     fn unknown_clients_are_reported_and_kept_in_the_snapshot() {
         let mut c = conn();
         let tx = c.transaction().unwrap();
-        paired(&tx, "Lobby", Some(3), A);
+        let m = paired(&tx, "Lobby", Some(3), A);
         let snap = BunkerSnapshot {
             users: vec![
-                user(3, A, "satmachine-1", false),
+                user(3, A, &m.client_name, false),
                 user(4, C, "someone's phone", false),
                 user(5, B, CONSOLE_CLIENT_NAME, false),
             ],
@@ -754,7 +751,7 @@ mod tests {
         let report = apply(
             &tx,
             &BunkerSnapshot {
-                users: vec![user(6, A, "satmachine-1", false)],
+                users: vec![user(6, A, &m.client_name, false)],
                 ..BunkerSnapshot::default()
             },
             100,

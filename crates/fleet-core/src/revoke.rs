@@ -30,7 +30,6 @@ use tracing::{info, instrument};
 
 use crate::lifecycle::{next, Transition};
 use crate::outbox::{unix_now, Action, Completion, Delivery, Due, OutboxEvent, Session};
-use crate::pairing::client_name;
 use crate::{Error, Fleet, Result};
 
 /// How often the bunker is re-read to see `revokedAt` before the row is retried later.
@@ -59,16 +58,17 @@ pub struct RevokeAction {
     pub key_user_id: Option<u64>,
     /// The client's pubkey (hex), when known.
     pub atm_pubkey: Option<String>,
-    /// The token client name (`satmachine-<id>`), the last resort to find the client.
+    /// The machine's bunker client name, the last resort to find the client.
     pub client_name: String,
     /// Why (`operator`, `access term ended`, `re-pair: old key`, …), for the audit log.
     pub reason: String,
 }
 
 impl RevokeAction {
-    /// Revoke the machine `machine_id` whose stored client is `key_user_id` / `atm_pubkey`.
+    /// Revoke the machine named `client_name` on the bunker whose stored client is
+    /// `key_user_id` / `atm_pubkey`.
     pub fn machine(
-        machine_id: i64,
+        client_name: &str,
         key_user_id: Option<u64>,
         atm_pubkey: Option<String>,
         reason: &str,
@@ -77,14 +77,14 @@ impl RevokeAction {
             scope: RevokeScope::Machine,
             key_user_id,
             atm_pubkey,
-            client_name: client_name(machine_id),
+            client_name: client_name.to_owned(),
             reason: reason.into(),
         }
     }
 
-    /// Revoke only one client of machine `machine_id`.
+    /// Revoke only one client of the machine named `client_name` on the bunker.
     pub fn client(
-        machine_id: i64,
+        client_name: &str,
         key_user_id: u64,
         atm_pubkey: Option<String>,
         reason: &str,
@@ -93,7 +93,7 @@ impl RevokeAction {
             scope: RevokeScope::Client,
             key_user_id: Some(key_user_id),
             atm_pubkey,
-            client_name: client_name(machine_id),
+            client_name: client_name.to_owned(),
             reason: reason.into(),
         }
     }
@@ -240,7 +240,7 @@ pub(crate) fn queue_machine_revoke(
         .bunker_connection_id
         .and_then(|id| u64::try_from(id).ok());
     let action = Action::Revoke(RevokeAction::machine(
-        machine.id,
+        &machine.client_name,
         key_user_id,
         machine.atm_client_pubkey.clone(),
         reason,
@@ -486,7 +486,7 @@ mod tests {
             user(3, A, "satmachine-1", false),
             user(4, B, "renamed", false),
         ];
-        let action = RevokeAction::machine(1, Some(4), Some(B.into()), "operator");
+        let action = RevokeAction::machine("satmachine-1", Some(4), Some(B.into()), "operator");
         assert_eq!(
             resolve(&users, &action),
             vec![3, 4],
@@ -500,15 +500,19 @@ mod tests {
             user(3, A, "satmachine-1", false),
             user(9, C, "other", false),
         ];
-        let stale_id = RevokeAction::machine(2, Some(9), Some(A.into()), "operator");
+        let stale_id = RevokeAction::machine("satmachine-2", Some(9), Some(A.into()), "operator");
         assert_eq!(
             resolve(&users, &stale_id),
             vec![3],
             "id 9 belongs to another key"
         );
-        let by_name = RevokeAction::machine(1, None, None, "operator");
+        let by_name = RevokeAction::machine("satmachine-1", None, None, "operator");
         assert_eq!(resolve(&users, &by_name), vec![3]);
-        assert!(resolve(&users, &RevokeAction::machine(5, None, None, "operator")).is_empty());
+        assert!(resolve(
+            &users,
+            &RevokeAction::machine("satmachine-5", None, None, "operator")
+        )
+        .is_empty());
     }
 
     #[test]
@@ -517,7 +521,7 @@ mod tests {
             user(3, A, "satmachine-1", false),
             user(5, B, "satmachine-1", false),
         ];
-        let old = RevokeAction::client(1, 3, Some(A.into()), "re-pair: old key");
+        let old = RevokeAction::client("satmachine-1", 3, Some(A.into()), "re-pair: old key");
         assert_eq!(
             resolve(&users, &old),
             vec![3],
@@ -528,7 +532,7 @@ mod tests {
     #[test]
     fn an_already_revoked_client_is_a_target_but_not_revoked_again() {
         let users = vec![user(3, A, "satmachine-1", true)];
-        let action = RevokeAction::machine(1, Some(3), Some(A.into()), "operator");
+        let action = RevokeAction::machine("satmachine-1", Some(3), Some(A.into()), "operator");
         assert_eq!(resolve(&users, &action), vec![3]);
     }
 }

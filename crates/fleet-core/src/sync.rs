@@ -29,6 +29,13 @@ pub struct SyncReport {
     /// Why the liveness check did not run (ATM relays unreachable, …); never fatal.
     #[serde(default)]
     pub liveness_error: Option<String>,
+    /// The fleet roster merged from the relays (the other consoles' changes), when it ran and
+    /// a roster is published.
+    #[serde(default)]
+    pub roster: Option<crate::roster::RosterMerge>,
+    /// Why the roster was not merged (relays unreachable, roster refused); never fatal.
+    #[serde(default)]
+    pub roster_error: Option<String>,
 }
 
 impl Fleet {
@@ -39,6 +46,15 @@ impl Fleet {
     /// # Errors
     /// [`crate::Error::Store`].
     pub async fn sync(&self, on_event: impl Fn(&OutboxEvent)) -> Result<SyncReport> {
+        // The other consoles' changes first: the outbox then publishes what the relays lack,
+        // and the reconcile knows their machines' clients and has the last word on access.
+        let (roster, roster_error) = match self.sync_roster().await {
+            Ok(r) => (r, None),
+            Err(crate::Error::Store(e)) => return Err(crate::Error::Store(e)),
+            Err(crate::Error::NotConnected) => (None, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        // The clock after the merge: a term another console renewed is not swept as ending here.
         let terms = self.enforce_terms(unix_now()).await?;
         let outbox = self.run_outbox(Due::Now, on_event).await?;
         // Prepared codes before the reconcile, so that a machine paired from a redeemed code is
@@ -75,6 +91,8 @@ impl Fleet {
             codes,
             liveness,
             liveness_error,
+            roster,
+            roster_error,
         };
         self.note_sync(&report, unix_now()).await?;
         Ok(report)
@@ -97,6 +115,14 @@ impl SyncReport {
         }
         if let Some(l) = self.liveness.as_ref().filter(|l| l.is_news()) {
             lines.push(l.summary());
+        }
+        if let Some(r) = &self.roster {
+            lines.extend(r.added.iter().map(|l| format!("from the roster: {l}")));
+            lines.extend(r.updated.iter().map(|l| format!("from the roster: {l}")));
+            lines.extend(r.conflicts.iter().map(|l| format!("roster conflict: {l}")));
+        }
+        if let Some(e) = &self.roster_error {
+            lines.push(format!("the fleet roster was not merged: {e}"));
         }
         let Some(r) = &self.reconcile else {
             return lines;
@@ -156,6 +182,8 @@ mod tests {
             codes: None,
             liveness: None,
             liveness_error: None,
+            roster: None,
+            roster_error: None,
         };
         report.terms.revokes_queued.push("Lobby".into());
         assert_eq!(

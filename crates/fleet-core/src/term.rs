@@ -330,6 +330,7 @@ impl PendingRepair {
         cancel: impl Future<Output = ()>,
         on_step: impl Fn(&PairStep),
     ) -> Result<Repaired> {
+        let client = self.pairing.client_name().to_owned();
         let paired = self.pairing.wait(cancel, on_step).await?;
         let (machine_id, old_id, old_pubkey) =
             (self.machine_id, self.old_id, self.old_pubkey.clone());
@@ -343,7 +344,7 @@ impl PendingRepair {
             .interact(move |c| {
                 let tx = c.transaction()?;
                 let action = Action::Revoke(RevokeAction::client(
-                    machine_id,
+                    &client,
                     old_id,
                     Some(old_pubkey),
                     "re-pair: old key",

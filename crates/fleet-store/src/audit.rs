@@ -34,17 +34,46 @@ pub struct AuditEntry {
     pub outcome: String,
     /// Detail.
     pub detail: Option<String>,
+    /// The console that acted (npub); `None` for entries written before consoles were named
+    /// (migration 06).
+    pub console: Option<String>,
 }
+
+/// Settings key holding this console's npub, which [`append`] stamps on each entry.
+pub const CONSOLE_SETTING: &str = "console_npub";
 
 /// Appends an entry stamped now and returns it.
 ///
 /// # Errors
 /// [`crate::Error::Sqlite`].
+/// The entry names this console (the npub stored under [`CONSOLE_SETTING`]) as the actor.
 pub fn append(conn: &Connection, entry: &NewAuditEntry) -> Result<AuditEntry> {
+    let here = crate::settings::get(conn, CONSOLE_SETTING)?;
+    append_by(conn, entry, here.as_deref())
+}
+
+/// Appends an entry stamped now, naming `console` (npub) as the console that acted: for a
+/// change another console made, learnt from the roster.
+///
+/// # Errors
+/// [`crate::Error::Sqlite`].
+pub fn append_by(
+    conn: &Connection,
+    entry: &NewAuditEntry,
+    console: Option<&str>,
+) -> Result<AuditEntry> {
     let at = unix_now();
     conn.execute(
-        "INSERT INTO audit_log (at, action, machine_id, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![at, entry.action, entry.machine_id, entry.outcome, entry.detail],
+        "INSERT INTO audit_log (at, action, machine_id, outcome, detail, console)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            at,
+            entry.action,
+            entry.machine_id,
+            entry.outcome,
+            entry.detail,
+            console
+        ],
     )?;
     Ok(AuditEntry {
         id: conn.last_insert_rowid(),
@@ -53,6 +82,7 @@ pub fn append(conn: &Connection, entry: &NewAuditEntry) -> Result<AuditEntry> {
         machine_id: entry.machine_id,
         outcome: entry.outcome.clone(),
         detail: entry.detail.clone(),
+        console: console.map(str::to_owned),
     })
 }
 
@@ -62,7 +92,7 @@ pub fn append(conn: &Connection, entry: &NewAuditEntry) -> Result<AuditEntry> {
 /// [`crate::Error::Sqlite`].
 pub fn list(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare(
-        "SELECT id, at, action, machine_id, outcome, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+        "SELECT id, at, action, machine_id, outcome, detail, console FROM audit_log ORDER BY id DESC LIMIT ?1",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let entries = stmt
@@ -77,7 +107,7 @@ pub fn list(conn: &Connection, limit: usize) -> Result<Vec<AuditEntry>> {
 /// [`crate::Error::Sqlite`].
 pub fn list_after(conn: &Connection, after_id: i64, limit: usize) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare(
-        "SELECT id, at, action, machine_id, outcome, detail FROM audit_log WHERE id > ?1
+        "SELECT id, at, action, machine_id, outcome, detail, console FROM audit_log WHERE id > ?1
          ORDER BY id LIMIT ?2",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -97,7 +127,7 @@ pub fn list_for_machine(
     limit: usize,
 ) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare(
-        "SELECT id, at, action, machine_id, outcome, detail FROM audit_log WHERE machine_id = ?1
+        "SELECT id, at, action, machine_id, outcome, detail, console FROM audit_log WHERE machine_id = ?1
          ORDER BY id DESC LIMIT ?2",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -115,5 +145,6 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditEntry> {
         machine_id: row.get(3)?,
         outcome: row.get(4)?,
         detail: row.get(5)?,
+        console: row.get(6)?,
     })
 }

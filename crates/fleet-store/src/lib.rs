@@ -40,7 +40,7 @@ pub use audit::{AuditEntry, NewAuditEntry};
 pub use clients::{BunkerClient, ClientRole};
 pub use db::Db;
 pub use error::{Error, ErrorKind, Result};
-pub use machines::{Machine, MachineState, NewMachine, Pairing, MAX_NAME_CHARS};
+pub use machines::{KnownMachine, Machine, MachineState, NewMachine, Pairing, MAX_NAME_CHARS};
 pub use migrate::{MIGRATIONS, MIGRATION_DIR};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStatus};
 pub use profile::{BunkerProfile, Encryption};

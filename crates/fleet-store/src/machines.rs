@@ -77,11 +77,24 @@ impl FromStr for MachineState {
     }
 }
 
+/// Characters of a machine id: Crockford base32 (no I, L, O, U).
+pub const UID_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Length of a machine id (50 random bits).
+pub const UID_LEN: usize = 10;
+/// Prefix of every machine's bunker client name.
+pub const CLIENT_PREFIX: &str = "satmachine-";
+
 /// A machine as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Machine {
-    /// Row id; also names the bunker token (`satmachine-<id>`).
+    /// Row id: local to this cache, never shown to the bunker or the relays.
     pub id: i64,
+    /// The machine's identity everywhere the bunker or relays see it: 10 Crockford base32
+    /// characters, random, made when the machine was added (on whichever console).
+    pub uid: String,
+    /// The bunker's name for it (token client name, KeyUser description):
+    /// `satmachine-<uid>`, or `satmachine-<row id>` for a machine added before ids travelled.
+    pub client_name: String,
     /// Display name, trimmed, unique ignoring case.
     pub name: String,
     /// Where it stands, free text.
@@ -102,6 +115,37 @@ pub struct Machine {
     pub created_at: i64,
     /// When the row last changed (unix seconds).
     pub updated_at: i64,
+    /// When it last changed in a way the roster carries (unix seconds), here or elsewhere.
+    pub changed_at: i64,
+    /// The console (npub) that made that change; `None` when it was this console.
+    pub changed_by: Option<String>,
+}
+
+/// A machine as another console recorded it (from the roster): its identity travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownMachine {
+    /// Its id.
+    pub uid: String,
+    /// Its bunker client name.
+    pub client_name: String,
+    /// Display name (already checked by the caller).
+    pub name: String,
+    /// Where it stands.
+    pub site: Option<String>,
+    /// Its state.
+    pub state: MachineState,
+    /// The ATM's client pubkey (hex), once paired.
+    pub atm_client_pubkey: Option<String>,
+    /// When the pairing completed.
+    pub paired_at: Option<i64>,
+    /// End of the access term.
+    pub bunker_token_expires_at: Option<i64>,
+    /// When it was added.
+    pub created_at: i64,
+    /// When it last changed.
+    pub changed_at: i64,
+    /// Which console changed it last (npub).
+    pub changed_by: Option<String>,
 }
 
 /// A machine to add.
@@ -160,7 +204,40 @@ pub fn validate_name(name: &str) -> Result<String> {
 }
 
 const COLUMNS: &str = "id, name, site, state, bunker_connection_id, atm_client_pubkey, paired_at,
-                       bunker_token_expires_at, legacy, created_at, updated_at";
+                       bunker_token_expires_at, legacy, created_at, updated_at, uid, client_name,
+                       changed_at, changed_by";
+
+/// The bunker client name of the machine `uid`.
+pub fn client_name_for(uid: &str) -> String {
+    format!("{CLIENT_PREFIX}{uid}")
+}
+
+/// A fresh machine id no row holds: 50 bits from SQLite's randomness (seeded from the OS),
+/// as 10 Crockford base32 characters.
+///
+/// # Errors
+/// [`Error::Sqlite`].
+pub fn fresh_uid(conn: &Connection) -> Result<String> {
+    loop {
+        let bytes: Vec<u8> = conn.query_row("SELECT randomblob(8)", [], |r| r.get(0))?;
+        let mut bits = bytes
+            .iter()
+            .fold(0_u64, |acc, b| (acc << 8) | u64::from(*b));
+        let mut uid = String::with_capacity(UID_LEN);
+        for _ in 0..UID_LEN {
+            uid.push(char::from(UID_ALPHABET[(bits & 31) as usize]));
+            bits >>= 5;
+        }
+        let taken: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM machines WHERE uid = ?1)",
+            [&uid],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            return Ok(uid);
+        }
+    }
+}
 
 /// Adds a machine.
 ///
@@ -175,10 +252,20 @@ pub fn insert(conn: &Connection, new: &NewMachine) -> Result<Machine> {
         MachineState::Unpaired
     };
     let now = unix_now();
+    let uid = fresh_uid(conn)?;
     conn.execute(
-        "INSERT INTO machines (name, site, state, legacy, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![name, new.site, state.as_str(), new.legacy, now],
+        "INSERT INTO machines (name, site, state, legacy, created_at, updated_at, uid,
+             client_name, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?5)",
+        params![
+            name,
+            new.site,
+            state.as_str(),
+            new.legacy,
+            now,
+            uid,
+            client_name_for(&uid)
+        ],
     )
     .map_err(|e| name_conflict(e, &name))?;
     let id = conn.last_insert_rowid();
@@ -186,6 +273,102 @@ pub fn insert(conn: &Connection, new: &NewMachine) -> Result<Machine> {
         what: "machine",
         id,
     })
+}
+
+/// Adds a machine another console recorded, with its identity and last change as recorded
+/// (no roster publication is queued for it).
+///
+/// # Errors
+/// [`Error::NameInvalid`], [`Error::NameTaken`], [`Error::Sqlite`] (also for a taken uid).
+pub fn insert_known(conn: &Connection, known: &KnownMachine) -> Result<Machine> {
+    let name = validate_name(&known.name)?;
+    conn.execute(
+        "INSERT INTO machines (name, site, state, legacy, created_at, updated_at, uid,
+             client_name, changed_at, changed_by, atm_client_pubkey, paired_at,
+             bunker_token_expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            name,
+            known.site,
+            known.state.as_str(),
+            known.state == MachineState::Legacy,
+            known.created_at,
+            unix_now(),
+            known.uid,
+            known.client_name,
+            known.changed_at,
+            known.changed_by,
+            known.atm_client_pubkey,
+            known.paired_at,
+            known.bunker_token_expires_at,
+        ],
+    )
+    .map_err(|e| name_conflict(e, &name))?;
+    let id = conn.last_insert_rowid();
+    get(conn, id)?.ok_or(Error::NotFound {
+        what: "machine",
+        id,
+    })
+}
+
+/// Takes another console's newer record of machine `id` (same uid): every field the roster
+/// carries, and its change time and author, so no roster publication is queued for it. The
+/// stored KeyUser id is dropped when the client key changed.
+///
+/// # Errors
+/// [`Error::NameInvalid`], [`Error::NameTaken`], [`Error::NotFound`], [`Error::Sqlite`].
+pub fn adopt(conn: &Connection, id: i64, known: &KnownMachine) -> Result<()> {
+    let name = validate_name(&known.name)?;
+    let changed = conn
+        .execute(
+            "UPDATE machines SET name = ?2, site = ?3, state = ?4, atm_client_pubkey = ?5,
+                 paired_at = ?6, bunker_token_expires_at = ?7, changed_at = ?8, changed_by = ?9,
+                 bunker_connection_id = CASE WHEN atm_client_pubkey IS ?5
+                                             THEN bunker_connection_id END,
+                 legacy = (?4 = 'legacy'), updated_at = ?10
+             WHERE id = ?1",
+            params![
+                id,
+                name,
+                known.site,
+                known.state.as_str(),
+                known.atm_client_pubkey,
+                known.paired_at,
+                known.bunker_token_expires_at,
+                known.changed_at,
+                known.changed_by,
+                unix_now(),
+            ],
+        )
+        .map_err(|e| name_conflict(e, &name))?;
+    expect_one(changed, id)
+}
+
+/// The machine with this uid, if any.
+///
+/// # Errors
+/// [`Error::Sqlite`], [`Error::Corrupt`].
+pub fn find_by_uid(conn: &Connection, uid: &str) -> Result<Option<Machine>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM machines WHERE uid = ?1"),
+        [uid],
+        RawMachine::from_row,
+    )
+    .optional()?
+    .map(RawMachine::decode)
+    .transpose()
+}
+
+/// Sets a machine's site.
+///
+/// # Errors
+/// [`Error::NotFound`], [`Error::Sqlite`].
+pub fn set_site(conn: &Connection, id: i64, site: Option<&str>) -> Result<()> {
+    let changed = conn.execute(
+        "UPDATE machines SET site = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, site, unix_now()],
+    )?;
+    expect_one(changed, id)
 }
 
 /// Renames a machine.
@@ -319,6 +502,10 @@ struct RawMachine {
     legacy: bool,
     created_at: i64,
     updated_at: i64,
+    uid: Option<String>,
+    client_name: Option<String>,
+    changed_at: Option<i64>,
+    changed_by: Option<String>,
 }
 
 impl RawMachine {
@@ -335,12 +522,26 @@ impl RawMachine {
             legacy: row.get(8)?,
             created_at: row.get(9)?,
             updated_at: row.get(10)?,
+            uid: row.get(11)?,
+            client_name: row.get(12)?,
+            changed_at: row.get(13)?,
+            changed_by: row.get(14)?,
         })
     }
 
     fn decode(self) -> Result<Machine> {
+        let missing = |column: &'static str| Error::Corrupt {
+            column,
+            detail: "missing (set by migration 06)".into(),
+        };
         Ok(Machine {
             id: self.id,
+            uid: self.uid.ok_or_else(|| missing("machines.uid"))?,
+            client_name: self
+                .client_name
+                .ok_or_else(|| missing("machines.client_name"))?,
+            changed_at: self.changed_at.unwrap_or(self.updated_at),
+            changed_by: self.changed_by,
             name: self.name,
             site: self.site,
             state: self.state.parse().map_err(|detail| Error::Corrupt {

@@ -85,6 +85,9 @@ pub enum Command {
     /// kind-30078 event.
     #[command(subcommand)]
     Roster(RosterCommand),
+    /// The fleet shared by every console of this bunker.
+    #[command(subcommand)]
+    Fleet(FleetCommand),
     /// Publish an app-config document (NIP-78, `satmachine:config:<name>`) signed by the bunker.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -159,6 +162,20 @@ pub enum MachineCommand {
         #[arg(long)]
         site: Option<String>,
     },
+    /// Rename a machine (the other consoles see it after their next sync).
+    Rename {
+        /// Its current name.
+        name: String,
+        /// The new name: 1 to 50 characters, unique ignoring case.
+        new_name: String,
+    },
+    /// Set or clear a machine's site.
+    Site {
+        /// The machine's name.
+        name: String,
+        /// Where it stands; omit to clear it.
+        site: Option<String>,
+    },
     /// List the machines.
     List {
         /// Print JSON instead of text.
@@ -214,6 +231,18 @@ pub enum RepairQueueCommand {
     },
     /// The machines waiting to be re-paired, oldest first, with what to do at each.
     List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Rebuild this console's cache from the bunker and the relays (a new or wiped laptop, or
+    /// another console of the same bunker): the latest verified roster, the fee policy and app
+    /// config, the bunker's clients and tokens. Reports what it found and every conflict.
+    Restore {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,

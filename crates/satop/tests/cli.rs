@@ -871,3 +871,47 @@ fn the_repair_queue_takes_a_site_lists_the_action_and_lets_machines_off() {
     let sites = json(satop(data.path()).args(["machine", "sites", "--json"]));
     assert_eq!(sites.as_array().unwrap().len(), 2, "{sites}");
 }
+
+#[test]
+fn rename_and_site_keep_the_machine_id_and_restore_before_connect_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert!(run(satop(data).arg("init")).status.success());
+    assert!(
+        run(satop(data).args(["machine", "add", "Lobby", "--site", "Main St"]))
+            .status
+            .success()
+    );
+    let list = |data: &Path| -> serde_json::Value {
+        let out = run(satop(data).args(["machine", "list", "--json"]));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let before = list(data);
+    let uid = before[0]["uid"].as_str().unwrap().to_owned();
+    assert_eq!(uid.len(), 10);
+    assert_eq!(before[0]["client_name"], format!("satmachine-{uid}"));
+
+    let out = run(satop(data).args(["machine", "rename", "lobby", "North door"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&uid), "{}", text(&out.stdout));
+    let out = run(satop(data).args(["machine", "site", "North door"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = list(data);
+    assert_eq!(after[0]["name"], "North door");
+    assert_eq!(after[0]["site"], serde_json::Value::Null, "site cleared");
+    assert_eq!(after[0]["uid"], uid.as_str(), "the id stays");
+
+    let taken = run(satop(data).args(["machine", "add", "Spare"]));
+    assert!(taken.status.success());
+    let (code, err) = one_line_failure(&run(satop(data).args([
+        "machine",
+        "rename",
+        "Spare",
+        "NORTH DOOR",
+    ])));
+    assert_eq!(code, Some(2), "{err}");
+
+    let (code, err) = one_line_failure(&run(satop(data).args(["fleet", "restore"])));
+    assert_ne!(code, Some(0));
+    assert!(err.contains("satop connect"), "{err}");
+}

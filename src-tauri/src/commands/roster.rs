@@ -1,11 +1,11 @@
-//! The fleet roster: every paired machine's name, site and ATM key, published as a
-//! bunker-signed kind-30078 event (issue #4 item 7).
+//! The fleet roster: every machine's id, name, site, state and ATM key, published as
+//! bunker-signed kind-30078 events (issue 13), and the restore that reads it back.
 
 use fleet_core::operator_events::ROSTER_D_TAG;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::dto::{OutboxStep, PublishResult, RosterView};
+use crate::dto::{OutboxStep, PublishResult, RestoreView, RosterView};
 use crate::{App, Failure};
 
 /// The last published roster, if any. Offline.
@@ -35,6 +35,14 @@ pub async fn roster_publish(
     let published = app.fleet().last_published(ROSTER_D_TAG).await?;
     let signer = app.fleet().published_signer(ROSTER_D_TAG).await?;
     Ok(PublishResult::new(change, published, signer))
+}
+
+/// Rebuilds the local cache from the bunker and the relays: the roster, fee policy and app
+/// config, then the bunker's clients and tokens (a new laptop, or another console's changes).
+#[tauri::command]
+#[specta::specta]
+pub async fn fleet_restore(app: State<'_, App>) -> Result<RestoreView, Failure> {
+    Ok(app.fleet().restore().await?.into())
 }
 
 /// The operator key (npub) every operator event must be signed by.

@@ -119,6 +119,28 @@ impl PublishResult {
     }
 }
 
+/// What a restore from the bunker and the relays found (fleet-core's words).
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct RestoreView {
+    /// Machines on the roster (0 when none is published).
+    pub machines: u32,
+    /// What was found and done, one line each.
+    pub lines: Vec<String>,
+    /// Every conflict and how it was settled, one line each.
+    pub conflicts: Vec<String>,
+}
+
+impl From<fleet_core::roster::RestoreReport> for RestoreView {
+    fn from(r: fleet_core::roster::RestoreReport) -> Self {
+        Self {
+            machines: u32::try_from(r.roster.as_ref().map_or(0, |m| m.machines))
+                .unwrap_or(u32::MAX),
+            lines: r.lines(),
+            conflicts: r.conflicts(),
+        }
+    }
+}
+
 /// The last published fleet roster.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct RosterView {
@@ -132,9 +154,15 @@ pub struct RosterView {
 
 impl From<PublishedDoc> for RosterView {
     fn from(p: PublishedDoc) -> Self {
+        // The roster head counts the machines; a version-1 roster listed them.
         let machines = serde_json::from_str::<serde_json::Value>(&p.content)
             .ok()
-            .and_then(|v| v["machines"].as_array().map(Vec::len))
+            .and_then(|v| {
+                v["machines"]
+                    .as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .or_else(|| v["machines"].as_array().map(Vec::len))
+            })
             .unwrap_or(0);
         Self {
             event_id: p.event_id,

@@ -118,15 +118,28 @@ async fn the_roster_lists_the_paired_machines_and_app_config_gets_its_own_d_tag(
         .await
         .unwrap()
         .expect("the roster is recorded once published");
-    let content: Value = serde_json::from_str(&doc.content).unwrap();
-    let machines = content["machines"].as_array().unwrap();
-    assert_eq!(
-        machines.len(),
-        1,
-        "an unpaired machine is not on the roster"
-    );
-    assert_eq!(machines[0]["name"], "Lobby ATM");
-    assert_eq!(machines[0]["atm_pubkey"], atm.keys.public_key().to_hex());
+    let head: Value = serde_json::from_str(&doc.content).unwrap();
+    assert_eq!(head["v"], 2);
+    assert_eq!(head["machines"], 2, "every machine is on the roster");
+    let mut machines = Vec::new();
+    for chunk in head["chunks"].as_array().unwrap() {
+        let d = chunk["d"].as_str().unwrap();
+        let part = env.fleet.last_published(d).await.unwrap().unwrap();
+        let content: Value = serde_json::from_str(&part.content).unwrap();
+        machines.extend(content["machines"].as_array().unwrap().clone());
+        let event = fetch(&env, &part.event_id).await;
+        assert_eq!(
+            event.pubkey,
+            env.operator(),
+            "each chunk signed through the bunker"
+        );
+    }
+    let lobby = machines.iter().find(|m| m["name"] == "Lobby ATM").unwrap();
+    assert_eq!(lobby["atm_pubkey"], atm.keys.public_key().to_hex());
+    assert_eq!(lobby["state"], "active");
+    let spare = machines.iter().find(|m| m["name"] == "Spare").unwrap();
+    assert_eq!(spare["state"], "unpaired");
+    assert!(spare.get("atm_pubkey").is_none());
     let event = fetch(&env, &doc.event_id).await;
     event.verify().expect("valid id and signature");
     assert_eq!(event.pubkey, env.operator(), "signed through the bunker");

@@ -67,7 +67,12 @@ async fn seeded(now: i64) -> (tempfile::TempDir, Fleet) {
             for (name, fail) in [("Waiting", false), ("Refused", true)] {
                 let m = paired(name, now + 20 * DAY, Some(now - 60))?;
                 machines::update_state(&tx, m.id, MachineState::RevokePending)?;
-                let action = Action::Revoke(RevokeAction::machine(m.id, Some(1), None, "operator"));
+                let action = Action::Revoke(RevokeAction::machine(
+                    &m.client_name,
+                    Some(1),
+                    None,
+                    "operator",
+                ));
                 let row = outbox::enqueue(&tx, &action.to_item(Some(m.id)).unwrap())?;
                 if fail {
                     outbox::mark_running(&tx, row.id)?;
@@ -168,6 +173,8 @@ async fn the_last_sync_says_as_of_when_and_whether_the_bunker_and_relays_answere
         codes: None,
         liveness: None,
         liveness_error: None,
+        roster: None,
+        roster_error: None,
     };
     fleet.note_sync(&report, now - 30).await.unwrap();
     let board = fleet.dashboard(now).await.unwrap();

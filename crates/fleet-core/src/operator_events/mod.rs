@@ -21,7 +21,7 @@
 mod diff;
 mod documents;
 mod fee;
-mod publish;
+pub(crate) mod publish;
 pub(crate) mod session;
 pub mod verify;
 
@@ -50,7 +50,7 @@ pub const ROSTER_D_TAG: &str = "satmachine:roster";
 /// Prefix of the `d` tag of a generic app-config document.
 pub const CONFIG_D_PREFIX: &str = "satmachine:config:";
 /// How long publishing and the published-already check wait for the relays.
-const RELAY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const RELAY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A document to publish: its `d` tag and its content (JSON text, built by the app).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -96,6 +96,23 @@ pub(crate) async fn latest(
     Ok(newest_with_holders(&answers))
 }
 
+/// Every kind-`kind` event of `author` on `relays` (all asked at once), verified (id and
+/// signature), duplicates removed: how a console reads the roster, fee policy and app config
+/// another console published. [`Error::NotPublished`] when no relay answers.
+pub(crate) async fn all(
+    relays: &[RelayUrl],
+    author: PublicKey,
+    kind: Kind,
+    timeout: Duration,
+) -> Result<Vec<Event>> {
+    let client = client(relays, timeout).await?;
+    let filter = Filter::new().author(author).kind(kind);
+    let fetched = client.fetch_events(filter, timeout).await;
+    client.shutdown().await;
+    let events = fetched.map_err(|_| not_published(relays))?;
+    Ok(events.into_iter().filter(|e| e.verify().is_ok()).collect())
+}
+
 /// The newest event among the relays' answers and the relays that returned it.
 fn newest_with_holders(answers: &[(RelayUrl, Vec<Event>)]) -> Option<Found> {
     let event = answers

@@ -11,7 +11,7 @@ use fleet_store::{audit, machines, pairing_terms, settings, MachineState, NewAud
 use serde::{Deserialize, Serialize};
 
 use super::burn::{self, Burn};
-use super::{client_name, PendingPairing};
+use super::PendingPairing;
 use crate::{Error, Fleet, Result};
 
 /// Setting: the pairing codes noted as possibly unburned (a JSON list of [`UnburnedCode`]).
@@ -20,8 +20,11 @@ pub const UNBURNED_SETTING: &str = "pairing.unburned";
 /// A pairing code that may still be redeemable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnburnedCode {
-    /// The machine's id (its client name is `satmachine-<id>`).
+    /// The machine's id.
     pub machine_id: i64,
+    /// The token's client name; notes written before it was kept name `satmachine-<id>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
     /// The machine's name, for the notice.
     pub machine: String,
     /// The bunker's token id.
@@ -56,6 +59,7 @@ impl PendingPairing {
     pub fn unburned(&self) -> UnburnedCode {
         UnburnedCode {
             machine_id: self.machine.id,
+            client_name: Some(self.client_name.clone()),
             machine: self.machine.name.clone(),
             token_id: self.token_id,
             previous_state: self.previous_state.as_str().to_string(),
@@ -131,7 +135,10 @@ impl Fleet {
             let tokens = admin.get_key_tokens(&profile.key_name).await?;
             let mut done = Vec::new();
             for code in codes {
-                let name = client_name(code.machine_id);
+                let name = code
+                    .client_name
+                    .clone()
+                    .unwrap_or_else(|| format!("satmachine-{}", code.machine_id));
                 let token = tokens
                     .iter()
                     .find(|t| t.id == code.token_id && t.client_name == name);

@@ -43,7 +43,6 @@ use burn::Burn;
 
 pub use leftover::{LeftoverBurn, LeftoverOutcome, UnburnedCode, UNBURNED_SETTING};
 pub use policy::{ATM_EVENT_KIND, ATM_POLICY_NAME};
-pub use token::client_name;
 pub use window::{
     check_redeem_window, parse_duration, DEFAULT_ACCESS_TERM, DEFAULT_REDEEM_WINDOW,
     MAX_REDEEM_WINDOW,
@@ -187,7 +186,7 @@ impl Fleet {
             fleet: self.clone(),
             admin,
             key_name: profile.key_name,
-            client_name: client_name(machine.id),
+            client_name: machine.client_name.clone(),
             previous_state: match machine.state {
                 MachineState::Pairing => MachineState::Unpaired,
                 other => other,
@@ -234,7 +233,9 @@ async fn mint(
         .ok_or(Error::NotConnected)?;
     let relays = crate::connect::stored_atm_relays(profile)?;
     let key = profile.key_name.as_str();
-    let client = client_name(machine.id);
+    // The machine's own bunker name (`satmachine-<uid>`, or the row-id name of a machine
+    // added before ids travelled): how a redeemed token is matched to its client (§3.2).
+    let client = machine.client_name.clone();
     let hours = Some(window::bunker_hours(window));
 
     let _turn = token::lock(&profile.admin_pubkey, &client).await;
@@ -287,6 +288,13 @@ pub struct PendingPairing {
     poll_every: Duration,
     /// Held until the pairing ends: no other process pairs this machine meanwhile.
     _claim: claim::Claim,
+}
+
+impl PendingPairing {
+    /// The bunker client name the token was minted for.
+    pub(crate) fn client_name(&self) -> &str {
+        &self.client_name
+    }
 }
 
 impl std::fmt::Debug for PendingPairing {

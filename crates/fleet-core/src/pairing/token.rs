@@ -9,12 +9,6 @@ use bunker_client::{AdminClient, KeyToken};
 use crate::{Error, Result};
 use tokio::sync::OwnedMutexGuard;
 
-/// The client name the bunker stores with the token and, at redemption, as the new KeyUser's
-/// description (§3.2): how a redeemed token is matched to its client.
-pub fn client_name(machine_id: i64) -> String {
-    format!("satmachine-{machine_id}")
-}
-
 /// The token `create_new_token` just made: the newest (highest id) unredeemed token with this
 /// client name (§4.1 step 4; `get_key_tokens` has no defined order, so sort by id).
 pub(super) fn newest_unredeemed(tokens: Vec<KeyToken>, client_name: &str) -> Option<KeyToken> {
@@ -91,11 +85,6 @@ mod tests {
             Some(7)
         );
         assert!(newest_unredeemed(vec![token(1, "satmachine-1", true)], "satmachine-1").is_none());
-    }
-
-    #[test]
-    fn client_name_is_satmachine_dash_id() {
-        assert_eq!(client_name(42), "satmachine-42");
     }
 
     #[tokio::test]

@@ -120,7 +120,7 @@ async fn a_profile_stored_before_lines_existed_is_read_as_0_10() {
 
 #[tokio::test]
 async fn c13_cancelling_a_pairing_on_0_11_burns_the_token_by_redeeming_it() {
-    use fleet_core::pairing::{client_name, MachineChoice, PairRequest};
+    use fleet_core::pairing::{MachineChoice, PairRequest};
 
     let c = connected(|cfg| cfg.flavour = Flavour::V0_11).await;
     let mut req = PairRequest::new(MachineChoice::PickOrCreate {
@@ -129,7 +129,7 @@ async fn c13_cancelling_a_pairing_on_0_11_burns_the_token_by_redeeming_it() {
     });
     req.poll_every = std::time::Duration::from_millis(20);
     let pending = c.fleet.begin_pairing(&req, |_| {}).await.unwrap();
-    let client = client_name(pending.machine().id);
+    let client = pending.machine().client_name.clone();
     pending.cancel().await.unwrap();
 
     let (admin, _) = c.fleet.admin_session().await.unwrap();

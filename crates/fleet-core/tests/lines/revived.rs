@@ -11,8 +11,8 @@ use nostr::Keys;
 
 use crate::support::offline;
 
-/// A machine revoked here; returns its id, client pubkey (hex) and KeyUser id.
-async fn revoked_machine(fleet: &Fleet, name: &str) -> (i64, String, i64) {
+/// A machine revoked here; returns its bunker client name, client pubkey (hex) and KeyUser id.
+async fn revoked_machine(fleet: &Fleet, name: &str) -> (String, String, i64) {
     let pk = Keys::generate().public_key().to_hex();
     let name = name.to_owned();
     let client = pk.clone();
@@ -30,7 +30,7 @@ async fn revoked_machine(fleet: &Fleet, name: &str) -> (i64, String, i64) {
                 },
             )?;
             machines::update_state(c, m.id, MachineState::Revoked)?;
-            Ok(m.id)
+            Ok(m.client_name)
         })
         .await
         .unwrap();
@@ -38,12 +38,12 @@ async fn revoked_machine(fleet: &Fleet, name: &str) -> (i64, String, i64) {
 }
 
 /// What 0.11's `get_key_users` shows after `grant_permission`: active, no `revokedAt`.
-fn revived_user(machine_id: i64, pubkey: &str, key_user_id: i64) -> KeyUser {
+fn revived_user(client_name: &str, pubkey: &str, key_user_id: i64) -> KeyUser {
     serde_json::from_value(serde_json::json!({
         "id": key_user_id,
         "name": "operator",
         "pubkey": pubkey,
-        "description": fleet_core::pairing::client_name(machine_id),
+        "description": client_name,
         "createdAt": "2026-12-02T02:04:49.282Z",
         "active": true,
         "signingConditions": [{"method": "sign_event", "kind": "21000", "allowed": true}],
@@ -85,7 +85,7 @@ async fn a_revived_client_is_revoked_again_at_once_when_automatic_revoke_is_on()
     let (id, pk, ku) = revoked_machine(&fleet, "Lobby").await;
     let report = fleet
         .reconcile_with(BunkerSnapshot {
-            users: vec![revived_user(id, &pk, ku)],
+            users: vec![revived_user(&id, &pk, ku)],
             ..BunkerSnapshot::default()
         })
         .await
@@ -106,7 +106,7 @@ async fn a_revived_client_is_revoked_again_at_once_when_automatic_revoke_is_on()
     // A second reconcile before the outbox ran does not queue it twice.
     fleet
         .reconcile_with(BunkerSnapshot {
-            users: vec![revived_user(id, &pk, ku)],
+            users: vec![revived_user(&id, &pk, ku)],
             ..BunkerSnapshot::default()
         })
         .await
@@ -121,7 +121,7 @@ async fn a_revived_client_waits_for_the_operator_when_automatic_revoke_is_off() 
     let (id, pk, ku) = revoked_machine(&fleet, "Depot").await;
     let report = fleet
         .reconcile_with(BunkerSnapshot {
-            users: vec![revived_user(id, &pk, ku)],
+            users: vec![revived_user(&id, &pk, ku)],
             ..BunkerSnapshot::default()
         })
         .await
@@ -145,7 +145,7 @@ async fn a_revived_client_waits_for_the_operator_when_automatic_revoke_is_off() 
         "confirmed: the revoke is queued"
     );
     let machine = crate::support::db_of(&fleet)
-        .interact(move |c| machines::get(c, id))
+        .interact(|c| machines::find_by_name(c, "Depot"))
         .await
         .unwrap()
         .unwrap();

@@ -4,6 +4,7 @@
 
 mod audit;
 mod db;
+mod identity;
 mod lifecycle;
 mod machines;
 mod migrations;

@@ -27,13 +27,19 @@ pub async fn run(fleet: &Fleet, args: AuditArgs) -> Result<(), Failure> {
     if args.json {
         return print_json(&entries);
     }
+    // Entries another console made (learnt from the roster) name it; this console's do not.
+    let here = fleet.console().await.ok().map(|c| c.npub());
     for e in &entries {
         let machine = e
             .machine
             .as_deref()
             .map_or_else(|| "-".to_string(), |m| format!("{m:?}"));
+        let by = match &e.console {
+            Some(c) if Some(c) != here.as_ref() => format!(" (by console {c})"),
+            _ => String::new(),
+        };
         println!(
-            "{} {:<16} {:<10} {machine} {}",
+            "{} {:<16} {:<10} {machine} {}{by}",
             e.time,
             e.action,
             e.outcome,

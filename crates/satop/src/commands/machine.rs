@@ -39,6 +39,25 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
             Ok(())
         }
         MachineCommand::RepairQueue(cmd) => super::bulk::repair_queue(fleet, cmd).await,
+        MachineCommand::Rename { name, new_name } => {
+            let m = fleet.rename_machine(&name, &new_name).await?;
+            println!(
+                "renamed {} to {} (machine id {}); the roster is published at the next sync",
+                shown(&format!("{name:?}")),
+                shown(&format!("{:?}", m.name)),
+                m.uid
+            );
+            Ok(())
+        }
+        MachineCommand::Site { name, site } => {
+            let m = fleet.set_machine_site(&name, site.as_deref()).await?;
+            println!(
+                "{}: site {}",
+                shown(&m.name),
+                shown(m.site.as_deref().unwrap_or("(none)"))
+            );
+            Ok(())
+        }
         MachineCommand::Import { lnbits_db, json } => {
             super::migration::import(fleet, &lnbits_db, json).await
         }

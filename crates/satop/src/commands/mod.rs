@@ -6,6 +6,7 @@ mod code;
 mod connect;
 mod dashboard;
 mod fee;
+mod fleet;
 mod identity;
 mod machine;
 mod migration;
@@ -49,6 +50,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Command::Fee(cmd) => fee::run(&fleet, cmd).await,
                 Command::Roster(cmd) => publish::roster(&fleet, cmd).await,
                 Command::Config(cmd) => publish::config(&fleet, cmd).await,
+                Command::Fleet(cmd) => fleet::run(&fleet, cmd).await,
                 Command::Term(args) => term::run(&fleet, args).await,
                 Command::Sandbox(_) => Ok(()),
             }

@@ -40,6 +40,8 @@ pub async fn run(fleet: &Fleet, json: bool) -> Result<(), Failure> {
                 codes: None,
                 liveness,
                 liveness_error,
+                roster: None,
+                roster_error: None,
             };
             if json {
                 print_json(&out)?;
