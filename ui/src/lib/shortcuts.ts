@@ -66,3 +66,13 @@ export class KeySequence {
     this.pending = "";
   }
 }
+
+/** The fleet table's own keys, listed in the "?" overlay (handled in parts/FleetTable.svelte). */
+export const TABLE_KEYS: readonly { keys: string; what: string }[] = [
+  { keys: "↑ ↓ / j k", what: "Move between machines" },
+  { keys: "PgUp PgDn Home End", what: "Jump" },
+  { keys: "Space", what: "Select or clear the machine" },
+  { keys: "Shift + ↑ ↓", what: "Extend the selection" },
+  { keys: "Enter", what: "Open the machine" },
+  { keys: "Esc", what: "Close a dialog or full-screen code" },
+];
