@@ -97,3 +97,10 @@ export function scrollToShow(index: number, scrollTop: number, height: number, r
   if (top + rowHeight > scrollTop + height) return top + rowHeight - height;
   return scrollTop;
 }
+
+/** A machine from the core with or without its liveness fields, as a table row. */
+export function toRow<T extends Omit<FleetRow, "last_seen_at" | "silent"> & Partial<Pick<FleetRow, "last_seen_at" | "silent">>>(
+  m: T,
+): T & FleetRow {
+  return { ...m, last_seen_at: m.last_seen_at ?? null, silent: m.silent ?? false };
+}
