@@ -15,6 +15,8 @@
 //! - [`error`]: the one error type, sent to the UI as `{kind, message}`.
 //! - [`on_screen`]: a pairing whose QR is shown: a first pairing or a renewal.
 //! - [`bindings`]: the tauri-specta builder and the TypeScript export.
+//! - [`memory`]: the main window with WebKit tuned for a small idle footprint; the blank-page
+//!   baseline the benchmark compares against.
 //! - [`setup`]: where data and secrets live.
 #![forbid(unsafe_code)]
 
@@ -23,6 +25,7 @@ pub mod bindings;
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod memory;
 pub mod on_screen;
 mod run;
 pub mod setup;
