@@ -15,6 +15,7 @@ use std::time::Duration;
 use bunker_client::{ClientOptions, Sensitive};
 use fleet_core::pairing::{LeftoverOutcome, PairStep, UnburnedCode};
 use fleet_core::secrets::Secrets;
+use fleet_core::watch::{LiveWatch, WatchOptions, WatchStatus};
 use fleet_core::{ErrorKind, Fleet};
 use sandbox::{Flavour, Sandbox, SandboxConfig};
 use tokio::sync::{oneshot, Mutex};
@@ -46,6 +47,8 @@ struct Inner {
     pairings: Mutex<HashMap<u32, Slot>>,
     next_pairing: AtomicU32,
     notices: Mutex<Vec<String>>,
+    /// The live watch of the ATMs' traffic (liveness), while the app runs.
+    watch: Mutex<Option<LiveWatch>>,
 }
 
 /// A pairing the UI knows by id. The URL (a bearer secret) stays here, in memory, for "copy
@@ -90,6 +93,7 @@ impl App {
             pairings: Mutex::new(HashMap::new()),
             next_pairing: AtomicU32::new(1),
             notices: Mutex::new(Vec::new()),
+            watch: Mutex::new(None),
         }))
     }
 
@@ -440,9 +444,26 @@ impl App {
                 }
             }
         }
+        if let Some(watch) = self.0.watch.lock().await.take() {
+            watch.stop().await;
+        }
         if let Some(s) = self.0.sandbox.lock().await.take() {
             s.shutdown().await;
         }
+    }
+
+    /// Starts the live watch of the paired ATMs' NIP-46 traffic and heartbeats (idempotent). It
+    /// waits by itself while no bunker is connected and follows later connects and pairings.
+    pub async fn start_watch(&self) {
+        let mut slot = self.0.watch.lock().await;
+        if slot.is_none() {
+            *slot = Some(self.fleet().watch_liveness(WatchOptions::default()));
+        }
+    }
+
+    /// What the live watch is doing (`None` before it started).
+    pub async fn watch_status(&self) -> Option<WatchStatus> {
+        self.0.watch.lock().await.as_ref().map(LiveWatch::status)
     }
 }
 

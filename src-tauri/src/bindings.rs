@@ -8,8 +8,8 @@ use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder};
 
 use crate::commands::{
-    activity, codes, config, connect, console, fee, fleet, machine, migration, outbox, pairing,
-    roster, sandbox, settings, status,
+    activity, bulk, codes, config, connect, console, dashboard, fee, fleet, machine, migration,
+    outbox, pairing, roster, sandbox, settings, status,
 };
 
 /// The builder with every command.
@@ -19,12 +19,19 @@ pub fn builder() -> Builder<tauri::Wry> {
             console::console_show,
             console::console_export,
             status::status,
+            dashboard::dashboard,
+            dashboard::watch_status,
             sandbox::sandbox_start,
             connect::connect,
             fleet::fleet_list,
             fleet::machine_add,
             machine::machine_history,
             machine::machine_revoke,
+            bulk::revoke_many,
+            bulk::sites,
+            bulk::repair_queue_list,
+            bulk::repair_queue_add,
+            bulk::repair_queue_remove,
             pairing::pair_begin,
             pairing::pair_wait,
             pairing::pair_reveal,

@@ -6,8 +6,10 @@
 //! exactly, which is why the bindings export them as `number` (see [`crate::bindings`]).
 
 mod activity;
+mod bulk;
 mod codes;
 mod connect;
+mod dashboard;
 mod fee;
 mod machine;
 mod migration;
@@ -17,8 +19,16 @@ mod publish;
 mod status;
 
 pub use activity::{ActivityEntry, ExportView};
+pub use bulk::{
+    BulkProgressView, BulkRevokeView, BulkStepView, RepairQueueChangeView, RepairQueuedView,
+    SelectionInput, SiteView, SkippedMachine,
+};
 pub use codes::{BurnView, CodeRow, CodesSummaryView, PrepareInput, ShownCodeView};
 pub use connect::{CapabilitiesView, ConnectInput, KeyView, PolicyView, ProbeEvent};
+pub use dashboard::{
+    AttentionRow, BunkerHealthView, ConcernView, CountsView, DashboardView, FixView,
+    OutboxSummaryView, ReachView, RelayHealthView, WatchView,
+};
 pub use fee::{FeeInfo, FeeInput, FeeValues, PublishedFeeView, QueuedFeeView};
 pub use machine::{
     FleetView, HistoryEntry, MachineStateView, MachineView, PairingChoiceView, RevokeEvent,

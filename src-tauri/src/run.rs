@@ -28,6 +28,9 @@ pub fn run() {
             let app = tauri::async_runtime::block_on(App::open(&data_dir, secrets?))?;
             tauri_app.manage(app.clone());
             tauri::async_runtime::spawn(app.clone().keep_fleet());
+            // The live watch of the ATMs' traffic: last_seen_at while the app runs.
+            let watching = app.clone();
+            tauri::async_runtime::spawn(async move { watching.start_watch().await });
             // Demo mode: a console that last used the embedded sandbox gets it back at start,
             // on the same port, so the stored profile keeps working.
             // Then the pairing codes the last run could not burn at exit are burned.

@@ -12,6 +12,10 @@ export const commands = {
 	consoleExport: (passphrase: string) => typedError<string, Failure>(__TAURI_INVOKE("console_export", { passphrase })),
 	/**  The stored state: console, secret store, bunker profile, sandbox. */
 	status: () => typedError<StatusView_Serialize, Failure>(__TAURI_INVOKE("status")),
+	/**  Counts by state, what needs attention, bunker, relays and outbox, "as of" the last sync. */
+	dashboard: () => typedError<DashboardView_Serialize, Failure>(__TAURI_INVOKE("dashboard")),
+	/**  What the live watch of the ATMs' traffic is doing (relays connected, machines watched). */
+	watchStatus: () => typedError<WatchView_Serialize, Failure>(__TAURI_INVOKE("watch_status")),
 	/**
 	 *  Starts the sandbox bunker in `flavour` (nsecbunkerd 0.10 or 0.11) with this console as
 	 *  admin; returns what to connect to.
@@ -33,6 +37,19 @@ export const commands = {
 	 *  offline it ends `pending` and runs at the next sync. Steps go to `on_step`.
 	 */
 	machineRevoke: (name: string, confirmName: string, onStep: Channel<RevokeEvent>) => typedError<RevokeView_Serialize, Failure>(__TAURI_INVOKE("machine_revoke", { name, confirmName, onStep })),
+	/**
+	 *  Revokes every selected machine once `confirmation` is the site's name (or, for names, how
+	 *  many); offline each waits in the outbox. Per-machine progress goes to `on_progress`.
+	 */
+	revokeMany: (selection: SelectionInput, confirmation: string, onProgress: Channel<BulkProgressView_Deserialize>) => typedError<BulkRevokeView_Serialize, Failure>(__TAURI_INVOKE("revoke_many", { selection, confirmation, onProgress })),
+	/**  Every site with its machine counts. Offline. */
+	sites: () => typedError<SiteView[], Failure>(__TAURI_INVOKE("sites")),
+	/**  The machines waiting to be re-paired, oldest first. Offline. */
+	repairQueueList: () => typedError<RepairQueuedView_Serialize[], Failure>(__TAURI_INVOKE("repair_queue_list")),
+	/**  Queues the selected machines for re-pair. Offline. */
+	repairQueueAdd: (selection: SelectionInput) => typedError<RepairQueueChangeView, Failure>(__TAURI_INVOKE("repair_queue_add", { selection })),
+	/**  Takes the selected machines off the re-pair queue. Offline. */
+	repairQueueRemove: (selection: SelectionInput) => typedError<RepairQueueChangeView, Failure>(__TAURI_INVOKE("repair_queue_remove", { selection })),
 	/**
 	 *  Mints a pairing code for the machine (created if new) and returns its QR. A machine that
 	 *  has an ATM key is renewed: its old key is revoked once the new one is redeemed.
@@ -154,6 +171,211 @@ export type ActivityEntry_Serialize = {
 	outcome: string,
 	/**  Detail; never a secret. */
 	detail: string | null,
+};
+
+/**  One "needs attention" row. */
+export type AttentionRow = AttentionRow_Serialize | AttentionRow_Deserialize;
+
+/**  One "needs attention" row. */
+export type AttentionRow_Deserialize = {
+	/**  Why (the most urgent concern). */
+	concern: ConcernView,
+	/**  Its other concerns. */
+	also: ConcernView[],
+	/**  What resolves it. */
+	action: FixView,
+	/**  The action in words, as the core says it. */
+	action_label: string,
+	/**  The machine, if any. */
+	machine_id?: number | null,
+	/**  Its name. */
+	machine?: string | null,
+	/**  Its site. */
+	site?: string | null,
+	/**  The prepared code, if any. */
+	code_id?: number | null,
+	/**  The outbox row to retry, if any. */
+	outbox_id?: number | null,
+	/**  Since when (unix seconds). */
+	since?: number | null,
+	/**  One line for people. */
+	detail: string,
+};
+
+/**  One "needs attention" row. */
+export type AttentionRow_Serialize = {
+	/**  Why (the most urgent concern). */
+	concern: ConcernView,
+	/**  Its other concerns. */
+	also: ConcernView[],
+	/**  What resolves it. */
+	action: FixView,
+	/**  The action in words, as the core says it. */
+	action_label: string,
+	/**  The machine, if any. */
+	machine_id: number | null,
+	/**  Its name. */
+	machine: string | null,
+	/**  Its site. */
+	site: string | null,
+	/**  The prepared code, if any. */
+	code_id: number | null,
+	/**  The outbox row to retry, if any. */
+	outbox_id: number | null,
+	/**  Since when (unix seconds). */
+	since: number | null,
+	/**  One line for people. */
+	detail: string,
+};
+
+/**  Progress of a bulk revoke, per machine. */
+export type BulkProgressView = BulkProgressView_Serialize | BulkProgressView_Deserialize;
+
+/**  Progress of a bulk revoke, per machine. */
+export type BulkProgressView_Deserialize = {
+	/**  The machine. */
+	machine_id: number,
+	/**  Its name. */
+	machine: string,
+	/**  What happened to it. */
+	step: BulkStepView_Deserialize,
+	/**  Machines finished so far. */
+	finished: number,
+	/**  Machines selected. */
+	total: number,
+};
+
+/**  Progress of a bulk revoke, per machine. */
+export type BulkProgressView_Serialize = {
+	/**  The machine. */
+	machine_id: number,
+	/**  Its name. */
+	machine: string,
+	/**  What happened to it. */
+	step: BulkStepView_Serialize,
+	/**  Machines finished so far. */
+	finished: number,
+	/**  Machines selected. */
+	total: number,
+};
+
+/**  How a bulk revoke ended. */
+export type BulkRevokeView = BulkRevokeView_Serialize | BulkRevokeView_Deserialize;
+
+/**  How a bulk revoke ended. */
+export type BulkRevokeView_Deserialize = {
+	/**  Machines selected. */
+	selected: number,
+	/**  Each revoked or queued machine's outcome. */
+	outcomes: RevokeView_Deserialize[],
+	/**  Machines with nothing to revoke. */
+	skipped: SkippedMachine[],
+	/**  Revoked now. */
+	revoked: number,
+	/**  Waiting for the bunker. */
+	pending: number,
+	/**  Refused by the bunker. */
+	failed: number,
+};
+
+/**  How a bulk revoke ended. */
+export type BulkRevokeView_Serialize = {
+	/**  Machines selected. */
+	selected: number,
+	/**  Each revoked or queued machine's outcome. */
+	outcomes: RevokeView_Serialize[],
+	/**  Machines with nothing to revoke. */
+	skipped: SkippedMachine[],
+	/**  Revoked now. */
+	revoked: number,
+	/**  Waiting for the bunker. */
+	pending: number,
+	/**  Refused by the bunker. */
+	failed: number,
+};
+
+/**  One machine's step in a bulk revoke. */
+export type BulkStepView = BulkStepView_Serialize | BulkStepView_Deserialize;
+
+/**  One machine's step in a bulk revoke. */
+export type BulkStepView_Deserialize = 
+/**  `revoke pending`, queued on this computer. */
+{ step: "queued" } | 
+/**  Nothing to revoke. */
+{ step: "skipped"; 
+/**  Why. */
+reason: string } | 
+/**  Talking to the bunker. */
+{ step: "running" } | 
+/**  The bunker refuses the ATM now. */
+{ step: "revoked"; 
+/**  What was revoked. */
+detail: string } | 
+/**  Waiting for the bunker: runs at the next sync. */
+{ step: "pending"; 
+/**  Why. */
+reason?: string | null } | 
+/**  The bunker refused the revoke. */
+{ step: "failed"; 
+/**  Why. */
+reason: string };
+
+/**  One machine's step in a bulk revoke. */
+export type BulkStepView_Serialize = 
+/**  `revoke pending`, queued on this computer. */
+{ step: "queued" } | 
+/**  Nothing to revoke. */
+{ step: "skipped"; 
+/**  Why. */
+reason: string } | 
+/**  Talking to the bunker. */
+{ step: "running" } | 
+/**  The bunker refuses the ATM now. */
+{ step: "revoked"; 
+/**  What was revoked. */
+detail: string } | 
+/**  Waiting for the bunker: runs at the next sync. */
+{ step: "pending"; 
+/**  Why. */
+reason: string | null } | 
+/**  The bunker refused the revoke. */
+{ step: "failed"; 
+/**  Why. */
+reason: string };
+
+/**  The bunker as last seen. */
+export type BunkerHealthView = BunkerHealthView_Serialize | BunkerHealthView_Deserialize;
+
+/**  The bunker as last seen. */
+export type BunkerHealthView_Deserialize = {
+	/**  A bunker is configured. */
+	configured: boolean,
+	/**  The nsecbunkerd line in words. */
+	line?: string | null,
+	/**  The operator key's name. */
+	key_name?: string | null,
+	/**  Whether it answered at the last sync. */
+	reach: ReachView,
+	/**  When it last answered (unix seconds). */
+	last_reached_at?: number | null,
+	/**  Why it did not answer. */
+	last_error?: string | null,
+};
+
+/**  The bunker as last seen. */
+export type BunkerHealthView_Serialize = {
+	/**  A bunker is configured. */
+	configured: boolean,
+	/**  The nsecbunkerd line in words. */
+	line: string | null,
+	/**  The operator key's name. */
+	key_name: string | null,
+	/**  Whether it answered at the last sync. */
+	reach: ReachView,
+	/**  When it last answered (unix seconds). */
+	last_reached_at: number | null,
+	/**  Why it did not answer. */
+	last_error: string | null,
 };
 
 /**  The stored bunker profile, public parts. */
@@ -410,6 +632,29 @@ export type CodesSummaryView_Serialize = {
 	nearest_expiry: number | null,
 };
 
+/**  Why a row needs the operator, most urgent first. */
+export type ConcernView = 
+/**  The bunker refused a revoke. */
+"revoke_failed" | 
+/**  A prepared code was redeemed by a client nobody expected. */
+"code_flagged" | 
+/**  The access term is over. */
+"expired" | 
+/**  Not heard from within the silent threshold. */
+"silent" | 
+/**  A code shown a day ago and never redeemed. */
+"code_stale" | 
+/**  A queued action failed. */
+"outbox_failed" | 
+/**  The term ends within 7 days. */
+"expiring" | 
+/**  Queued for re-pair. */
+"repair_queued" | 
+/**  Paired the legacy way. */
+"legacy" | 
+/**  A revoke waits for the bunker. */
+"revoke_pending";
+
 /**  The Connect form. */
 export type ConnectInput = {
 	/**  The bunker's admin connection string. */
@@ -432,6 +677,77 @@ export type ConsoleInfo = {
 	admin_npubs_line: string,
 	/**  True when the key was created just now. */
 	created: boolean,
+};
+
+/**  Machines (and codes) per state, the clock applied. */
+export type CountsView = {
+	/**  Every machine. */
+	machines: number,
+	/**  Paired through the bunker (active + expiring + expired). */
+	paired: number,
+	/**  More than 7 days of the term left. */
+	active: number,
+	/**  The term ends within 7 days. */
+	expiring: number,
+	/**  The term is over. */
+	expired: number,
+	/**  A pairing code is out. */
+	pairing: number,
+	/**  Never paired through the bunker. */
+	unpaired: number,
+	/**  Revoke waiting for the bunker. */
+	revoke_pending: number,
+	/**  Revoke refused by the bunker. */
+	revoke_failed: number,
+	/**  Revoked. */
+	revoked: number,
+	/**  Paired the legacy way. */
+	legacy: number,
+	/**  Paired and not seen within the silent threshold. */
+	silent: number,
+	/**  Prepared codes that can still be shown. */
+	live_codes: number,
+	/**  Queued for re-pair. */
+	repair_queued: number,
+};
+
+/**  The dashboard (the home screen), read offline. */
+export type DashboardView = DashboardView_Serialize | DashboardView_Deserialize;
+
+/**  The dashboard (the home screen), read offline. */
+export type DashboardView_Deserialize = {
+	/**  When it was computed (unix seconds). */
+	now: number,
+	/**  When the last sync ran: "as of" (`None` before the first). */
+	last_sync_at?: number | null,
+	/**  Counts by state. */
+	counts: CountsView,
+	/**  What needs the operator, most urgent first. */
+	attention: AttentionRow_Deserialize[],
+	/**  The bunker. */
+	bunker: BunkerHealthView_Deserialize,
+	/**  The ATM relays. */
+	relays: RelayHealthView_Deserialize,
+	/**  The outbox. */
+	outbox: OutboxSummaryView_Deserialize,
+};
+
+/**  The dashboard (the home screen), read offline. */
+export type DashboardView_Serialize = {
+	/**  When it was computed (unix seconds). */
+	now: number,
+	/**  When the last sync ran: "as of" (`None` before the first). */
+	last_sync_at: number | null,
+	/**  Counts by state. */
+	counts: CountsView,
+	/**  What needs the operator, most urgent first. */
+	attention: AttentionRow_Serialize[],
+	/**  The bunker. */
+	bunker: BunkerHealthView_Serialize,
+	/**  The ATM relays. */
+	relays: RelayHealthView_Serialize,
+	/**  The outbox. */
+	outbox: OutboxSummaryView_Serialize,
 };
 
 /**  The new version against the last published one. */
@@ -589,6 +905,25 @@ export type FieldChangeView_Serialize = {
 	after: string | null,
 };
 
+/**  The action that resolves a row (the core's choice; `action_label` is its words). */
+export type FixView = 
+/**  `outbox_retry(outbox_id)`, then sync. */
+"retry_revoke" | 
+/**  Re-pair with a new ATM key (`pair_begin` renews). */
+"renew" | 
+/**  Pair again. */
+"pair" | 
+/**  Look at the machine (power, network, heartbeat timer). */
+"check_machine" | 
+/**  `code_revoke_client(code_id)`. */
+"revoke_code_client" | 
+/**  `codes_burn([code_id])`. */
+"burn_code" | 
+/**  `outbox_retry(outbox_id)`. */
+"retry_action" | 
+/**  `sync` when the bunker is reachable. */
+"sync";
+
 /**  The fleet list, read offline. */
 export type FleetView = FleetView_Serialize | FleetView_Deserialize;
 
@@ -603,6 +938,8 @@ export type FleetView_Deserialize = {
 	 *  "as of" then. `None` before the first sync.
 	 */
 	as_of?: number | null,
+	/**  When the ATM relays were last read: `last_seen_at` is "as of" then (`None`: never). */
+	liveness_as_of?: number | null,
 };
 
 /**  The fleet list, read offline. */
@@ -616,6 +953,8 @@ export type FleetView_Serialize = {
 	 *  "as of" then. `None` before the first sync.
 	 */
 	as_of: number | null,
+	/**  When the ATM relays were last read: `last_seen_at` is "as of" then (`None`: never). */
+	liveness_as_of: number | null,
 };
 
 /**  One line of a machine's history (the audit log). */
@@ -724,6 +1063,12 @@ export type MachineView_Deserialize = {
 	access_expires_at?: number | null,
 	/**  Last change (unix seconds). */
 	updated_at: number,
+	/**  When it was last seen on the ATM relays (heartbeat or NIP-46 request; unix seconds). */
+	last_seen_at?: number | null,
+	/**  Paired and not seen within the silent threshold (the core's rule). */
+	silent: boolean,
+	/**  Queued for re-pair and not re-paired since. */
+	repair_queued: boolean,
 };
 
 /**  A machine in the fleet list. */
@@ -750,6 +1095,12 @@ export type MachineView_Serialize = {
 	access_expires_at: number | null,
 	/**  Last change (unix seconds). */
 	updated_at: number,
+	/**  When it was last seen on the ATM relays (heartbeat or NIP-46 request; unix seconds). */
+	last_seen_at: number | null,
+	/**  Paired and not seen within the silent threshold (the core's rule). */
+	silent: boolean,
+	/**  Queued for re-pair and not re-paired since. */
+	repair_queued: boolean,
 };
 
 /**  The previous ATM key of a re-paired machine. */
@@ -836,6 +1187,41 @@ reason: string } |
 { step: "failed"; 
 /**  Why. */
 reason: string };
+
+/**  What waits in the outbox. */
+export type OutboxSummaryView = OutboxSummaryView_Serialize | OutboxSummaryView_Deserialize;
+
+/**  What waits in the outbox. */
+export type OutboxSummaryView_Deserialize = {
+	/**  Waiting to run. */
+	pending: number,
+	/**  Running now. */
+	running: number,
+	/**  Failed for good. */
+	failed: number,
+	/**  When the oldest unfinished row was queued. */
+	oldest_at?: number | null,
+	/**  Why the first pending row waits. */
+	waiting_reason?: string | null,
+	/**  The first rows, in order. */
+	rows: OutboxRow_Deserialize[],
+};
+
+/**  What waits in the outbox. */
+export type OutboxSummaryView_Serialize = {
+	/**  Waiting to run. */
+	pending: number,
+	/**  Running now. */
+	running: number,
+	/**  Failed for good. */
+	failed: number,
+	/**  When the oldest unfinished row was queued. */
+	oldest_at: number | null,
+	/**  Why the first pending row waits. */
+	waiting_reason: string | null,
+	/**  The first rows, in order. */
+	rows: OutboxRow_Serialize[],
+};
 
 /**  Progress of a pairing. */
 export type PairEvent = 
@@ -1098,6 +1484,89 @@ export type QueuedFeeView_Serialize = {
 	last_error: string | null,
 };
 
+/**  Whether a peer answered at the last sync. */
+export type ReachView = 
+/**  It answered. */
+"reachable" | 
+/**  It did not. */
+"unreachable" | 
+/**  No sync yet. */
+"unknown";
+
+/**  The ATM relays as last seen. */
+export type RelayHealthView = RelayHealthView_Serialize | RelayHealthView_Deserialize;
+
+/**  The ATM relays as last seen. */
+export type RelayHealthView_Deserialize = {
+	/**  The ATM relays. */
+	relays: string[],
+	/**  Whether they answered at the last sync. */
+	reach: ReachView,
+	/**  When they were last read for liveness (unix seconds). */
+	last_read_at?: number | null,
+	/**  Why they did not answer. */
+	last_error?: string | null,
+};
+
+/**  The ATM relays as last seen. */
+export type RelayHealthView_Serialize = {
+	/**  The ATM relays. */
+	relays: string[],
+	/**  Whether they answered at the last sync. */
+	reach: ReachView,
+	/**  When they were last read for liveness (unix seconds). */
+	last_read_at: number | null,
+	/**  Why they did not answer. */
+	last_error: string | null,
+};
+
+/**  What a re-pair queue change did, by machine name. */
+export type RepairQueueChangeView = {
+	/**  Machines added (or removed) now. */
+	changed: string[],
+	/**  Machines that already were (or were not) queued. */
+	unchanged: string[],
+};
+
+/**  A machine waiting to be re-paired. */
+export type RepairQueuedView = RepairQueuedView_Serialize | RepairQueuedView_Deserialize;
+
+/**  A machine waiting to be re-paired. */
+export type RepairQueuedView_Deserialize = {
+	/**  The machine. */
+	machine_id: number,
+	/**  Its name. */
+	machine: string,
+	/**  Its site. */
+	site?: string | null,
+	/**  Its state in words. */
+	state: string,
+	/**  When it was queued (unix seconds). */
+	queued_at: number,
+	/**  Renew or pair. */
+	action: FixView,
+	/**  The action in words. */
+	action_label: string,
+};
+
+/**  A machine waiting to be re-paired. */
+export type RepairQueuedView_Serialize = {
+	/**  The machine. */
+	machine_id: number,
+	/**  Its name. */
+	machine: string,
+	/**  Its site. */
+	site: string | null,
+	/**  Its state in words. */
+	state: string,
+	/**  When it was queued (unix seconds). */
+	queued_at: number,
+	/**  Renew or pair. */
+	action: FixView,
+	/**  The action in words. */
+	action_label: string,
+};
+
 /**  Progress of a revoke. */
 export type RevokeEvent = 
 /**  The machine is `revoke pending` and the revoke is queued on this computer. */
@@ -1179,6 +1648,17 @@ export type SandboxInfo = {
 	flavour: SandboxFlavour,
 };
 
+/**  Which machines a bulk action takes. */
+export type SelectionInput = 
+/**  These machines, by name. */
+{ by: "names"; 
+/**  The names. */
+names: string[] } | 
+/**  Every machine at this site. */
+{ by: "site"; 
+/**  The site. */
+site: string };
+
 /**  A prepared code shown to a machine, offline: the QR as the Pair wizard renders it. */
 export type ShownCodeView = ShownCodeView_Serialize | ShownCodeView_Deserialize;
 
@@ -1212,6 +1692,24 @@ export type ShownCodeView_Serialize = {
 	qr_modules: number,
 	/**  Pixels per module at natural size. */
 	qr_px_per_module: number,
+};
+
+/**  A site and its machines. */
+export type SiteView = {
+	/**  The site as stored. */
+	site: string,
+	/**  Machines at it. */
+	machines: number,
+	/**  Of which paired now. */
+	paired: number,
+};
+
+/**  A machine not revoked, and why. */
+export type SkippedMachine = {
+	/**  Its name. */
+	machine: string,
+	/**  Why. */
+	reason: string,
 };
 
 /**  A machine the import left out. */
@@ -1357,6 +1855,45 @@ export type UnknownClientView_Serialize = {
 	fingerprint: string,
 	/**  Its description on the bunker. */
 	description: string | null,
+};
+
+/**  What the app's live watch of the ATMs' traffic is doing. */
+export type WatchView = WatchView_Serialize | WatchView_Deserialize;
+
+/**  What the app's live watch of the ATMs' traffic is doing. */
+export type WatchView_Deserialize = {
+	/**  Whether it runs (it starts with the app). */
+	running: boolean,
+	/**  ATM relays connected now. */
+	connected_relays: number,
+	/**  Paired machines watched. */
+	watched_machines: number,
+	/**  Verified sightings since the app started. */
+	seen: number,
+	/**  Events ignored (not from a paired machine of this operator). */
+	ignored: number,
+	/**  The newest sighting (unix seconds). */
+	last_sighting_at?: number | null,
+	/**  Why it is not watching, if it is not. */
+	waiting?: string | null,
+};
+
+/**  What the app's live watch of the ATMs' traffic is doing. */
+export type WatchView_Serialize = {
+	/**  Whether it runs (it starts with the app). */
+	running: boolean,
+	/**  ATM relays connected now. */
+	connected_relays: number,
+	/**  Paired machines watched. */
+	watched_machines: number,
+	/**  Verified sightings since the app started. */
+	seen: number,
+	/**  Events ignored (not from a paired machine of this operator). */
+	ignored: number,
+	/**  The newest sighting (unix seconds). */
+	last_sighting_at: number | null,
+	/**  Why it is not watching, if it is not. */
+	waiting: string | null,
 };
 
 /* Tauri Specta runtime */

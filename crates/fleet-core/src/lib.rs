@@ -15,16 +15,21 @@
 //!
 //! - [`connect`]: probe a bunker and store its profile.
 //! - [`status`]: what is stored, offline.
+//! - [`dashboard`]: counts by state, what needs attention and the fix for each, bunker, relays
+//!   and outbox health, offline "as of" the last sync.
 //! - [`secrets`]: where the console keys live (OS keyring, encrypted file, memory).
 //! - [`identity`]: the console identity (admin key) and the console session key.
 //! - [`qr`]: pairing QR codes, self-checked.
 //! - [`migration`]: the migration status checklist and the legacy import from LNbits.
 //! - [`machines`]: add and list the fleet's machines.
 //! - [`liveness`]: when each ATM was last seen (heartbeats, NIP-46 requests); silent machines.
+//! - [`watch`]: while the app runs, the ATMs' live NIP-46 traffic and heartbeats into `last_seen_at`.
 //! - [`pairing`]: pair an ATM: mint a kind-21000 token, show it, watch the redemption, burn on cancel.
 //! - [`lifecycle`]: the machine states (`unpaired` … `revoke pending`, `revoked`, `legacy`) and
 //!   their transitions.
 //! - [`revoke`]: revoke a machine (offline: `revoke pending` until the bunker is reachable).
+//! - [`bulk`]: select machines by name or site; revoke them all with one typed confirmation.
+//! - [`repair_queue`]: machines to pair again at the next visit.
 //! - [`term`]: the 30-day access term: expiring machines, re-pair, revoke at the end.
 //! - [`reconcile`]: compare the cache with the bunker's clients and tokens.
 //! - [`outbox`]: run queued network actions in order, exactly once, with backoff.
@@ -36,9 +41,11 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod bulk;
 mod clock;
 pub mod codes;
 pub mod connect;
+pub mod dashboard;
 mod error;
 mod fleet;
 pub mod identity;
@@ -51,12 +58,14 @@ pub mod outbox;
 pub mod pairing;
 pub mod qr;
 pub mod reconcile;
+pub mod repair_queue;
 pub mod revoke;
 pub mod rules;
 pub mod secrets;
 pub mod status;
 pub mod sync;
 pub mod term;
+pub mod watch;
 
 pub use clock::unix_now;
 pub use error::{Error, ErrorKind, Result};

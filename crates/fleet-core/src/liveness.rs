@@ -262,14 +262,12 @@ impl Fleet {
         Ok((out, checked_at))
     }
 
-    /// Reads the paired machines' heartbeats and NIP-46 requests from the ATM relays (bounded by
-    /// the client timeout) and records the newest verified sighting per machine.
+    /// What to watch: the operator key, the ATM relays and the paired machines' ATM keys.
     ///
     /// # Errors
     /// [`Error::NotConnected`]; [`Error::InvalidInput`] when the profile lacks the operator key
-    /// or has damaged relays; [`Error::Bunker`] (`Unreachable`) when no ATM relay answers;
-    /// [`Error::Store`].
-    pub async fn check_liveness(&self) -> Result<LivenessReport> {
+    /// or has damaged relays; [`Error::Store`].
+    pub async fn liveness_targets(&self) -> Result<Targets> {
         let profile = self.profile().await?.ok_or(Error::NotConnected)?;
         let operator = profile
             .key_pubkey
@@ -293,26 +291,33 @@ impl Fleet {
                 )
             })?;
         let machines = self.machines().await?;
-        let keys: HashMap<PublicKey, i64> = machines
+        let keys = machines
             .iter()
             .filter_map(|m| {
                 let pk = PublicKey::from_hex(m.atm_client_pubkey.as_deref()?).ok()?;
                 Some((pk, m.id))
             })
             .collect();
-        let options = self.client_options();
-        let events = fetch(
-            &relays,
-            &operator,
-            &keys,
-            options.connect_timeout,
-            options.timeout,
-        )
-        .await?;
-        let (newest, ignored) = newest_sightings(&events, &keys, &operator);
-        let now = crate::unix_now();
-        let sightings: Vec<Seen> = newest.into_values().collect();
-        let updated_ids = self
+        Ok(Targets {
+            operator,
+            relays,
+            keys,
+            names: machines.into_iter().map(|m| (m.id, m.name)).collect(),
+        })
+    }
+
+    /// Records sightings (a machine's `last_seen_at` never moves backwards) and, when given, the
+    /// time the relays were read ("as of"), in one transaction. Returns the machines whose
+    /// `last_seen_at` moved forward.
+    ///
+    /// # Errors
+    /// [`Error::Store`].
+    pub(crate) async fn record_sightings(
+        &self,
+        sightings: Vec<Seen>,
+        checked_at: Option<i64>,
+    ) -> Result<Vec<i64>> {
+        Ok(self
             .db()
             .interact(move |c| {
                 let tx = c.transaction()?;
@@ -322,37 +327,69 @@ impl Fleet {
                         updated.push(s.machine_id);
                     }
                 }
-                liveness::set_checked_at(&tx, now)?;
+                if let Some(at) = checked_at {
+                    liveness::set_checked_at(&tx, at)?;
+                }
                 tx.commit()?;
-                Ok((
-                    updated,
-                    sightings.iter().map(|s| s.machine_id).collect::<Vec<_>>(),
-                ))
+                Ok(updated)
             })
-            .await?;
-        let (updated, seen) = updated_ids;
+            .await?)
+    }
+
+    /// Reads the paired machines' heartbeats and NIP-46 requests from the ATM relays (bounded by
+    /// the client timeout) and records the newest verified sighting per machine.
+    ///
+    /// # Errors
+    /// As [`Fleet::liveness_targets`]; [`Error::Bunker`] (`Unreachable`) when no ATM relay
+    /// answers; [`Error::Store`].
+    pub async fn check_liveness(&self) -> Result<LivenessReport> {
+        let targets = self.liveness_targets().await?;
+        let options = self.client_options();
+        let events = fetch(
+            &targets.relays,
+            &targets.operator,
+            &targets.keys,
+            options.connect_timeout,
+            options.timeout,
+        )
+        .await?;
+        let (newest, ignored) = newest_sightings(&events, &targets.keys, &targets.operator);
+        let now = crate::unix_now();
+        let sightings: Vec<Seen> = newest.into_values().collect();
+        let seen: Vec<i64> = sightings.iter().map(|s| s.machine_id).collect();
+        let updated = self.record_sightings(sightings, Some(now)).await?;
         let (views, _) = self.liveness(now).await?;
-        let name = |id: &i64| {
-            machines
-                .iter()
-                .find(|m| m.id == *id)
-                .map(|m| m.name.clone())
-        };
+        let name = |id: &i64| targets.names.get(id).cloned();
+        let mut silent: Vec<String> = views
+            .iter()
+            .filter(|(_, v)| v.silent)
+            .filter_map(|(id, _)| name(id))
+            .collect();
+        silent.sort();
         let mut report = LivenessReport {
             seen: seen.iter().filter_map(name).collect(),
             updated: updated.iter().filter_map(name).collect(),
             ignored,
-            silent: machines
-                .iter()
-                .filter(|m| views.get(&m.id).is_some_and(|v| v.silent))
-                .map(|m| m.name.clone())
-                .collect(),
+            silent,
             checked_at: now,
         };
         report.seen.sort();
         report.updated.sort();
         Ok(report)
     }
+}
+
+/// What liveness reads: whose events count, where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Targets {
+    /// The operator key the ATMs sign for.
+    pub operator: PublicKey,
+    /// The ATM relays.
+    pub relays: Vec<RelayUrl>,
+    /// Each paired machine's stored ATM client key → its id.
+    pub keys: HashMap<PublicKey, i64>,
+    /// Every machine's name by id.
+    pub names: HashMap<i64, String>,
 }
 
 /// The fleet's heartbeats and the paired keys' NIP-46 requests on `relays`, from every relay

@@ -67,7 +67,7 @@ impl Fleet {
             Err(crate::Error::Store(e)) => return Err(crate::Error::Store(e)),
             Err(e) => (None, Some(e.to_string())),
         };
-        Ok(SyncReport {
+        let report = SyncReport {
             reconcile,
             reconcile_error,
             terms,
@@ -75,7 +75,9 @@ impl Fleet {
             codes,
             liveness,
             liveness_error,
-        })
+        };
+        self.note_sync(&report, unix_now()).await?;
+        Ok(report)
     }
 }
 

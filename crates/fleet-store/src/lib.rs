@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod pairing_terms;
 pub mod profile;
 pub mod published;
+pub mod repair_queue;
 pub mod settings;
 
 pub use audit::{AuditEntry, NewAuditEntry};

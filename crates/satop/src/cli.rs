@@ -35,6 +35,13 @@ pub enum Command {
     Whoami,
     /// Probe a bunker as its administrator and store its profile.
     Connect(ConnectArgs),
+    /// Is anything wrong? Counts by state, what needs attention (and the command that fixes
+    /// it), bunker, relays and outbox, from the cache as of the last sync.
+    Dashboard {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what is stored locally: console, bunker profile, machines.
     Status {
         /// Print JSON instead of text.
@@ -54,7 +61,8 @@ pub enum Command {
     /// Is the move to the bunker complete? (migration status checklist)
     #[command(subcommand)]
     Migration(MigrationCommand),
-    /// Revoke a machine's access on the bunker (offline: `revoke pending` until it can run).
+    /// Revoke machines' access on the bunker: one by name, several by name, or every machine at
+    /// a site (offline: `revoke pending` until it can run).
     Revoke(RevokeArgs),
     /// Renew a machine: pair a NEW ATM key, then revoke the old one once the new one is redeemed.
     Repair(RepairArgs),
@@ -162,12 +170,49 @@ pub enum MachineCommand {
         /// The new threshold, e.g. 24h or 3d; omit to show the current one.
         duration: Option<String>,
     },
+    /// List the sites and how many machines stand at each.
+    Sites {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The machines to pair again at the next visit: add, remove, list.
+    #[command(subcommand)]
+    RepairQueue(RepairQueueCommand),
     /// Import the machines of LNbits' satmachineadmin (`dca_machines`) as legacy machines
     /// (re-pair required). The LNbits database is only read.
     Import {
         /// LNbits data directory, a .sqlite3 file, or a postgres:// URL.
         #[arg(long, value_name = "PATH|URL")]
         lnbits_db: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepairQueueCommand {
+    /// Queue machines for re-pair (by name, or every machine at a site).
+    Add {
+        /// The machines' names.
+        #[arg(required_unless_present = "site", conflicts_with = "site")]
+        machines: Vec<String>,
+        /// Every machine at this site.
+        #[arg(long)]
+        site: Option<String>,
+    },
+    /// Take machines off the re-pair queue.
+    Remove {
+        /// The machines' names.
+        #[arg(required_unless_present = "site", conflicts_with = "site")]
+        machines: Vec<String>,
+        /// Every machine at this site.
+        #[arg(long)]
+        site: Option<String>,
+    },
+    /// The machines waiting to be re-paired, oldest first, with what to do at each.
+    List {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -257,9 +302,17 @@ fn parse_flavour(text: &str) -> Result<sandbox::Flavour, String> {
 
 #[derive(Debug, clap::Args)]
 pub struct RevokeArgs {
-    /// The machine's name.
-    pub machine: String,
-    /// Don't ask to type the machine's name.
+    /// The machine's name; several names revoke them all (confirm with their number).
+    #[arg(required_unless_present = "site", conflicts_with = "site")]
+    pub machines: Vec<String>,
+    /// Revoke every machine at this site (confirm with the site's name).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// The typed confirmation of a revoke of several machines: the site's name, or how many
+    /// machines were named. Asked for when left out.
+    #[arg(long, value_name = "TEXT")]
+    pub confirm: Option<String>,
+    /// Don't ask to type the machine's name (one machine only).
     #[arg(long)]
     pub yes: bool,
     /// Print JSON instead of text.

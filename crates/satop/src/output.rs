@@ -11,6 +11,21 @@ pub fn shown(text: &str) -> Cow<'_, str> {
     fleet_core::rules::text::escape_for_terminal(text)
 }
 
+/// A span of seconds for people: `45 s`, `12 min`, `3 h`, `2 d`.
+pub fn span(secs: i64) -> String {
+    match secs.max(0) {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3_600),
+        s => format!("{} d", s / 86_400),
+    }
+}
+
+/// How long before `now` the time `at` was: `3 min ago`.
+pub fn ago(at: i64, now: i64) -> String {
+    format!("{} ago", span(now.saturating_sub(at)))
+}
+
 /// `print!`/`println!` panic when stdout (or stderr) is a closed pipe. The reader left on
 /// purpose (`| head -1`), so that is not a failure: exit 0 without a word instead of the
 /// panic message and exit 101. Any other panic keeps the default report.

@@ -1,5 +1,7 @@
 //! The fleet: list (states as [`fleet_core::Fleet::fleet_view`] shows them) and add machines, offline.
 
+use std::collections::HashSet;
+
 use fleet_core::unix_now;
 
 use fleet_core::machines::MachineSummary;
@@ -13,16 +15,28 @@ use crate::{App, Failure};
 #[tauri::command]
 #[specta::specta]
 pub async fn fleet_list(app: State<'_, App>) -> Result<FleetView, Failure> {
-    let machines = app.fleet().machines().await?;
-    let as_of = app.fleet().reconciled_at().await?;
+    let fleet = app.fleet();
+    let machines = fleet.machines().await?;
+    let as_of = fleet.reconciled_at().await?;
     let now = unix_now();
+    let (liveness, liveness_as_of) = fleet.liveness(now).await?;
+    let queued: HashSet<i64> = fleet
+        .repair_queue()
+        .await?
+        .into_iter()
+        .map(|q| q.machine_id)
+        .collect();
     Ok(FleetView {
         machines: machines
             .iter()
-            .map(|m| MachineView::new(m.into(), &term::MachineView::at(m, now), m.updated_at))
+            .map(|m| {
+                MachineView::new(m.into(), &term::MachineView::at(m, now), m.updated_at)
+                    .seen(liveness.get(&m.id), queued.contains(&m.id))
+            })
             .collect(),
         states: StateOption::all(),
         as_of,
+        liveness_as_of,
     })
 }
 

@@ -2,10 +2,12 @@
 //! input, call one core method, convert the output (STYLE.md item 2).
 
 pub mod activity;
+pub mod bulk;
 pub mod codes;
 pub mod config;
 pub mod connect;
 pub mod console;
+pub mod dashboard;
 pub mod fee;
 pub mod fleet;
 pub mod machine;

@@ -1,6 +1,7 @@
 //! The fleet list and one machine: its state, its history, its revoke.
 
 use fleet_core::audit::AuditRecord;
+use fleet_core::liveness::MachineLiveness;
 use fleet_core::machines::MachineSummary;
 use fleet_core::revoke::{RevokeOutcome, RevokeStep};
 use fleet_core::term::{self, MachineState, PairingChoice};
@@ -88,6 +89,12 @@ pub struct MachineView {
     pub access_expires_at: Option<i64>,
     /// Last change (unix seconds).
     pub updated_at: i64,
+    /// When it was last seen on the ATM relays (heartbeat or NIP-46 request; unix seconds).
+    pub last_seen_at: Option<i64>,
+    /// Paired and not seen within the silent threshold (the core's rule).
+    pub silent: bool,
+    /// Queued for re-pair and not re-paired since.
+    pub repair_queued: bool,
 }
 
 impl MachineView {
@@ -105,7 +112,19 @@ impl MachineView {
             paired_at: s.paired_at,
             access_expires_at: s.access_expires_at,
             updated_at,
+            last_seen_at: None,
+            silent: false,
+            repair_queued: false,
         }
+    }
+
+    /// With its liveness (from [`fleet_core::Fleet::liveness`]) and its place in the re-pair
+    /// queue.
+    pub fn seen(mut self, liveness: Option<&MachineLiveness>, repair_queued: bool) -> Self {
+        self.last_seen_at = liveness.and_then(|l| l.last_seen_at);
+        self.silent = liveness.is_some_and(|l| l.silent);
+        self.repair_queued = repair_queued;
+        self
     }
 }
 
@@ -141,6 +160,8 @@ pub struct FleetView {
     /// When the cache last matched the bunker (the last reconcile, unix seconds): the list is
     /// "as of" then. `None` before the first sync.
     pub as_of: Option<i64>,
+    /// When the ATM relays were last read: `last_seen_at` is "as of" then (`None`: never).
+    pub liveness_as_of: Option<i64>,
 }
 
 /// One line of a machine's history (the audit log).

@@ -8,3 +8,4 @@ mod kill;
 mod liveness;
 mod revoke;
 mod support;
+mod watch;

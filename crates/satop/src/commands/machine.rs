@@ -1,4 +1,4 @@
-//! `satop machine add|list|silent-after`.
+//! `satop machine add|list|silent-after|sites|repair-queue`.
 
 use fleet_core::liveness::MachineLiveness;
 use fleet_core::machines::MachineSummary;
@@ -8,7 +8,7 @@ use fleet_core::Fleet;
 use crate::cli::MachineCommand;
 use crate::commands::print_json;
 use crate::exit::Failure;
-use crate::output::shown;
+use crate::output::{shown, span};
 
 pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
     match cmd {
@@ -20,6 +20,25 @@ pub async fn run(fleet: &Fleet, cmd: MachineCommand) -> Result<(), Failure> {
             );
             Ok(())
         }
+        MachineCommand::Sites { json } => {
+            let sites = fleet.sites().await?;
+            if json {
+                return print_json(&sites);
+            }
+            if sites.is_empty() {
+                println!("no machine has a site yet: `satop machine add NAME --site SITE`");
+            }
+            for s in &sites {
+                println!(
+                    "{:<30} {} machine(s), {} paired",
+                    shown(&s.site),
+                    s.machines,
+                    s.paired
+                );
+            }
+            Ok(())
+        }
+        MachineCommand::RepairQueue(cmd) => super::bulk::repair_queue(fleet, cmd).await,
         MachineCommand::Import { lnbits_db, json } => {
             super::migration::import(fleet, &lnbits_db, json).await
         }
@@ -121,14 +140,4 @@ struct ListRow<'a> {
     liveness: &'a MachineLiveness,
     /// When the relays were last read: the "as of" of `last_seen_at`.
     liveness_checked_at: Option<i64>,
-}
-
-/// A span of seconds for people: `45 s`, `12 min`, `3 h`, `2 d`.
-fn span(secs: i64) -> String {
-    match secs {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3_600 => format!("{} min", s / 60),
-        s if s < 86_400 => format!("{} h", s / 3_600),
-        s => format!("{} d", s / 86_400),
-    }
 }

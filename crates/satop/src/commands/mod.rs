@@ -1,8 +1,10 @@
 //! One module per subcommand; each takes its arguments, calls fleet-core, prints the result.
 
 mod audit;
+mod bulk;
 mod code;
 mod connect;
+mod dashboard;
 mod fee;
 mod identity;
 mod machine;
@@ -32,6 +34,7 @@ pub async fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Command::Init => identity::init(&fleet).await,
                 Command::Whoami => identity::whoami(&fleet).await,
                 Command::Connect(args) => connect::run(&fleet, args).await,
+                Command::Dashboard { json } => dashboard::run(&fleet, json).await,
                 Command::Status { json } => status::run(&fleet, json).await,
                 Command::Machine(cmd) => machine::run(&fleet, cmd).await,
                 Command::Pair(args) => pair::run(&fleet, args).await,

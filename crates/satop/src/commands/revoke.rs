@@ -1,4 +1,5 @@
 //! `satop revoke MACHINE [--yes]`: type the machine's name to confirm, then revoke (or queue).
+//! Several machines or a site: [`super::bulk`].
 
 use std::io::{BufRead, Write};
 
@@ -10,8 +11,29 @@ use crate::commands::print_json;
 use crate::exit::{Failure, BUNKER};
 
 pub async fn run(fleet: &Fleet, args: RevokeArgs) -> Result<(), Failure> {
-    let machine = fleet.machine(&args.machine).await?;
-    if !args.yes {
+    let one = match (args.site.is_some(), args.machines.as_slice()) {
+        (false, [one]) => one.clone(),
+        _ => {
+            if args.yes {
+                return Err(Failure::input(
+                    "--yes is for one machine: a revoke of several is confirmed with --confirm \
+                     (the site's name, or how many machines)",
+                ));
+            }
+            let selection = super::bulk::selection(args.machines, args.site);
+            return super::bulk::revoke(fleet, selection, args.confirm, args.json).await;
+        }
+    };
+    let machine = fleet.machine(&one).await?;
+    if let Some(typed) = &args.confirm {
+        if typed.trim() != machine.name {
+            return Err(Failure::input(format!(
+                "not confirmed: type exactly {:?}; nothing was changed",
+                machine.name
+            )));
+        }
+    }
+    if !args.yes && args.confirm.is_none() {
         confirm(&machine.name)?;
     }
     let quiet = args.json;

@@ -77,14 +77,5 @@ fn until(at: i64) -> String {
 
 /// "3 min ago" for a unix time: how old what is shown is, at a glance.
 fn ago(at: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let secs = (now - at).max(0);
-    match secs {
-        0..=59 => format!("{secs} s ago"),
-        60..=3599 => format!("{} min ago", secs / 60),
-        3600..=86_399 => format!("{} h ago", secs / 3600),
-        _ => format!("{} days ago", secs / 86_400),
-    }
+    crate::output::ago(at, fleet_core::unix_now())
 }
