@@ -4,6 +4,7 @@
 #   e2e/run.sh            the journey and the smoke test against the built debug app
 #   e2e/run.sh smoke      only the smoke test (E2E_APP=/usr/bin/satmachine-operator for the .deb)
 #   e2e/run.sh bench      the start-up benchmark (prints figures; not a test)
+#   e2e/run.sh NAME.test.mjs   one test file
 # Screenshots go to artifacts/e2e/; the app runs with RUST_LOG=debug and its log
 # (artifacts/e2e/tauri-driver.log) is scanned for secrets after the journey: a finding fails the run.
 set -euo pipefail
@@ -12,10 +13,11 @@ cd "$(dirname "$0")/.."
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 suite="${1:-all}"
 case "$suite" in
-  all) files="smoke.test.mjs journey.test.mjs sandbox-flavour.test.mjs" ;;
+  all) files="smoke.test.mjs journey.test.mjs glance.test.mjs sandbox-flavour.test.mjs" ;;
   smoke) files="smoke.test.mjs" ;;
   bench) files="" ;;
-  *) echo "usage: e2e/run.sh [all|smoke|bench]" >&2; exit 2 ;;
+  *.test.mjs) files="$suite" ;;
+  *) echo "usage: e2e/run.sh [all|smoke|bench|NAME.test.mjs]" >&2; exit 2 ;;
 esac
 
 xdg=$(mktemp -d)

@@ -17,9 +17,11 @@ now = int(time.time())
 
 
 def profile(c):
+    """A stock nsecbunkerd 0.10 profile (ping answered `ok` on kind 24134) on a closed port."""
     c.execute(
-        "INSERT OR REPLACE INTO bunker_profile (id, admin_pubkey, admin_relays, key_name, atm_relays, encryption, probed_at, updated_at)"
-        " VALUES (1, ?, ?, 'operator', ?, 'nip04', ?, ?)",
+        "INSERT OR REPLACE INTO bunker_profile (id, admin_pubkey, admin_relays, key_name, atm_relays, admin_reply_kind,"
+        " ping_reply, encryption, probed_at, updated_at)"
+        " VALUES (1, ?, ?, 'operator', ?, 24134, 'ok', 'nip04', ?, ?)",
         ("11" * 32, json.dumps(["ws://127.0.0.1:9"]), json.dumps(["ws://127.0.0.1:9"]), now - 3600, now),
     )
 
