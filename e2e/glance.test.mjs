@@ -2,12 +2,16 @@
 // in every state (e2e/seed.py --every-state) shows the right counts and the right action for
 // each machine that needs attention; a site is revoked in bulk behind one typed confirmation,
 // offline, so each revoke waits in the outbox; the fleet table is driven by the keyboard; and
-// screenshots of the dashboard and the fleet at 800×600 and 1920×1080, light and dark.
+// screenshots of the dashboard and the fleet at 800×600 and 1920×1080, light and dark. Then an
+// ATM is paired from the keyboard alone, through the full-screen code (focus trapped, Escape
+// closes it).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { artifacts, launch, root } from "./harness.mjs";
+import { artifacts, atmBinary, launch, root } from "./harness.mjs";
 import { Key, until } from "./webdriver.mjs";
 
 // What seed.py --every-state holds (its EVERY comment).
@@ -138,6 +142,58 @@ test("the dashboard counts every state, offers the right action for each problem
     assert.equal(await attr(s, '[data-testid="count-paired"]', "data-count"), "4");
   } catch (e) {
     await s.screenshot(artifacts, "99-glance-failed").catch(() => {});
+    throw e;
+  } finally {
+    await app.stop();
+  }
+});
+
+test("an ATM is paired from the keyboard alone: p, its name, Enter through the wizard, the full-screen code traps focus and Escape closes it", async () => {
+  const app = await launch();
+  const s = app.session;
+  try {
+    await s.waitFor('[data-testid="console-npub"]', 30_000);
+    await s.click('[data-testid="try-sandbox"]');
+    await s.waitFor('[data-testid="sandbox-banner"]', 30_000);
+    await s.waitFor('[data-testid="dashboard-counts"]', 30_000);
+
+    await s.run("document.activeElement?.blur()");
+    await s.press("p");
+    await until("p opens the wizard on its name field", async () => (await s.focused()) === "pair-name");
+    await s.press(..."Kiosk ATM", Key.Enter);
+    await until("Enter goes on to the scope, focus on its button", async () => (await s.focused()) === "pair-show-qr");
+    assert.match(await s.text('[data-testid="pair-scope"]'), /May sign ATM events \(kind 21000\) only/);
+    await s.press(Key.Enter);
+    await s.waitFor('[data-testid="pair-qr"]', 30_000);
+    await until("focus is on Full screen", async () => (await s.focused()) === "pair-full");
+    await s.press(Key.Enter);
+    await s.waitFor('[data-testid="pair-qr-full"]', 10_000);
+    await until("focus moves into the full-screen code", async () => (await s.focused()) === "pair-qr-full-close");
+    for (const key of [Key.Tab, Key.Tab, { key: Key.Tab, shift: true }]) {
+      await s.press(key);
+      assert.equal(await s.focused(), "pair-qr-full-close", `${key.shift ? "Shift+Tab" : "Tab"} stays inside the full-screen code`);
+    }
+    const shot = await s.screenshot(artifacts, "26-pair-qr-fullscreen");
+
+    // The ATM reads the full-screen code, as its camera would.
+    const atmState = mkdtempSync(join(tmpdir(), "satop-e2e-atm-"));
+    const out = execFileSync(atmBinary, ["--state-dir", atmState, "pair", "--qr-image", shot], { encoding: "utf8" });
+    if (process.env.E2E_KNOWN_SECRETS)
+      appendFileSync(process.env.E2E_KNOWN_SECRETS, `ATM client key (keyboard pairing)=${readFileSync(join(atmState, "client.key"), "utf8").trim()}\n`, { mode: 0o600 });
+    const atmFingerprint = out.match(/^fingerprint: (.+)$/m)?.[1]?.trim();
+    assert.ok(atmFingerprint, `the ATM printed its fingerprint:\n${out}`);
+
+    await s.press(Key.Escape);
+    await until("Escape leaves full screen", async () => (await s.findAll('[data-testid="pair-qr-full"]')).length === 0);
+    await s.waitFor('[data-testid="pair-done"]', 60_000);
+    assert.equal(await s.text('[data-testid="paired-fingerprint"]'), atmFingerprint, "the app shows the fingerprint the ATM shows");
+    await until("focus is on Back to the fleet", async () => (await s.focused()) === "pair-finish");
+    await s.press(Key.Enter);
+    await s.waitFor('[data-testid="machine-row"][data-name="Kiosk ATM"]', 30_000);
+    await until("the machine shows as paired", async () => (await s.text('[data-testid="machine-row"][data-name="Kiosk ATM"] [data-testid="machine-state"]')) === "active");
+    await s.screenshot(artifacts, "27-keyboard-paired");
+  } catch (e) {
+    await s.screenshot(artifacts, "99-keyboard-pairing-failed").catch(() => {});
     throw e;
   } finally {
     await app.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextFocus } from "./focus";
+import { isTab, nextFocus } from "./focus";
 
 describe("nextFocus (Tab inside a dialog)", () => {
   it("moves forward and wraps at the end", () => {
@@ -15,4 +15,10 @@ describe("nextFocus (Tab inside a dialog)", () => {
     expect(nextFocus(-1, 3, true)).toBe(2);
   });
   it("has nowhere to go without focusable elements", () => expect(nextFocus(-1, 0, false)).toBeNull());
+});
+
+describe("isTab", () => {
+  it("knows Tab", () => expect(isTab({ key: "Tab", code: "Tab" })).toBe(true));
+  it("knows Shift+Tab as WebKitGTK reports it (ISO_Left_Tab)", () => expect(isTab({ key: "Unidentified", code: "Tab" })).toBe(true));
+  it("ignores other keys", () => expect(isTab({ key: "a", code: "KeyA" })).toBe(false));
 });

@@ -14,9 +14,17 @@ export function nextFocus(current: number, count: number, back: boolean): number
   return back ? (current - 1 + count) % count : (current + 1) % count;
 }
 
+/**
+ * True for Tab and Shift+Tab. WebKitGTK can report Shift+Tab (GTK's ISO_Left_Tab) with key
+ * "Unidentified" and code "Tab", so the code counts too.
+ */
+export function isTab(e: { key: string; code: string }): boolean {
+  return e.key === "Tab" || e.code === "Tab";
+}
+
 /** Keeps Tab inside `root`; call from its keydown handler. Returns true when it moved focus. */
 export function trapTab(root: HTMLElement, e: KeyboardEvent): boolean {
-  if (e.key !== "Tab") return false;
+  if (!isTab(e)) return false;
   const items = [...root.querySelectorAll<HTMLElement>(FOCUSABLE)];
   const at = items.indexOf(document.activeElement as HTMLElement);
   const to = nextFocus(at, items.length, e.shiftKey);
