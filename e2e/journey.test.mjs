@@ -25,6 +25,9 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
 
     await s.click('[data-testid="try-sandbox"]');
     await s.waitFor('[data-testid="sandbox-banner"]', 30_000);
+    // Connected, the app opens on the dashboard; the fleet is one click (or g f) away.
+    await s.waitFor('[data-testid="dashboard-counts"]', 30_000);
+    await s.click('[data-testid="nav-fleet"]');
     await s.waitFor('[data-testid="fleet-empty"]', 30_000);
     await s.screenshot(artifacts, "02-fleet-empty");
 
