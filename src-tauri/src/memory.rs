@@ -43,7 +43,9 @@ pub fn blank_page() -> bool {
 ///
 /// # Errors
 /// Tauri's, when the window cannot be built.
-pub fn open_main_window<R: tauri::Runtime, M: Manager<R>>(manager: &M) -> tauri::Result<WebviewWindow<R>> {
+pub fn open_main_window<R: tauri::Runtime, M: Manager<R>>(
+    manager: &M,
+) -> tauri::Result<WebviewWindow<R>> {
     #[cfg(target_os = "linux")]
     linux::limit_web_process();
     let mut config = manager

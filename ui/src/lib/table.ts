@@ -24,7 +24,10 @@ export interface Sort {
   dir: "asc" | "desc";
 }
 
-const text = (a: string, b: string): number => a.localeCompare(b, undefined, { sensitivity: "base", numeric: true });
+// One collator for every comparison: `localeCompare` with options builds one per call, which
+// made sorting 10,000 machines take most of a second.
+const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+const text = (a: string, b: string): number => collator.compare(a, b);
 
 /** Compares nullable numbers; a missing value sorts after every value in either direction. */
 function nullable(a: number | null, b: number | null, dir: number): number {
