@@ -56,6 +56,11 @@ async function shots(s, name) {
     }
   }
   await s.run("document.documentElement.dataset.theme = 'light'");
+  // Large text, at the smallest size.
+  await s.click('[data-testid="toggle-large"]');
+  await s.resize(800, 600);
+  await s.screenshot(artifacts, `${name}-800x600-large`);
+  await s.click('[data-testid="toggle-large"]');
 }
 
 test("the dashboard counts every state, offers the right action for each problem, and a site is revoked in bulk offline", async () => {
