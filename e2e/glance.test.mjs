@@ -161,6 +161,8 @@ test("an ATM is paired from the keyboard alone: p, its name, Enter through the w
     await s.click('[data-testid="try-sandbox"]');
     await s.waitFor('[data-testid="sandbox-banner"]', 30_000);
     await s.waitFor('[data-testid="dashboard-counts"]', 30_000);
+    // The shortcuts that need a bunker wait for the app to know it has one.
+    await until("the app knows its bunker", () => s.enabled('[data-testid="nav-pair"]'), 30_000);
 
     await s.run("document.activeElement?.blur()");
     await s.press("p");
