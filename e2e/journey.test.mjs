@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { artifacts, atmBinary, launch } from "./harness.mjs";
@@ -195,6 +195,7 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     throw e;
   } finally {
     await app.stop();
-    if (process.env.E2E_KNOWN_SECRETS) writeFileSync(process.env.E2E_KNOWN_SECRETS, known.map((l) => `${l}\n`).join(""), { mode: 0o600 });
+    // Appended: other test files add the secrets they saw to the same list.
+    if (process.env.E2E_KNOWN_SECRETS) appendFileSync(process.env.E2E_KNOWN_SECRETS, known.map((l) => `${l}\n`).join(""), { mode: 0o600 });
   }
 });
