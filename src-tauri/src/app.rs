@@ -454,11 +454,17 @@ impl App {
 
     /// Starts the live watch of the paired ATMs' NIP-46 traffic and heartbeats (idempotent). It
     /// waits by itself while no bunker is connected and follows later connects and pairings.
-    pub async fn start_watch(&self) {
+    /// Returns a receiver of its status, whose `writes` changes each time new sightings are in
+    /// the cache (`None` when it was already running).
+    pub async fn start_watch(&self) -> Option<tokio::sync::watch::Receiver<WatchStatus>> {
         let mut slot = self.0.watch.lock().await;
-        if slot.is_none() {
-            *slot = Some(self.fleet().watch_liveness(WatchOptions::default()));
+        if slot.is_some() {
+            return None;
         }
+        let watch = self.fleet().watch_liveness(WatchOptions::default());
+        let updates = watch.updates();
+        *slot = Some(watch);
+        Some(updates)
     }
 
     /// What the live watch is doing (`None` before it started).

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use specta_typescript::Typescript;
-use tauri_specta::{collect_commands, Builder};
+use tauri_specta::{collect_commands, collect_events, Builder};
 
 use crate::commands::{
     activity, bulk, codes, config, connect, console, dashboard, fee, fleet, machine, migration,
@@ -27,6 +27,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             fleet::machine_add,
             machine::machine_history,
             machine::machine_revoke,
+            bulk::revoke_many_preview,
             bulk::revoke_many,
             bulk::sites,
             bulk::repair_queue_list,
@@ -62,6 +63,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             settings::auto_revoke_get,
             settings::auto_revoke_set,
         ])
+        .events(collect_events![crate::events::LivenessSeen])
         // Every integer crossing the boundary is a unix time or a small id, far below 2^53.
         .dangerously_cast_bigints_to_number()
 }

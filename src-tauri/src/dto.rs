@@ -20,8 +20,8 @@ mod status;
 
 pub use activity::{ActivityEntry, ExportView};
 pub use bulk::{
-    BulkProgressView, BulkRevokeView, BulkStepView, RepairQueueChangeView, RepairQueuedView,
-    SelectionInput, SiteView, SkippedMachine,
+    BulkPreviewView, BulkProgressView, BulkRevokeView, BulkStepView, RepairQueueChangeView,
+    RepairQueuedView, SelectionInput, SiteView, SkippedMachine,
 };
 pub use codes::{BurnView, CodeRow, CodesSummaryView, PrepareInput, ShownCodeView};
 pub use connect::{CapabilitiesView, ConnectInput, KeyView, PolicyView, ProbeEvent};

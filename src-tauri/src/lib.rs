@@ -13,6 +13,7 @@
 //! - [`commands`]: the Tauri commands, one file per feature.
 //! - [`dto`]: what crosses the IPC boundary.
 //! - [`error`]: the one error type, sent to the UI as `{kind, message}`.
+//! - [`events`]: app-wide pushes to the screens (new liveness sightings).
 //! - [`on_screen`]: a pairing whose QR is shown: a first pairing or a renewal.
 //! - [`bindings`]: the tauri-specta builder and the TypeScript export.
 //! - [`memory`]: the main window with WebKit tuned for a small idle footprint; the blank-page
@@ -25,6 +26,7 @@ pub mod bindings;
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod events;
 pub mod memory;
 pub mod on_screen;
 mod run;

@@ -3,7 +3,7 @@
 use tauri::Manager;
 
 use crate::app::App;
-use crate::{bindings, memory, setup};
+use crate::{bindings, events, memory, setup};
 
 /// The longest the app waits at exit for its shutdown work.
 const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -28,9 +28,15 @@ pub fn run() {
             let app = tauri::async_runtime::block_on(App::open(&data_dir, secrets?))?;
             tauri_app.manage(app.clone());
             tauri::async_runtime::spawn(app.clone().keep_fleet());
-            // The live watch of the ATMs' traffic: last_seen_at while the app runs.
+            // The live watch of the ATMs' traffic: last_seen_at while the app runs; the screens
+            // hear `LivenessSeen` after each write.
             let watching = app.clone();
-            tauri::async_runtime::spawn(async move { watching.start_watch().await });
+            let handle = tauri_app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                if let Some(updates) = watching.start_watch().await {
+                    events::forward_liveness(updates, handle).await;
+                }
+            });
             // Demo mode: a console that last used the embedded sandbox gets it back at start,
             // on the same port, so the stored profile keeps working.
             // Then the pairing codes the last run could not burn at exit are burned.

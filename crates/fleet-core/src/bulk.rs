@@ -81,6 +81,22 @@ impl Selection {
     }
 }
 
+/// What a bulk revoke of a selection would do, and what to type to confirm it: the screens
+/// show this before asking (the rule is the core's, [`Selection::confirmation`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BulkPreview {
+    /// The selected machines' names.
+    pub machines: Vec<String>,
+    /// Of which have bunker access to revoke.
+    pub revocable: usize,
+    /// The machines with nothing to revoke, with why.
+    pub skipped: Vec<(String, String)>,
+    /// The exact text to type.
+    pub confirmation: String,
+    /// What it stands for, in words: `the site's name ("Main St")`.
+    pub what_to_type: String,
+}
+
 /// A site and how many machines stand there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SiteSummary {
@@ -237,6 +253,27 @@ impl Fleet {
         select_from(all, selection)
     }
 
+    /// What revoking `selection` would do and the confirmation it takes. Offline.
+    ///
+    /// # Errors
+    /// As [`Fleet::select`].
+    pub async fn revoke_many_preview(&self, selection: &Selection) -> Result<BulkPreview> {
+        let selected = self.select(selection).await?;
+        let confirmation = selection.confirmation(&selected);
+        let skipped: Vec<(String, String)> = selected
+            .iter()
+            .filter(|m| next(m.state, Transition::RevokeRequested).is_none())
+            .map(|m| (m.name.clone(), nothing_to_revoke(m)))
+            .collect();
+        Ok(BulkPreview {
+            revocable: selected.len() - skipped.len(),
+            machines: selected.iter().map(|m| m.name.clone()).collect(),
+            skipped,
+            what_to_type: selection.what_to_type(&confirmation),
+            confirmation,
+        })
+    }
+
     /// Every site with its machine counts, by name. Offline.
     ///
     /// # Errors
@@ -305,7 +342,7 @@ impl Fleet {
         };
         let mut skipped_out = Vec::new();
         for m in &skipped {
-            let why = format!("{}: nothing to revoke", label(m.state));
+            let why = nothing_to_revoke(m);
             tracker.report(
                 m.id,
                 &m.name,
@@ -372,6 +409,11 @@ impl Fleet {
         }
         Ok(report)
     }
+}
+
+/// Why a machine is skipped by a bulk revoke.
+fn nothing_to_revoke(m: &Machine) -> String {
+    format!("{}: nothing to revoke", label(m.state))
 }
 
 /// [`Fleet::select`] over a list already read.

@@ -334,11 +334,8 @@ fn build(
         .iter()
         .map(|s| (s.machine_id, s.last_seen_at))
         .collect();
-    let queued: HashMap<i64, i64> = rows
-        .queued
-        .iter()
-        .map(|q| (q.machine_id, q.queued_at))
-        .collect();
+    let queued: HashMap<i64, &repair_queue::Queued> =
+        rows.queued.iter().map(|q| (q.machine_id, q)).collect();
     // The newest unfinished machine revoke per machine: failed or waiting.
     let mut revoke_rows: HashMap<i64, &OutboxItem> = HashMap::new();
     let mut outbox = OutboxSummary::default();
@@ -412,8 +409,8 @@ fn build(
         counts.silent += usize::from(silent);
         let repair_since = queued
             .get(&m.id)
-            .copied()
-            .filter(|at| crate::repair_queue::still_queued(m, *at));
+            .filter(|q| crate::repair_queue::still_queued(m, q))
+            .map(|q| q.queued_at);
         counts.repair_queued += usize::from(repair_since.is_some());
 
         let mut concerns: Vec<(Concern, Fix, Option<i64>, String)> = Vec::new();
@@ -641,9 +638,10 @@ mod tests {
                 paired("Expired", now - DAY, Some(now - 60))?;
                 paired("Silent", now + 20 * DAY, Some(now - 2 * DAY))?;
                 let queued = paired("Queued", now + 20 * DAY, Some(now - 60))?;
-                repair_queue::add(&tx, queued.id, now - 60)?;
+                let key = format!("{:064x}", queued.id);
+                repair_queue::add(&tx, queued.id, now - 60, Some(&key))?;
                 let done = paired("Repaired", now + 20 * DAY, Some(now - 60))?;
-                repair_queue::add(&tx, done.id, now - 4 * DAY)?; // paired since: done
+                repair_queue::add(&tx, done.id, now - 4 * DAY, Some("00"))?; // another key now
                 machines::insert(&tx, &NewMachine::new("Unpaired"))?;
                 machines::insert(
                     &tx,

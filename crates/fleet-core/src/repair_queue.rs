@@ -39,9 +39,10 @@ pub struct RepairQueueChange {
     pub unchanged: Vec<String>,
 }
 
-/// Whether a machine queued at `queued_at` still waits: not paired since.
-pub fn still_queued(m: &Machine, queued_at: i64) -> bool {
-    m.paired_at.is_none_or(|paired| paired <= queued_at)
+/// Whether a queued machine still waits: it was not paired with a new ATM key since (every
+/// pairing makes a fresh key; a pairing in progress still waits).
+pub fn still_queued(m: &Machine, queued: &repair_queue::Queued) -> bool {
+    !(crate::liveness::is_paired(m) && m.atm_client_pubkey != queued.atm_pubkey)
 }
 
 /// The action that re-pairs `m`.
@@ -85,7 +86,7 @@ impl Fleet {
                 let mut change = RepairQueueChange::default();
                 for m in &selected {
                     let changed = if add {
-                        repair_queue::add(&tx, m.id, now)?
+                        repair_queue::add(&tx, m.id, now, m.atm_client_pubkey.as_deref())?
                     } else {
                         repair_queue::remove(&tx, m.id)?
                     };
@@ -126,7 +127,7 @@ impl Fleet {
             .into_iter()
             .filter_map(|q| {
                 let m = by_id.get(&q.machine_id)?;
-                still_queued(m, q.queued_at).then(|| {
+                still_queued(m, &q).then(|| {
                     let action = repair_fix(m);
                     RepairQueued {
                         machine_id: m.id,

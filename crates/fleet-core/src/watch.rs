@@ -79,6 +79,9 @@ pub struct WatchStatus {
     pub lagged: u64,
     /// The newest sighting's time (unix seconds).
     pub last_sighting_at: Option<i64>,
+    /// How many times sightings were written to the cache: a change means the screens can
+    /// read new `last_seen_at` values.
+    pub writes: u64,
     /// Why it is not watching, if it is not (never a secret: fleet-core's words).
     pub waiting: Option<String>,
 }
@@ -233,7 +236,7 @@ async fn gather(
     subscribe(fleet, options, status, client, targets).await?;
     let mut pending: HashMap<i64, Seen> = HashMap::new();
     // Subscribed: from now on the cache is current ("as of" now) while the watch runs.
-    write(fleet, &mut pending, Some(crate::unix_now())).await?;
+    write(fleet, status, &mut pending, Some(crate::unix_now())).await?;
     let mut flush = tokio::time::interval(options.flush);
     let mut recheck = tokio::time::interval(options.recheck);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -242,7 +245,7 @@ async fn gather(
     loop {
         tokio::select! {
             _ = &mut *stopped => {
-                write(fleet, &mut pending, None).await?;
+                write(fleet, status, &mut pending, None).await?;
                 return Ok(Ended::Stopped);
             }
             note = notes.recv() => match note {
@@ -267,7 +270,7 @@ async fn gather(
                 }
                 Ok(RelayPoolNotification::Message { .. }) => {}
                 Ok(RelayPoolNotification::Shutdown) | Err(broadcast::error::RecvError::Closed) => {
-                    write(fleet, &mut pending, None).await?;
+                    write(fleet, status, &mut pending, None).await?;
                     return Ok(Ended::Restart);
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
@@ -275,7 +278,7 @@ async fn gather(
                     status.send_modify(|s| s.lagged += n);
                 }
             },
-            _ = flush.tick() => write(fleet, &mut pending, None).await?,
+            _ = flush.tick() => write(fleet, status, &mut pending, None).await?,
             _ = recheck.tick() => {
                 let connected = client
                     .relays()
@@ -286,11 +289,11 @@ async fn gather(
                 status.send_modify(|s| s.connected_relays = connected);
                 let now = crate::unix_now();
                 if connected == 0 {
-                    write(fleet, &mut pending, None).await?;
+                    write(fleet, status, &mut pending, None).await?;
                     return Ok(Ended::Restart);
                 }
                 // Connected all along: the cache is current as of now.
-                write(fleet, &mut pending, Some(now)).await?;
+                write(fleet, status, &mut pending, Some(now)).await?;
                 let fresh = fleet.liveness_targets().await?;
                 if fresh.operator != targets.operator || fresh.relays != targets.relays {
                     return Ok(Ended::Restart);
@@ -379,6 +382,7 @@ async fn subscribe(
 /// Writes the gathered sightings (and the "as of", when given) and empties the buffer.
 async fn write(
     fleet: &Fleet,
+    status: &watch::Sender<WatchStatus>,
     pending: &mut HashMap<i64, Seen>,
     checked_at: Option<i64>,
 ) -> Result<()> {
@@ -386,6 +390,10 @@ async fn write(
         return Ok(());
     }
     let sightings: Vec<Seen> = pending.drain().map(|(_, s)| s).collect();
+    let any = !sightings.is_empty();
     fleet.record_sightings(sightings, checked_at).await?;
+    if any {
+        status.send_modify(|s| s.writes += 1);
+    }
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Machines queued for re-pair (issue 14 item 3): after a site is revoked, or when the operator
 //! plans a visit, the machines to pair again with a new ATM key. Kept in the `settings` table
-//! (one row per machine, key `repair_queue.<machine id>`, value the unix time it was queued), so
-//! it needs no migration. A machine paired after it was queued counts as done: the caller
-//! compares [`Queued::queued_at`] with the machine's `paired_at`.
+//! (one row per machine, key `repair_queue.<machine id>`, value the unix time it was queued and
+//! the ATM key the machine had then, space-separated), so it needs no migration. A machine that
+//! has another ATM key now was re-paired: the caller compares [`Queued::atm_pubkey`] with the
+//! machine's key (a time comparison cannot tell a pairing in the same second).
 
 use rusqlite::{params, Connection};
 
@@ -15,24 +16,30 @@ const PREFIX: &str = "repair_queue.";
 const PREFIX_END: &str = "repair_queue/";
 
 /// A machine waiting to be re-paired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Queued {
     /// The machine's row id.
     pub machine_id: i64,
     /// When it was queued (unix seconds).
     pub queued_at: i64,
+    /// The ATM client key (hex) it had when queued, if any.
+    pub atm_pubkey: Option<String>,
 }
 
-/// Queues `machine_id` at `at`; a machine already queued keeps its first time. `true` when it
-/// was not queued before.
+/// Queues `machine_id` at `at`, noting its current ATM key; a machine already queued keeps
+/// its entry. `true` when it was not queued before.
 ///
 /// # Errors
 /// [`crate::Error::Sqlite`].
-pub fn add(conn: &Connection, machine_id: i64, at: i64) -> Result<bool> {
+pub fn add(conn: &Connection, machine_id: i64, at: i64, atm_pubkey: Option<&str>) -> Result<bool> {
+    let value = match atm_pubkey {
+        Some(key) => format!("{at} {key}"),
+        None => at.to_string(),
+    };
     let changed = conn.execute(
         "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (key) DO NOTHING",
-        params![format!("{PREFIX}{machine_id}"), at.to_string(), unix_now()],
+        params![format!("{PREFIX}{machine_id}"), value, unix_now()],
     )?;
     Ok(changed > 0)
 }
@@ -62,10 +69,13 @@ pub fn all(conn: &Connection) -> Result<Vec<Queued>> {
     for row in rows {
         let (key, value) = row?;
         let id = key.strip_prefix(PREFIX).and_then(|id| id.parse().ok());
-        if let (Some(machine_id), Ok(queued_at)) = (id, value.trim().parse()) {
+        let mut parts = value.split_whitespace();
+        let at = parts.next().and_then(|t| t.parse().ok());
+        if let (Some(machine_id), Some(queued_at)) = (id, at) {
             out.push(Queued {
                 machine_id,
                 queued_at,
+                atm_pubkey: parts.next().map(str::to_string),
             });
         }
     }
@@ -87,9 +97,9 @@ mod tests {
     #[test]
     fn a_machine_is_queued_once_keeps_its_first_time_and_can_be_taken_off() {
         let conn = db();
-        assert!(add(&conn, 7, 200).unwrap());
-        assert!(!add(&conn, 7, 300).unwrap(), "already queued");
-        assert!(add(&conn, 3, 250).unwrap());
+        assert!(add(&conn, 7, 200, Some("ab")).unwrap());
+        assert!(!add(&conn, 7, 300, None).unwrap(), "already queued");
+        assert!(add(&conn, 3, 250, None).unwrap());
         crate::settings::set(&conn, "repair_queueX", "1").unwrap(); // not in the queue
         crate::settings::set(&conn, "repair_queue.oops", "1").unwrap(); // unreadable: skipped
         assert_eq!(
@@ -97,11 +107,13 @@ mod tests {
             vec![
                 Queued {
                     machine_id: 7,
-                    queued_at: 200
+                    queued_at: 200,
+                    atm_pubkey: Some("ab".into()),
                 },
                 Queued {
                     machine_id: 3,
-                    queued_at: 250
+                    queued_at: 250,
+                    atm_pubkey: None,
                 },
             ]
         );

@@ -672,3 +672,193 @@ fn migration_check_prints_a_date_a_person_reads() {
         "ISO-8601 UTC: {line}"
     );
 }
+
+// ---- issue 14: bulk revoke, re-pair queue, dashboard ---------------------------------------
+
+/// A data dir with paired machines (seeded in the cache, no bunker configured): three at
+/// "Main St", one at "Harbour".
+fn fleet_with_sites() -> tempfile::TempDir {
+    let data = tempfile::tempdir().unwrap();
+    assert!(run(satop(data.path()).arg("init")).status.success());
+    let db = fleet_store::Db::open(db_file(data.path())).unwrap();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(db.interact(|c| {
+            for (i, site) in ["Main St", "Main St", "Main St", "Harbour"]
+                .iter()
+                .enumerate()
+            {
+                let i = i64::try_from(i).unwrap();
+                let m = fleet_store::machines::insert(
+                    c,
+                    &fleet_store::NewMachine {
+                        site: Some((*site).to_string()),
+                        ..fleet_store::NewMachine::new(format!("ATM {i}"))
+                    },
+                )?;
+                fleet_store::machines::set_pairing(
+                    c,
+                    m.id,
+                    &fleet_store::Pairing {
+                        bunker_connection_id: 100 + i,
+                        atm_client_pubkey: format!("{:064x}", i + 1),
+                        paired_at: 1,
+                        bunker_token_expires_at: 4_000_000_000,
+                    },
+                )?;
+            }
+            Ok(())
+        }))
+        .unwrap();
+    data
+}
+
+fn json(cmd: &mut Command) -> serde_json::Value {
+    let out = run(cmd);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_bulk_revoke_with_the_wrong_confirmation_exits_2_and_changes_nothing() {
+    let data = fleet_with_sites();
+    for args in [
+        vec!["revoke", "--site", "main st", "--confirm", "Main"],
+        vec!["revoke", "--site", "main st", "--confirm", "3x"],
+        vec!["revoke", "ATM 0", "ATM 1", "--confirm", "3"],
+        vec!["revoke", "ATM 0", "ATM 1", "--yes"],
+        vec!["revoke", "ATM 0", "Ghost", "--confirm", "2"],
+    ] {
+        let out = run(satop(data.path()).args(&args));
+        let (code, err) = one_line_failure(&out);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+    }
+    let out = run(satop(data.path()).args(["revoke", "--site", "main st", "--confirm", "x"]));
+    assert!(
+        text(&out.stderr).contains("\"Main St\""),
+        "says what to type: {}",
+        text(&out.stderr)
+    );
+    for i in 0..4 {
+        assert_eq!(machine_state(data.path(), &format!("ATM {i}")), "active");
+    }
+    let outbox = json(satop(data.path()).args(["outbox", "list", "--json"]));
+    assert!(outbox.as_array().unwrap().is_empty(), "{outbox}");
+}
+
+#[test]
+fn revoking_a_site_offline_queues_each_machine_there_and_the_dashboard_shows_them_waiting() {
+    let data = fleet_with_sites();
+    let report = json(satop(data.path()).args([
+        "revoke",
+        "--site",
+        "main st",
+        "--confirm",
+        "Main St",
+        "--json",
+    ]));
+    assert_eq!(report["selected"], 3, "{report}");
+    assert_eq!(
+        report["pending"], 3,
+        "offline: every revoke waits: {report}"
+    );
+    for i in 0..3 {
+        assert_eq!(
+            machine_state(data.path(), &format!("ATM {i}")),
+            "revoke pending"
+        );
+    }
+    assert_eq!(
+        machine_state(data.path(), "ATM 3"),
+        "active",
+        "another site"
+    );
+    let outbox = json(satop(data.path()).args(["outbox", "list", "--json"]));
+    assert_eq!(outbox.as_array().unwrap().len(), 3, "{outbox}");
+
+    let board = json(satop(data.path()).args(["dashboard", "--json"]));
+    assert_eq!(board["counts"]["revoke_pending"], 3, "{board}");
+    assert_eq!(board["counts"]["active"], 1, "{board}");
+    assert_eq!(board["outbox"]["pending"], 3, "{board}");
+    let rows = board["attention"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .filter(|r| r["concern"] == "revoke_pending")
+            .all(|r| r["action"] == "sync"),
+        "{board}"
+    );
+    let out = run(satop(data.path()).arg("dashboard"));
+    assert!(out.status.success());
+    let shown = text(&out.stdout);
+    assert!(shown.contains("revoke pending 3"), "{shown}");
+    assert!(
+        shown.contains("`satop sync` when the bunker is reachable"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_bulk_revoke_asks_for_the_count_on_stdin_when_no_confirm_is_given() {
+    let data = fleet_with_sites();
+    let mut child = satop(data.path())
+        .args(["revoke", "ATM 0", "atm 3"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"2\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("the number of machines (2)"),
+        "the prompt says what to type: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(machine_state(data.path(), "ATM 0"), "revoke pending");
+    assert_eq!(machine_state(data.path(), "ATM 3"), "revoke pending");
+    assert_eq!(machine_state(data.path(), "ATM 1"), "active");
+}
+
+#[test]
+fn the_repair_queue_takes_a_site_lists_the_action_and_lets_machines_off() {
+    let data = fleet_with_sites();
+    let add = run(satop(data.path()).args(["machine", "repair-queue", "add", "--site", "Harbour"]));
+    assert!(add.status.success(), "{}", text(&add.stderr));
+    let add = run(satop(data.path()).args(["machine", "repair-queue", "add", "ATM 0", "ATM 3"]));
+    assert!(
+        text(&add.stdout).contains("\"ATM 3\": already queued"),
+        "{}",
+        text(&add.stdout)
+    );
+    let list = json(satop(data.path()).args(["machine", "repair-queue", "list", "--json"]));
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["machine"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{list}");
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["action"] == "renew"),
+        "{list}"
+    );
+    let board = json(satop(data.path()).args(["dashboard", "--json"]));
+    assert_eq!(board["counts"]["repair_queued"], 2, "{board}");
+    assert!(
+        run(satop(data.path()).args(["machine", "repair-queue", "remove", "ATM 3"]))
+            .status
+            .success()
+    );
+    let list = json(satop(data.path()).args(["machine", "repair-queue", "list", "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    let sites = json(satop(data.path()).args(["machine", "sites", "--json"]));
+    assert_eq!(sites.as_array().unwrap().len(), 2, "{sites}");
+}

@@ -5,10 +5,24 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dto::{
-    BulkProgressView, BulkRevokeView, RepairQueueChangeView, RepairQueuedView, SelectionInput,
-    SiteView,
+    BulkPreviewView, BulkProgressView, BulkRevokeView, RepairQueueChangeView, RepairQueuedView,
+    SelectionInput, SiteView,
 };
 use crate::{App, Failure};
+
+/// What revoking the selection would do, and the exact text to type to confirm it. Offline.
+#[tauri::command]
+#[specta::specta]
+pub async fn revoke_many_preview(
+    app: State<'_, App>,
+    selection: SelectionInput,
+) -> Result<BulkPreviewView, Failure> {
+    Ok(app
+        .fleet()
+        .revoke_many_preview(&selection.into())
+        .await?
+        .into())
+}
 
 /// Revokes every selected machine once `confirmation` is the site's name (or, for names, how
 /// many); offline each waits in the outbox. Per-machine progress goes to `on_progress`.

@@ -1,7 +1,9 @@
 //! Bulk actions: the selection (names or a site), a bulk revoke's progress and outcome, the
 //! sites, and the re-pair queue.
 
-use fleet_core::bulk::{BulkProgress, BulkRevokeReport, BulkStep, Selection, SiteSummary};
+use fleet_core::bulk::{
+    BulkPreview, BulkProgress, BulkRevokeReport, BulkStep, Selection, SiteSummary,
+};
 use fleet_core::repair_queue::{RepairQueueChange, RepairQueued};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -215,6 +217,37 @@ impl From<RepairQueueChange> for RepairQueueChangeView {
         Self {
             changed: c.changed,
             unchanged: c.unchanged,
+        }
+    }
+}
+
+/// What a bulk revoke would do, and the exact text the operator types to confirm it.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct BulkPreviewView {
+    /// The selected machines' names.
+    pub machines: Vec<String>,
+    /// Of which have bunker access to revoke.
+    pub revocable: u32,
+    /// Machines with nothing to revoke.
+    pub skipped: Vec<SkippedMachine>,
+    /// The exact text to type (the site's name as stored, or the count).
+    pub confirmation: String,
+    /// What it stands for, in the core's words.
+    pub what_to_type: String,
+}
+
+impl From<BulkPreview> for BulkPreviewView {
+    fn from(p: BulkPreview) -> Self {
+        Self {
+            machines: p.machines,
+            revocable: count(p.revocable),
+            skipped: p
+                .skipped
+                .into_iter()
+                .map(|(machine, reason)| SkippedMachine { machine, reason })
+                .collect(),
+            confirmation: p.confirmation,
+            what_to_type: p.what_to_type,
         }
     }
 }

@@ -3,6 +3,8 @@
 //! relay restart, and a `satop` process killed in the middle of 100 queued actions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bulk;
+mod dashboard;
 mod events;
 mod kill;
 mod liveness;

@@ -99,7 +99,7 @@ async fn the_watch_records_a_paired_atms_live_nip46_traffic_and_ignores_a_foreig
         "only the paired machine was seen"
     );
     assert!(checked_at.is_some(), "the watch says as of when");
-    let status = watch.status();
+    let status = until(&watch, "the write announced", |s| s.writes >= 1).await;
     assert!(status.seen >= 1, "{status:?}");
     client.shutdown().await;
     watch.stop().await;

@@ -76,12 +76,13 @@ pub async fn revoke(
 
 /// Asks for the confirmation the core expects, saying what it is.
 async fn ask(fleet: &Fleet, selection: &Selection) -> Result<String, Failure> {
-    let machines = fleet.select(selection).await?;
-    let expected = selection.confirmation(&machines);
-    let what = selection.what_to_type(&expected);
+    let preview = fleet.revoke_many_preview(selection).await?;
+    let expected = &preview.confirmation;
     eprint!(
-        "Revoking {} machine(s) is permanent on the bunker. Type {what} to confirm: ",
-        machines.len()
+        "Revoking {} machine(s) ({} with bunker access) is permanent on the bunker. Type {} to confirm: ",
+        preview.machines.len(),
+        preview.revocable,
+        preview.what_to_type
     );
     let _ = std::io::stderr().flush();
     let mut line = String::new();
