@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bulkConfirmation, bulkConfirmed, bulkSelection, bulkStepText, bulkSummary } from "./bulk";
+import { bulkConfirmed, bulkSelection, bulkStepText, bulkSummary } from "./bulk";
 
 const rows = [
   { name: "A", site: "Main St" },
@@ -15,16 +15,11 @@ describe("bulkSelection", () => {
   it("sends names for machines without a site", () => expect(bulkSelection(new Set(["D"]), rows)).toEqual({ by: "names", names: ["D"] }));
 });
 
-describe("the typed confirmation", () => {
-  it("is the site's name for a site", () => expect(bulkConfirmation({ by: "site", site: "Main St" }).expected).toBe("Main St"));
-  it("is the count for names", () => expect(bulkConfirmation({ by: "names", names: ["A", "C"] }).expected).toBe("2"));
-  it("accepts the exact text with spaces around", () => expect(bulkConfirmed({ by: "site", site: "Main St" }, " Main St ")).toBe(true));
-  it("refuses another case (as the core does)", () => expect(bulkConfirmed({ by: "site", site: "Main St" }, "main st")).toBe(false));
-  it("refuses a wrong count and an empty field", () => {
-    expect(bulkConfirmed({ by: "names", names: ["A"] }, "2")).toBe(false);
-    expect(bulkConfirmed({ by: "names", names: [] }, "")).toBe(false);
-  });
-  it("says what to type", () => expect(bulkConfirmation({ by: "names", names: ["A", "C"] }).prompt).toMatch(/number of machines, 2/));
+describe("bulkConfirmed (the text the core asked for)", () => {
+  it("accepts the exact text with spaces around", () => expect(bulkConfirmed("Main St", " Main St ")).toBe(true));
+  it("refuses another case", () => expect(bulkConfirmed("Main St", "main st")).toBe(false));
+  it("refuses a wrong count", () => expect(bulkConfirmed("1", "2")).toBe(false));
+  it("refuses everything before the core has answered", () => expect(bulkConfirmed("", "")).toBe(false));
 });
 
 describe("bulk steps and summary", () => {

@@ -1,8 +1,6 @@
-// Pure logic of the bulk revoke (tested in bulk.test.ts): which selection the command gets, what
-// the operator types to confirm, and each machine's step in words. The command checks the
-// confirmation itself (fleet-core bulk.rs `Selection::confirmation`: the site's name as stored,
-// or how many machines are named); this only tells the operator what to type and keeps the
-// button disabled until it is typed.
+// Pure logic of the bulk revoke (tested in bulk.test.ts): which selection the command gets,
+// whether the typed text is what the core asked for, and each machine's step in words. The core
+// says what to type (revoke_many_preview) and checks it again (revoke_many).
 import type { SelectionInput } from "./ipc";
 
 interface Sited {
@@ -26,16 +24,9 @@ export function bulkSelection(selected: ReadonlySet<string>, rows: readonly Site
   return { by: "names", names: [...selected] };
 }
 
-/** What to type to confirm `selection`, and the words that say so. */
-export function bulkConfirmation(selection: SelectionInput): { expected: string; prompt: string } {
-  if (selection.by === "site") return { expected: selection.site, prompt: `Type the site's name, ${selection.site}, to confirm` };
-  const n = String(selection.names.length);
-  return { expected: n, prompt: `Type the number of machines, ${n}, to confirm` };
-}
-
-/** True when `typed` is what the command will accept (spaces around ignored). */
-export function bulkConfirmed(selection: SelectionInput, typed: string): boolean {
-  return typed.trim() !== "" && typed.trim() === bulkConfirmation(selection).expected;
+/** True when `typed` is the text the core asks for (revoke_many_preview), spaces around ignored. */
+export function bulkConfirmed(expected: string, typed: string): boolean {
+  return expected !== "" && typed.trim() === expected;
 }
 
 /** One machine's step as a line. */

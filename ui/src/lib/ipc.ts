@@ -5,6 +5,8 @@ import { Channel } from "@tauri-apps/api/core";
 import { getCurrentWindow } from "@tauri-apps/api/window";
 import {
   commands,
+  events,
+  type BulkPreviewView,
   type ActivityEntry_Serialize as ActivityEntry,
   type AttentionRow_Serialize as AttentionRow,
   type BulkProgressView_Deserialize as BulkProgressView,
@@ -54,6 +56,7 @@ import {
 
 export type {
   ActivityEntry,
+  BulkPreviewView,
   AttentionRow,
   BulkProgressView,
   BulkRevokeView,
@@ -131,6 +134,7 @@ export const ipc = {
   fleetList: () => unwrap(commands.fleetList()),
   dashboard: () => unwrap(commands.dashboard()),
   watchStatus: () => unwrap(commands.watchStatus()),
+  revokeManyPreview: (selection: SelectionInput) => unwrap(commands.revokeManyPreview(selection)),
   revokeMany: (selection: SelectionInput, confirmation: string, onProgress: (e: BulkProgressView) => void) =>
     unwrap(commands.revokeMany(selection, confirmation, channel(onProgress))),
   sites: () => unwrap(commands.sites()),
@@ -169,6 +173,11 @@ export const ipc = {
   sync: (onStep: (e: OutboxStep) => void) => unwrap(commands.sync(channel(onStep))),
   autoRevokeGet: () => unwrap(commands.autoRevokeGet()),
   autoRevokeSet: (on: boolean) => unwrap(commands.autoRevokeSet(on)),
+  /** Calls `on` whenever the live watch records new sightings; returns a function that stops it. */
+  onLivenessSeen: (on: () => void): (() => void) => {
+    const stop = events.livenessSeen.listen(() => on());
+    return () => void stop.then((f) => f()).catch(() => undefined);
+  },
   /** Keeps the window out of screenshots and screen shares where the platform allows. */
   protectFromCapture: (on: boolean) => getCurrentWindow().setContentProtected(on).catch(() => undefined),
   fullscreen: (on: boolean) => getCurrentWindow().setFullscreen(on).catch(() => undefined),
