@@ -175,8 +175,10 @@ export const ipc = {
   autoRevokeSet: (on: boolean) => unwrap(commands.autoRevokeSet(on)),
   /** Calls `on` whenever the live watch records new sightings; returns a function that stops it. */
   onLivenessSeen: (on: () => void): (() => void) => {
-    const stop = events.livenessSeen.listen(() => on());
-    return () => void stop.then((f) => f()).catch(() => undefined);
+    // A refused listen (no permission) must not surface as an unhandled rejection: the screens
+    // still reload on their timer.
+    const stop = events.livenessSeen.listen(() => on()).catch(() => null);
+    return () => void stop.then((f) => f?.());
   },
   /** Keeps the window out of screenshots and screen shares where the platform allows. */
   protectFromCapture: (on: boolean) => getCurrentWindow().setContentProtected(on).catch(() => undefined),
