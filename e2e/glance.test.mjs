@@ -45,6 +45,11 @@ async function attr(s, css, name) {
   return s.cmd("GET", `/element/${await s.find(css)}/attribute/${name}`);
 }
 
+/** Waits two animation frames, so a relayout (a resize, larger text) is painted before a shot. */
+function painted(s) {
+  return s.cmd("POST", "/execute/async", { script: "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)))", args: [] });
+}
+
 /** Screenshots of the current screen at both sizes, in the light and the dark theme. */
 async function shots(s, name) {
   for (const dark of [false, true]) {
@@ -52,13 +57,17 @@ async function shots(s, name) {
     for (const [w, h] of [[800, 600], [1920, 1080]]) {
       await s.resize(w, h);
       await until(`the window at ${w} px`, async () => Math.abs((await s.run("return window.innerWidth")) - w) < 40, 5000);
+      await painted(s);
       await s.screenshot(artifacts, `${name}-${w}x${h}-${dark ? "dark" : "light"}`);
     }
   }
   await s.run("document.documentElement.dataset.theme = 'light'");
   // Large text, at the smallest size.
-  await s.click('[data-testid="toggle-large"]');
   await s.resize(800, 600);
+  await until("the window at 800 px", async () => Math.abs((await s.run("return window.innerWidth")) - 800) < 40, 5000);
+  await s.click('[data-testid="toggle-large"]');
+  await until("large text is on", async () => (await s.run("return document.documentElement.dataset.large")) === "true", 5000);
+  await painted(s);
   await s.screenshot(artifacts, `${name}-800x600-large`);
   await s.click('[data-testid="toggle-large"]');
 }
