@@ -12,9 +12,11 @@ const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 export const appBinary = process.env.E2E_APP ?? join(target, "debug", "satmachine-operator");
 export const atmBinary = process.env.E2E_ATM ?? join(target, "debug", "satmachine-atm");
 
-/** Starts the app on a fresh data dir; returns the session and a stop function. */
-export async function launch(extraEnv = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), "satop-e2e-"));
+/**
+ * Starts the app on a fresh data dir (or on `dataDir`, to start it again on the same cache);
+ * returns the session and a stop function.
+ */
+export async function launch(extraEnv = {}, dataDir = mkdtempSync(join(tmpdir(), "satop-e2e-"))) {
   const env = { ...process.env, SATOP_DATA_DIR: dataDir, ...extraEnv };
   mkdirSync(artifacts, { recursive: true });
   const driver = await startDriver({ env, log: join(artifacts, "tauri-driver.log") });

@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { artifacts, atmBinary, launch } from "./harness.mjs";
@@ -25,6 +25,9 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
 
     await s.click('[data-testid="try-sandbox"]');
     await s.waitFor('[data-testid="sandbox-banner"]', 30_000);
+    // Connected, the app opens on the dashboard; the fleet is one click (or g f) away.
+    await s.waitFor('[data-testid="dashboard-counts"]', 30_000);
+    await s.click('[data-testid="nav-fleet"]');
     await s.waitFor('[data-testid="fleet-empty"]', 30_000);
     await s.screenshot(artifacts, "02-fleet-empty");
 
@@ -202,6 +205,7 @@ test("operator pairs an ATM from the sandbox by QR, both show the same fingerpri
     throw e;
   } finally {
     await app.stop();
-    if (process.env.E2E_KNOWN_SECRETS) writeFileSync(process.env.E2E_KNOWN_SECRETS, known.map((l) => `${l}\n`).join(""), { mode: 0o600 });
+    // Appended: other test files add the secrets they saw to the same list.
+    if (process.env.E2E_KNOWN_SECRETS) appendFileSync(process.env.E2E_KNOWN_SECRETS, known.map((l) => `${l}\n`).join(""), { mode: 0o600 });
   }
 });

@@ -81,6 +81,9 @@ export async function startDriver({ env = process.env, log } = {}) {
   return { base, stop };
 }
 
+/** WebDriver's codes for keys that are not characters. */
+export const Key = { Tab: "\uE004", Enter: "\uE007", Escape: "\uE00C", Space: "\uE00D", Shift: "\uE008", Up: "\uE013", Down: "\uE015", End: "\uE010", Home: "\uE011" };
+
 export class Session {
   static async start(base, application) {
     const r = await call(base, "POST", "/session", {
@@ -144,6 +147,38 @@ export class Session {
     const id = await this.waitFor(css);
     await this.cmd("POST", `/element/${id}/clear`, {});
     await this.cmd("POST", `/element/${id}/value`, { text });
+  }
+
+  /** Resizes the window (CSS pixels of the outer window). */
+  async resize(width, height) {
+    await this.cmd("POST", "/window/rect", { width, height });
+  }
+
+  /** Runs `script` in the page (its `arguments` are `args`); returns its value. */
+  run(script, args = []) {
+    return this.cmd("POST", "/execute/sync", { script, args });
+  }
+
+  /**
+   * Presses keys one after the other on whatever has focus, as a user would: each entry is one
+   * key (a character, or a WebDriver key such as Key.Tab), optionally with Shift held.
+   */
+  async press(...keys) {
+    const actions = [];
+    for (const k of keys) {
+      const shift = typeof k === "object" && k.shift;
+      const key = typeof k === "object" ? k.key : k;
+      if (shift) actions.push({ type: "keyDown", value: Key.Shift });
+      actions.push({ type: "keyDown", value: key }, { type: "keyUp", value: key });
+      if (shift) actions.push({ type: "keyUp", value: Key.Shift });
+    }
+    await this.cmd("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions }] });
+    await this.cmd("DELETE", "/actions", undefined).catch(() => undefined);
+  }
+
+  /** The `data-testid` of the focused element ("" when it has none). */
+  focused() {
+    return this.run("return document.activeElement?.getAttribute('data-testid') ?? ''");
   }
 
   /** Saves a PNG of the window to `dir/name.png` and returns its path. */

@@ -16,6 +16,8 @@
 //! - [`events`]: app-wide pushes to the screens (new liveness sightings).
 //! - [`on_screen`]: a pairing whose QR is shown: a first pairing or a renewal.
 //! - [`bindings`]: the tauri-specta builder and the TypeScript export.
+//! - [`memory`]: the main window with WebKit tuned for a small idle footprint; the blank-page
+//!   baseline the benchmark compares against.
 //! - [`setup`]: where data and secrets live.
 #![forbid(unsafe_code)]
 
@@ -25,6 +27,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod memory;
 pub mod on_screen;
 mod run;
 pub mod setup;

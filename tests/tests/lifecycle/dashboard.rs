@@ -163,7 +163,12 @@ async fn the_dashboard_counts_every_state_gives_each_problem_its_action_and_says
     );
     assert_eq!(board.relays.reach, Reach::Unreachable);
     assert!(board.relays.last_read_at.is_some(), "as of the online sync");
-    assert_eq!(board.outbox.pending, 1);
+    // The revoke waits, and so does the roster's publication its change queued.
+    let queued = env.fleet.outbox().await.unwrap();
+    let mut waiting: Vec<&str> = queued.iter().map(|r| r.action.as_str()).collect();
+    waiting.sort_unstable();
+    assert_eq!(waiting, ["publish_roster", "revoke"], "{queued:?}");
+    assert_eq!(board.outbox.pending, 2);
     assert!(board.outbox.waiting_reason.is_some());
     assert!(board.last_sync_at >= online.last_sync_at);
 }

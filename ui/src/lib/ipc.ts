@@ -11,6 +11,17 @@ import {
   type AdminKeyView_Serialize as AdminKeyView,
   type SignerOfferView,
   type SignerSetupView_Serialize as SignerSetupView,
+  type BulkPreviewView,
+  type AttentionRow_Serialize as AttentionRow,
+  type BulkProgressView_Deserialize as BulkProgressView,
+  type BulkRevokeView_Serialize as BulkRevokeView,
+  type CountsView,
+  type DashboardView_Serialize as DashboardView,
+  type FixView,
+  type ReachView,
+  type SelectionInput,
+  type SiteView,
+  type WatchView_Serialize as WatchView,
   type BurnView_Serialize as BurnView,
   type CodeRow_Serialize as CodeRow,
   type CodesSummaryView_Serialize as CodesSummaryView,
@@ -53,6 +64,17 @@ export type {
   AdminKeyView,
   SignerOfferView,
   SignerSetupView,
+  BulkPreviewView,
+  AttentionRow,
+  BulkProgressView,
+  BulkRevokeView,
+  CountsView,
+  DashboardView,
+  FixView,
+  ReachView,
+  SelectionInput,
+  SiteView,
+  WatchView,
   BurnView,
   CodeRow,
   CodesSummaryView,
@@ -125,6 +147,14 @@ export const ipc = {
   sandboxStart: (flavour: SandboxFlavour) => unwrap(commands.sandboxStart(flavour)),
   connect: (input: ConnectInput, onStep: (e: ProbeEvent) => void) => unwrap(commands.connect(input, channel(onStep))),
   fleetList: () => unwrap(commands.fleetList()),
+  dashboard: () => unwrap(commands.dashboard()),
+  watchStatus: () => unwrap(commands.watchStatus()),
+  revokeManyPreview: (selection: SelectionInput) => unwrap(commands.revokeManyPreview(selection)),
+  revokeMany: (selection: SelectionInput, confirmation: string, onProgress: (e: BulkProgressView) => void) =>
+    unwrap(commands.revokeMany(selection, confirmation, channel(onProgress))),
+  sites: () => unwrap(commands.sites()),
+  repairQueueAdd: (selection: SelectionInput) => unwrap(commands.repairQueueAdd(selection)),
+  repairQueueRemove: (selection: SelectionInput) => unwrap(commands.repairQueueRemove(selection)),
   machineAdd: (name: string, site: string | null) => unwrap(commands.machineAdd(name, site)),
   machineHistory: (machineId: number) => unwrap(commands.machineHistory(machineId)),
   machineRevoke: (name: string, confirmName: string, onStep: (e: RevokeEvent) => void) =>
@@ -159,6 +189,13 @@ export const ipc = {
   sync: (onStep: (e: OutboxStep) => void) => unwrap(commands.sync(channel(onStep))),
   autoRevokeGet: () => unwrap(commands.autoRevokeGet()),
   autoRevokeSet: (on: boolean) => unwrap(commands.autoRevokeSet(on)),
+  /** Calls `on` whenever the live watch records new sightings; returns a function that stops it. */
+  onLivenessSeen: (on: () => void): (() => void) => {
+    // A refused listen (no permission) must not surface as an unhandled rejection: the screens
+    // still reload on their timer.
+    const stop = events.livenessSeen.listen(() => on()).catch(() => null);
+    return () => void stop.then((f) => f?.());
+  },
   /** Keeps the window out of screenshots and screen shares where the platform allows. */
   protectFromCapture: (on: boolean) => getCurrentWindow().setContentProtected(on).catch(() => undefined),
   fullscreen: (on: boolean) => getCurrentWindow().setFullscreen(on).catch(() => undefined),
