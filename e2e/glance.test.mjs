@@ -92,7 +92,9 @@ test("the dashboard counts every state, offers the right action for each problem
       seen[await get("data-machine")] = [await get("data-concern"), await get("data-action")];
     }
     assert.deepEqual(seen, ATTENTION, "each machine that needs attention has the core's action");
-    assert.equal(await attr(s, '[data-testid="health-outbox"]', "data-pending"), "1");
+    // Waiting's revoke, and the roster publication the seeded machines' changes queued (the
+    // cache has a bunker profile, so every change the roster carries queues one).
+    assert.equal(await attr(s, '[data-testid="health-outbox"]', "data-pending"), "2");
     assert.equal(await attr(s, '[data-testid="health-outbox"]', "data-failed"), "1");
     assert.equal(await attr(s, '[data-testid="health-bunker"]', "data-reach"), "unknown", "no sync yet: not 'reachable'");
     await shots(s, "20-dashboard");

@@ -24,8 +24,9 @@ test("a phone scans the nostrconnect QR on screen and becomes the admin signer",
     await s.waitFor('[data-testid="console-npub"]', 30_000);
     await s.click('[data-testid="try-sandbox"]');
     await s.waitFor('[data-testid="sandbox-banner"]', 30_000);
-    // Connected: the bunker's admin relay is where the phone and the console meet.
-    await s.waitFor('[data-testid="fleet-empty"]', 30_000);
+    // Connected (home is the dashboard): the bunker's admin relay is where the phone and the
+    // console meet.
+    await s.waitFor('[data-testid="dashboard-counts"]', 30_000);
     await s.click('[data-testid="nav-settings"]');
     await s.waitFor('[data-testid="admin-key"]', 30_000);
     await s.click('[data-testid="signer-phone"]');
