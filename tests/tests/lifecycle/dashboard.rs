@@ -4,15 +4,12 @@
 //! action for each machine that needs one, and bunker, relays and outbox as of the last sync,
 //! online and then offline.
 
-use bunker_client::heartbeat::{heartbeat_event, HeartbeatContent, HeartbeatStatus};
 use fleet_core::codes::PrepareRequest;
 use fleet_core::dashboard::{Concern, Fix, Reach};
 use fleet_core::unix_now;
 use fleet_store::{machines, Db, NewMachine};
-use nostr::Timestamp;
-use nostr_sdk::Client;
 
-use crate::support::{Env, PATIENCE};
+use crate::support::Env;
 
 const DAY: i64 = 86_400;
 
@@ -58,29 +55,8 @@ async fn the_dashboard_counts_every_state_gives_each_problem_its_action_and_says
         .unwrap();
 
     // Lobby's heartbeat, then a sync with everything reachable.
-    let beat = heartbeat_event(
-        &lobby.keys,
-        &env.operator(),
-        &HeartbeatContent {
-            v: 1,
-            software: "satmachine-atm 0.1.0".into(),
-            status: HeartbeatStatus::Ok,
-            interval_secs: Some(300),
-        },
-        Timestamp::now(),
-    )
-    .unwrap();
-    let client = Client::default();
-    client
-        .add_relay(env.relay.as_ref().unwrap().url())
-        .await
-        .unwrap();
-    client.connect().await;
-    tokio::time::timeout(PATIENCE, client.send_event(&beat))
-        .await
-        .unwrap()
-        .unwrap();
-    client.shutdown().await;
+    env.heartbeat(&lobby.keys, &env.operator(), unix_now())
+        .await;
     env.fleet.sync(|_| {}).await.unwrap();
     let now = unix_now();
     let online = env.fleet.dashboard(now).await.unwrap();

@@ -6,45 +6,11 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bunker_client::heartbeat::{heartbeat_event, HeartbeatContent, HeartbeatStatus};
 use fleet_core::liveness::MachineLiveness;
 use fleet_core::{unix_now, ErrorKind, Fleet};
-use nostr::{Keys, PublicKey, Timestamp};
-use nostr_sdk::Client;
+use nostr::Keys;
 
-use crate::support::{Env, PATIENCE};
-
-fn content(status: HeartbeatStatus) -> HeartbeatContent {
-    HeartbeatContent {
-        v: 1,
-        software: "satmachine-atm 0.1.0".into(),
-        status,
-        interval_secs: Some(300),
-    }
-}
-
-/// Publishes a heartbeat signed by `keys` naming `operator`, sent at `at`, on the env's relay.
-async fn beat(env: &Env, keys: &Keys, operator: &PublicKey, at: i64) {
-    let event = heartbeat_event(
-        keys,
-        operator,
-        &content(HeartbeatStatus::Ok),
-        Timestamp::from(u64::try_from(at).unwrap()),
-    )
-    .unwrap();
-    let client = Client::default();
-    client
-        .add_relay(env.relay.as_ref().unwrap().url())
-        .await
-        .unwrap();
-    client.connect().await;
-    let sent = tokio::time::timeout(PATIENCE, client.send_event(&event))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(!sent.success.is_empty(), "the relay accepted the heartbeat");
-    client.shutdown().await;
-}
+use crate::support::Env;
 
 async fn machine_liveness(fleet: &Fleet, name: &str, now: i64) -> MachineLiveness {
     let id = fleet.machine(name).await.unwrap().id;
@@ -60,7 +26,7 @@ async fn a_heartbeat_signed_by_the_machines_atm_key_sets_last_seen_at_at_sync() 
     assert_eq!(before.last_seen_at, None, "never seen before a sync");
 
     let sent_at = unix_now() - 30;
-    beat(&env, &atm.keys, &env.operator(), sent_at).await;
+    env.heartbeat(&atm.keys, &env.operator(), sent_at).await;
     let report = env.fleet.sync(|_| {}).await.unwrap();
 
     let liveness = report.liveness.clone().expect("the liveness step ran");
@@ -87,8 +53,10 @@ async fn a_heartbeat_signed_by_another_key_or_for_another_operator_is_ignored() 
     let atm = env.pair("Lobby").await;
     let now = unix_now();
     // Another key claims to be in this fleet, and this machine's key reports to another fleet.
-    beat(&env, &Keys::generate(), &env.operator(), now - 10).await;
-    beat(&env, &atm.keys, &Keys::generate().public_key(), now - 5).await;
+    env.heartbeat(&Keys::generate(), &env.operator(), now - 10)
+        .await;
+    env.heartbeat(&atm.keys, &Keys::generate().public_key(), now - 5)
+        .await;
 
     let report = env.fleet.sync(|_| {}).await.unwrap();
 
@@ -107,7 +75,7 @@ async fn an_older_heartbeat_never_moves_last_seen_at_backwards_and_the_cache_ans
     let mut env = Env::start().await;
     let atm = env.pair("Lobby").await;
     let newest = unix_now() - 10;
-    beat(&env, &atm.keys, &env.operator(), newest).await;
+    env.heartbeat(&atm.keys, &env.operator(), newest).await;
     env.fleet.sync(|_| {}).await.unwrap();
     assert_eq!(
         machine_liveness(&env.fleet, "Lobby", unix_now())
@@ -119,7 +87,8 @@ async fn an_older_heartbeat_never_moves_last_seen_at_backwards_and_the_cache_ans
     // A fresh relay (the old one's store is gone) that only holds an older heartbeat.
     env.relay_down().await;
     env.relay_up().await;
-    beat(&env, &atm.keys, &env.operator(), newest - 3_600).await;
+    env.heartbeat(&atm.keys, &env.operator(), newest - 3_600)
+        .await;
     let report = env.fleet.sync(|_| {}).await.unwrap();
     assert_eq!(report.liveness.expect("ran").seen, ["Lobby"]);
     assert_eq!(
@@ -159,7 +128,7 @@ async fn a_paired_machine_not_seen_within_the_threshold_is_silent() {
     );
 
     let sent_at = unix_now();
-    beat(&env, &atm.keys, &env.operator(), sent_at).await;
+    env.heartbeat(&atm.keys, &env.operator(), sent_at).await;
     env.fleet.sync(|_| {}).await.unwrap();
 
     let now = sent_at + 60;

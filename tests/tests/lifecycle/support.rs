@@ -5,6 +5,7 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
+use bunker_client::heartbeat::{heartbeat_event, HeartbeatContent, HeartbeatStatus};
 use bunker_client::{BunkerUri, ClientOptions, EventTemplate, Sensitive, SignerClient};
 use fleet_core::secrets::{FileStore, Secrets};
 use fleet_core::Fleet;
@@ -73,6 +74,31 @@ impl Env {
     /// Pairs `name` through the pairing use case with a fresh ATM key; returns the ATM session.
     pub async fn pair(&self, name: &str) -> Atm {
         pair_with(&self.fleet, name).await
+    }
+
+    /// Publishes on the env's relay a heartbeat signed by `keys`, naming `operator`, sent at `at`
+    /// (unix seconds), as `satmachine-atm heartbeat` would.
+    pub async fn heartbeat(&self, keys: &Keys, operator: &PublicKey, at: i64) {
+        let content = HeartbeatContent {
+            v: 1,
+            software: "satmachine-atm 0.1.0".into(),
+            status: HeartbeatStatus::Ok,
+            interval_secs: Some(300),
+        };
+        let at = Timestamp::from(u64::try_from(at).unwrap());
+        let event = heartbeat_event(keys, operator, &content, at).unwrap();
+        let client = nostr_sdk::Client::default();
+        client
+            .add_relay(self.relay.as_ref().unwrap().url())
+            .await
+            .unwrap();
+        client.connect().await;
+        let sent = tokio::time::timeout(PATIENCE, client.send_event(&event))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!sent.success.is_empty(), "the relay accepted the heartbeat");
+        client.shutdown().await;
     }
 
     pub async fn admin(&self) -> bunker_client::AdminClient {

@@ -4,11 +4,10 @@
 
 use std::time::Duration;
 
-use bunker_client::heartbeat::{heartbeat_event, HeartbeatContent, HeartbeatStatus};
+use bunker_client::heartbeat::HeartbeatStatus;
 use fleet_core::watch::{LiveWatch, WatchOptions, WatchStatus};
 use fleet_core::{unix_now, Fleet};
-use nostr::{Keys, Timestamp};
-use nostr_sdk::Client;
+use nostr::Keys;
 
 use crate::support::{eventually, Env, PATIENCE};
 
@@ -51,28 +50,7 @@ async fn the_watch_records_a_paired_atms_live_nip46_traffic_and_ignores_a_foreig
     // A stranger claims to be in this fleet: its heartbeat names the operator key. The relay
     // sends it (the heartbeat subscription is not limited to paired keys); the watch ignores it.
     let stranger = Keys::generate();
-    let claim = heartbeat_event(
-        &stranger,
-        &env.operator(),
-        &HeartbeatContent {
-            v: 1,
-            software: "satmachine-atm 0.1.0".into(),
-            status: HeartbeatStatus::Ok,
-            interval_secs: Some(300),
-        },
-        Timestamp::now(),
-    )
-    .unwrap();
-    let client = Client::default();
-    client
-        .add_relay(env.relay.as_ref().unwrap().url())
-        .await
-        .unwrap();
-    client.connect().await;
-    tokio::time::timeout(PATIENCE, client.send_event(&claim))
-        .await
-        .unwrap()
-        .unwrap();
+    env.heartbeat(&stranger, &env.operator(), unix_now()).await;
     until(&watch, "the stranger's heartbeat ignored", |s| {
         s.ignored >= 1
     })
@@ -101,7 +79,6 @@ async fn the_watch_records_a_paired_atms_live_nip46_traffic_and_ignores_a_foreig
     assert!(checked_at.is_some(), "the watch says as of when");
     let status = until(&watch, "the write announced", |s| s.writes >= 1).await;
     assert!(status.seen >= 1, "{status:?}");
-    client.shutdown().await;
     watch.stop().await;
 }
 
