@@ -389,33 +389,7 @@ fn warnings_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
 
 #[test]
 fn eight_parallel_revokes_of_different_machines_all_queue_their_revoke() {
-    let data = tempfile::tempdir().unwrap();
-    assert!(run(satop(data.path()).arg("init")).status.success());
-    let db = fleet_store::Db::open(db_file(data.path())).unwrap();
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(db.interact(|c| {
-            for i in 0..8 {
-                let m = fleet_store::machines::insert(
-                    c,
-                    &fleet_store::NewMachine::new(format!("ATM {i}")),
-                )?;
-                fleet_store::machines::set_pairing(
-                    c,
-                    m.id,
-                    &fleet_store::Pairing {
-                        bunker_connection_id: 100 + i,
-                        atm_client_pubkey: format!("{:064x}", i + 1),
-                        paired_at: 1,
-                        bunker_token_expires_at: 4_000_000_000,
-                    },
-                )?;
-            }
-            Ok(())
-        }))
-        .unwrap();
-    drop(db);
+    let data = paired_fleet(&[None; 8]);
     let children: Vec<Child> = (0..8)
         .map(|i| {
             satop(data.path())
@@ -678,22 +652,31 @@ fn migration_check_prints_a_date_a_person_reads() {
 /// A data dir with paired machines (seeded in the cache, no bunker configured): three at
 /// "Main St", one at "Harbour".
 fn fleet_with_sites() -> tempfile::TempDir {
+    paired_fleet(&[
+        Some("Main St"),
+        Some("Main St"),
+        Some("Main St"),
+        Some("Harbour"),
+    ])
+}
+
+/// An initialised data dir whose cache holds one paired machine per entry of `sites` (named
+/// `ATM <i>`, at that site; ATM key `<i + 1>` in hex, KeyUser `100 + i`), no bunker configured.
+fn paired_fleet(sites: &[Option<&str>]) -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
     assert!(run(satop(data.path()).arg("init")).status.success());
     let db = fleet_store::Db::open(db_file(data.path())).unwrap();
+    let sites: Vec<Option<String>> = sites.iter().map(|s| s.map(str::to_string)).collect();
     tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap()
-        .block_on(db.interact(|c| {
-            for (i, site) in ["Main St", "Main St", "Main St", "Harbour"]
-                .iter()
-                .enumerate()
-            {
+        .block_on(db.interact(move |c| {
+            for (i, site) in sites.into_iter().enumerate() {
                 let i = i64::try_from(i).unwrap();
                 let m = fleet_store::machines::insert(
                     c,
                     &fleet_store::NewMachine {
-                        site: Some((*site).to_string()),
+                        site,
                         ..fleet_store::NewMachine::new(format!("ATM {i}"))
                     },
                 )?;
